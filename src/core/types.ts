@@ -1,0 +1,275 @@
+/**
+ * The shared vocabulary of redis-medic. Everything here is plain, JSON-serialisable data:
+ * plans are stored in the control Redis and carried in BullMQ jobs, topologies are printed with --json.
+ * The core (src/core) only takes and returns these types; adapters build and consume them.
+ */
+
+/** A Redis Cluster node id: 40 hex characters. */
+export type NodeId = string;
+/** `host:port` of a node's data port. */
+export type Addr = string;
+
+export type NodeFlag =
+  | 'myself'
+  | 'master'
+  | 'slave'
+  | 'fail?'
+  | 'fail'
+  | 'handshake'
+  | 'noaddr'
+  | 'nofailover'
+  | 'noflags';
+
+/** Inclusive slot range. A single slot N is { start: N, end: N }. */
+export interface SlotRange {
+  start: number;
+  end: number;
+}
+
+/** An open slot: `[N->-id]` (migrating to id) or `[N-<-id]` (importing from id). */
+export interface SlotMove {
+  slot: number;
+  nodeId: NodeId;
+}
+
+/** One line of `CLUSTER NODES`, as seen by one observer. */
+export interface NodeView {
+  id: NodeId;
+  /** `host:port`, or null for `noaddr` / `:0@0`. A node that does not know its IP yet prints `:6379`: host is ''. */
+  addr: Addr | null;
+  host: string;
+  port: number;
+  cport?: number;
+  hostname?: string;
+  flags: NodeFlag[];
+  masterId: NodeId | null;
+  pingSent: number;
+  pongRecv: number;
+  configEpoch: number;
+  link: 'connected' | 'disconnected';
+  slots: SlotRange[];
+  migrating: SlotMove[];
+  importing: SlotMove[];
+}
+
+/** `CLUSTER INFO`. */
+export interface ClusterInfo {
+  state: 'ok' | 'fail';
+  slotsAssigned: number;
+  slotsOk: number;
+  slotsPfail: number;
+  slotsFail: number;
+  knownNodes: number;
+  size: number;
+  currentEpoch: number;
+  myEpoch: number;
+  raw: Record<string, string>;
+}
+
+/** One `slaveN:` line of `INFO replication` on a master. */
+export interface ReplicaLine {
+  ip: string;
+  port: number;
+  state: string;
+  offset: number;
+  lag: number;
+}
+
+/** `INFO replication`. */
+export interface ReplicationInfo {
+  role: 'master' | 'slave';
+  connectedSlaves: number;
+  masterReplOffset: number;
+  replicas: ReplicaLine[];
+  masterHost?: string;
+  masterPort?: number;
+  masterLinkStatus?: 'up' | 'down';
+  masterLastIoSecondsAgo?: number;
+  masterSyncInProgress?: boolean;
+  slaveReplOffset?: number;
+  masterLinkDownSinceSeconds?: number;
+  raw: Record<string, string>;
+}
+
+/** `INFO persistence`, plus `CONFIG GET save appendonly` when the node allows it. */
+export interface PersistenceInfo {
+  aofEnabled: boolean;
+  loading: boolean;
+  rdbChangesSinceLastSave: number;
+  rdbLastBgsaveStatus: string;
+  aofLastWriteStatus: string;
+  /** Value of `CONFIG GET save` ('' = RDB snapshots off); undefined when CONFIG is not allowed. */
+  saveConfig?: string;
+  raw: Record<string, string>;
+}
+
+/** A Kubernetes pod that may run a Redis node. */
+export interface PodInfo {
+  name: string;
+  namespace: string;
+  ip: string | null;
+  phase: string;
+  ready: boolean;
+  /** Why it is not ready, from the pod's conditions / container statuses, when known. */
+  notReadyReason?: string;
+  restarts: number;
+  nodeName: string | null;
+  /** Data port of the Redis container (default 6379). */
+  port: number;
+}
+
+export type ProbeOutcome = 'ok' | 'refused' | 'timeout' | 'error';
+
+/** What asking one address produced. */
+export interface Probe {
+  addr: Addr;
+  /** How we learnt of this address. */
+  source: 'seed' | 'gossip' | 'pod' | 'extra';
+  outcome: ProbeOutcome;
+  ms: number;
+  error?: string;
+  /** false when the node answered `cluster_enabled:0`. */
+  clusterEnabled?: boolean;
+  myId?: NodeId;
+  nodes?: NodeView[];
+  info?: ClusterInfo;
+  replication?: ReplicationInfo;
+  persistence?: PersistenceInfo;
+  /** Number of keys (DBSIZE), when it answered. */
+  keys?: number;
+  pod?: PodInfo;
+}
+
+export type NodeHealth = 'ok' | 'pfail' | 'fail' | 'unreachable' | 'handshake' | 'noaddr';
+
+/** One node, merged from every observer's view. */
+export interface ClusterNode {
+  id: NodeId;
+  addr: Addr | null;
+  role: 'master' | 'replica';
+  masterId: NodeId | null;
+  /** Slots this node serves: its own view when we reached it, else the most common view. */
+  slots: SlotRange[];
+  migrating: SlotMove[];
+  importing: SlotMove[];
+  configEpoch: number;
+  flags: NodeFlag[];
+  health: NodeHealth;
+  /** Did our own probe of its address succeed? */
+  reachable: boolean;
+  /** Observers (by node id) that flag it `fail`, resp. `fail?`. */
+  failReportedBy: NodeId[];
+  pfailReportedBy: NodeId[];
+  info?: ClusterInfo;
+  replication?: ReplicationInfo;
+  persistence?: PersistenceInfo;
+  keys?: number;
+  pod?: PodInfo;
+}
+
+/** Where nodes disagree: a subject (e.g. "owner of slots 0-5460") and who said what. */
+export interface Disagreement {
+  subject: string;
+  views: { observer: Addr; says: string }[];
+}
+
+export interface Topology {
+  cluster: string;
+  mode: 'cluster' | 'standalone';
+  takenAt: number;
+  /** Every address asked, with its outcome. */
+  probes: Probe[];
+  /** Cluster members (cluster mode). */
+  nodes: ClusterNode[];
+  /** Live addresses that answered but are not part of the cluster (e.g. a restarted pod alone). */
+  outsiders: Probe[];
+  disagreements: Disagreement[];
+  /** Stable hash of membership, roles, slots and failure states. */
+  fingerprint: string;
+  pods?: PodInfo[];
+  /** Set when the Kubernetes API could not be read: the picture is Redis-only. */
+  podError?: string;
+}
+
+export type Severity = 'critical' | 'warning' | 'info';
+
+export interface Finding {
+  /** Stable code, e.g. `node-failed`, `master-orphaned`, `slots-uncovered`, `node-outside-cluster`. */
+  code: string;
+  severity: Severity;
+  /** One line for a person. */
+  summary: string;
+  nodes: NodeId[];
+  addrs?: Addr[];
+  /** Which node said what. */
+  evidence: string[];
+}
+
+export type Risk = 'low' | 'medium' | 'high' | 'data-loss';
+export const RISK_ORDER: readonly Risk[] = ['low', 'medium', 'high', 'data-loss'];
+
+export type FailoverMode = 'default' | 'force' | 'takeover';
+
+interface StepBase {
+  risk: Risk;
+  /** One line a person reads before approving. */
+  sentence: string;
+  /** The exact commands it will send, e.g. `127.0.0.1:7001 CLUSTER FORGET <id>`: the dry run. */
+  commands: string[];
+}
+
+/** A plan step. Preconditions, actions and verifications are functions of the kind (see the executor). */
+export type Step =
+  | (StepBase & { kind: 'forget'; nodeId: NodeId })
+  | (StepBase & { kind: 'meet'; addr: Addr })
+  | (StepBase & { kind: 'replicate'; addr: Addr; masterId: NodeId })
+  | (StepBase & { kind: 'failover'; addr: Addr; replicaId: NodeId; masterId: NodeId; mode: FailoverMode })
+  | (StepBase & {
+      kind: 'fix-slots';
+      action: 'assign' | 'stable';
+      slots: SlotRange[];
+      addr: Addr;
+      targetId: NodeId;
+    })
+  | (StepBase & { kind: 'restart-pod'; pod: string; namespace: string })
+  | (StepBase & { kind: 'promote'; addr: Addr })
+  | (StepBase & { kind: 'replicaof'; addr: Addr; masterAddr: Addr })
+  | (StepBase & { kind: 'enable-aof'; addr: Addr })
+  | (StepBase & { kind: 'sentinel-failover'; masterName: string; sentinels: Addr[] });
+
+export type StepKind = Step['kind'];
+
+export interface Plan {
+  id: string;
+  cluster: string;
+  title: string;
+  fingerprint: string;
+  requestedBy: string;
+  createdAt: number;
+  expiresAt: number;
+  risk: Risk;
+  steps: Step[];
+  approvalsNeeded: 1 | 2;
+  /** Codes and summaries of the findings the plan answers. */
+  findings: Pick<Finding, 'code' | 'severity' | 'summary'>[];
+}
+
+/** The planner's answer. */
+export type PlanOutcome = { ok: true; plan: Plan } | { ok: false; code: string; reason: string };
+
+export type ExecEventKind = 'started' | 'done' | 'skipped' | 'failed' | 'stale' | 'finished' | 'waiting';
+
+/** What the executor / worker reports. step is the 0-based index; -1 for plan-level events. */
+export interface ExecEvent {
+  plan: string;
+  cluster: string;
+  step: number;
+  kind: ExecEventKind;
+  ms?: number;
+  detail: string;
+  at: number;
+  /** On `finished`: the plan's final status. */
+  status?: 'succeeded' | 'failed' | 'stale' | 'cancelled';
+  /** Free-form figures, e.g. { forgetSpreadMs: 12, redisWaitMs: 800 }. */
+  metrics?: Record<string, number>;
+}
