@@ -8,7 +8,9 @@ if (has('redis-server') && has('redis-cli')) process.exit(0);
 
 const isRoot = typeof process.getuid === 'function' && process.getuid() === 0;
 if (isRoot && has('apt-get')) {
-  console.error('redis-medic: redis-server is missing; installing it with apt-get (Debian package redis-server)…');
+  console.error(
+    'redis-medic: redis-server is missing; installing it with apt-get (Debian package redis-server)…',
+  );
   try {
     execFileSync('apt-get', ['update', '-qq'], { stdio: 'inherit' });
     execFileSync('apt-get', ['install', '-y', '-qq', 'redis-server'], {

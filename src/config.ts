@@ -36,42 +36,48 @@ const seeds = z
     return list;
   });
 
-const msInt = (def: number, min = 0) => z.coerce.number({ message: 'expected a number' }).int().min(min).default(def);
+const msInt = (def: number, min = 0) =>
+  z.coerce.number({ message: 'expected a number' }).int().min(min).default(def);
 
 /** One schema for the whole environment (design.md, "User-facing contract"). */
-export const envSchema = z
-  .object({
-    SLACK_MODE: z.enum(['socket', 'http'], { message: 'expected "socket" or "http" (unset: console)' }).optional(),
-    SLACK_BOT_TOKEN: z.string().optional(),
-    SLACK_SIGNING_SECRET: z.string().optional(),
-    SLACK_APP_TOKEN: z.string().optional(),
-    SLACK_API_URL: z.url({ message: 'expected a URL such as https://slack.com/api/' }).default('https://slack.com/api/'),
-    PORT: z.coerce.number({ message: 'expected a port number' }).int().min(0).max(65535).default(3000),
-    HOST: z.string().default('0.0.0.0'),
-    CONTROL_REDIS_URL: z
-      .string({ message: 'required: redis://host:port of the control Redis (queues, plans, audit)' })
-      .regex(/^rediss?:\/\//, { message: 'expected a redis:// or rediss:// URL' }),
-    REDIS_CLUSTER_NODES: seeds,
-    REDIS_USERNAME: z.string().optional(),
-    REDIS_PASSWORD: z.string().optional(),
-    CLUSTER_NAME: z.string().regex(/^[a-z0-9][a-z0-9-]*$/, { message: 'expected lowercase letters, digits, -' }).default('default'),
-    CLUSTERS_FILE: z.string().optional(),
-    K8S_ENABLED: bool(false),
-    K8S_NAMESPACE: z.string().default('default'),
-    K8S_POD_SELECTOR: z.string().default('app.kubernetes.io/name=redis-cluster'),
-    APPROVERS: idList,
-    ALLOWED_CHANNELS: idList,
-    ALLOW_SELF_APPROVAL: bool(false),
-    ROLE: z.enum(['all', 'bot', 'worker'], { message: 'expected all, bot or worker' }).default('all'),
-    SCAN_TIMEOUT_MS: msInt(1000, 50),
-    PLAN_TTL_MS: msInt(15 * 60_000, 1000),
-    AUDIT_MAX_AGE_DAYS: msInt(90, 1),
-    WATCH_INTERVAL: msInt(10, 0),
-    WATCH_GRACE: msInt(30, 0),
-    WATCH_CHANNEL: z.string().optional(),
-    LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
-  })
-  ;
+export const envSchema = z.object({
+  SLACK_MODE: z
+    .enum(['socket', 'http'], { message: 'expected "socket" or "http" (unset: console)' })
+    .optional(),
+  SLACK_BOT_TOKEN: z.string().optional(),
+  SLACK_SIGNING_SECRET: z.string().optional(),
+  SLACK_APP_TOKEN: z.string().optional(),
+  SLACK_API_URL: z
+    .url({ message: 'expected a URL such as https://slack.com/api/' })
+    .default('https://slack.com/api/'),
+  PORT: z.coerce.number({ message: 'expected a port number' }).int().min(0).max(65535).default(3000),
+  HOST: z.string().default('0.0.0.0'),
+  CONTROL_REDIS_URL: z
+    .string({ message: 'required: redis://host:port of the control Redis (queues, plans, audit)' })
+    .regex(/^rediss?:\/\//, { message: 'expected a redis:// or rediss:// URL' }),
+  REDIS_CLUSTER_NODES: seeds,
+  REDIS_USERNAME: z.string().optional(),
+  REDIS_PASSWORD: z.string().optional(),
+  CLUSTER_NAME: z
+    .string()
+    .regex(/^[a-z0-9][a-z0-9-]*$/, { message: 'expected lowercase letters, digits, -' })
+    .default('default'),
+  CLUSTERS_FILE: z.string().optional(),
+  K8S_ENABLED: bool(false),
+  K8S_NAMESPACE: z.string().default('default'),
+  K8S_POD_SELECTOR: z.string().default('app.kubernetes.io/name=redis-cluster'),
+  APPROVERS: idList,
+  ALLOWED_CHANNELS: idList,
+  ALLOW_SELF_APPROVAL: bool(false),
+  ROLE: z.enum(['all', 'bot', 'worker'], { message: 'expected all, bot or worker' }).default('all'),
+  SCAN_TIMEOUT_MS: msInt(1000, 50),
+  PLAN_TTL_MS: msInt(15 * 60_000, 1000),
+  AUDIT_MAX_AGE_DAYS: msInt(90, 1),
+  WATCH_INTERVAL: msInt(10, 0),
+  WATCH_GRACE: msInt(30, 0),
+  WATCH_CHANNEL: z.string().optional(),
+  LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+});
 
 /** Rules that tie variables together; checked on the raw environment so they are reported with the rest. */
 function crossChecks(env: NodeJS.ProcessEnv): string[] {
@@ -79,11 +85,19 @@ function crossChecks(env: NodeJS.ProcessEnv): string[] {
   const mode = env.SLACK_MODE;
   if (mode === 'http' || mode === 'socket') {
     if (!env.SLACK_BOT_TOKEN) problems.push('SLACK_BOT_TOKEN: required when SLACK_MODE is set (xoxb-…)');
-    if (mode === 'http' && !env.SLACK_SIGNING_SECRET) problems.push('SLACK_SIGNING_SECRET: required when SLACK_MODE=http');
-    if (mode === 'socket' && !env.SLACK_APP_TOKEN) problems.push('SLACK_APP_TOKEN: required when SLACK_MODE=socket (xapp-…)');
+    if (mode === 'http' && !env.SLACK_SIGNING_SECRET)
+      problems.push('SLACK_SIGNING_SECRET: required when SLACK_MODE=http');
+    if (mode === 'socket' && !env.SLACK_APP_TOKEN)
+      problems.push('SLACK_APP_TOKEN: required when SLACK_MODE=socket (xapp-…)');
   }
-  if (!env.REDIS_CLUSTER_NODES?.trim() && !env.CLUSTERS_FILE && !['true', '1', 'yes'].includes(env.K8S_ENABLED ?? ''))
-    problems.push('REDIS_CLUSTER_NODES: required: comma-separated host:port seeds (or set CLUSTERS_FILE, or K8S_ENABLED=true)');
+  if (
+    !env.REDIS_CLUSTER_NODES?.trim() &&
+    !env.CLUSTERS_FILE &&
+    !['true', '1', 'yes'].includes(env.K8S_ENABLED ?? '')
+  )
+    problems.push(
+      'REDIS_CLUSTER_NODES: required: comma-separated host:port seeds (or set CLUSTERS_FILE, or K8S_ENABLED=true)',
+    );
   return problems;
 }
 

@@ -36,3 +36,11 @@ export interface PodApi {
   listPods(namespace: string, selector: string): Promise<PodInfo[]>;
   deletePod(namespace: string, name: string): Promise<void>;
 }
+
+/** One target the bot looks after: from REDIS_CLUSTER_NODES or from CLUSTERS_FILE. */
+export interface ClusterDefinition {
+  name: string;
+  seeds: Addr[];
+  auth: RedisAuth;
+  k8s?: { namespace: string; selector: string };
+}
