@@ -35,6 +35,8 @@ export interface Reporter {
 export interface PodApi {
   listPods(namespace: string, selector: string): Promise<PodInfo[]>;
   deletePod(namespace: string, name: string): Promise<void>;
+  /** One pod by name; null when it does not exist (e.g. deleted, not yet recreated). */
+  getPod?(namespace: string, name: string): Promise<PodInfo | null>;
 }
 
 /** One target the bot looks after: from REDIS_CLUSTER_NODES or from CLUSTERS_FILE. */

@@ -116,6 +116,10 @@ export interface PodInfo {
   nodeName: string | null;
   /** Data port of the Redis container (default 6379). */
   port: number;
+  /** The pod object's uid: a recreated pod (same name) has a new one. */
+  uid?: string;
+  /** metadata.creationTimestamp, epoch ms. */
+  createdAt?: number;
 }
 
 export type ProbeOutcome = 'ok' | 'refused' | 'timeout' | 'error';
@@ -170,6 +174,12 @@ export interface ClusterNode {
 /** Where nodes disagree: a subject (e.g. "owner of slots 0-5460") and who said what. */
 export interface Disagreement {
   subject: string;
+  /** What they disagree about: who owns slots, a node's role / master, or its config epoch. */
+  kind?: 'slots' | 'role' | 'epoch';
+  /** kind 'slots': the slots concerned. */
+  slots?: SlotRange[];
+  /** kind 'role' / 'epoch': the node concerned. */
+  nodeId?: NodeId;
   views: { observer: Addr; says: string }[];
 }
 
@@ -223,7 +233,15 @@ export type Step =
   | (StepBase & { kind: 'forget'; nodeId: NodeId })
   | (StepBase & { kind: 'meet'; addr: Addr })
   | (StepBase & { kind: 'replicate'; addr: Addr; masterId: NodeId })
-  | (StepBase & { kind: 'failover'; addr: Addr; replicaId: NodeId; masterId: NodeId; mode: FailoverMode })
+  | (StepBase & {
+      kind: 'failover';
+      addr: Addr;
+      replicaId: NodeId;
+      masterId: NodeId;
+      mode: FailoverMode;
+      /** Planned because the master was down: the step is stale once the master is back. */
+      whenMasterDown?: boolean;
+    })
   | (StepBase & {
       kind: 'fix-slots';
       action: 'assign' | 'stable';

@@ -1,0 +1,66 @@
+/**
+ * `npm start` with SLACK_MODE unset: the console chat against the configured cluster(s).
+ * Composes the app with a ConsoleChatPort and runs the readline loop on stdin/stdout.
+ */
+import { composeApp } from '../../compose.ts';
+import type { Config } from '../../config.ts';
+import type { Logger } from '../../logger.ts';
+import { runConsole } from './console.ts';
+import { createConsoleChatPort } from './console-chat-port.ts';
+import { shouldColor } from './render-text.ts';
+
+export interface StartConsoleOptions {
+  /** Who types; default CONSOLE_USER, else the first approver, else U0CONSOLE. */
+  user?: string;
+  /** Channel id the console sits in; default WATCH_CHANNEL, else C0CONSOLE. */
+  channel?: string;
+  input?: NodeJS.ReadableStream;
+  output?: NodeJS.WritableStream;
+}
+
+/** Runs until `exit`, end of input or Ctrl-C; then closes the app. Resolves with the process exit code. */
+export async function startConsoleApp(
+  config: Config,
+  logger: Logger,
+  opts: StartConsoleOptions = {},
+): Promise<number> {
+  const input = (opts.input ?? process.stdin) as NodeJS.ReadStream;
+  const output = (opts.output ?? process.stdout) as NodeJS.WriteStream;
+  const color = shouldColor(output);
+  const channel = opts.channel ?? config.WATCH_CHANNEL ?? 'C0CONSOLE';
+  const user = opts.user ?? process.env.CONSOLE_USER ?? config.APPROVERS[0] ?? 'U0CONSOLE';
+  const chatPort = createConsoleChatPort({
+    color,
+    channel,
+    width: output.columns || 100,
+    print: (t) => output.write(`${t}\n`),
+  });
+  const app = await composeApp(config, { chat: chatPort, logger, role: config.ROLE });
+  await app.chatService.start();
+  let closed = false;
+  const close = async () => {
+    if (closed) return;
+    closed = true;
+    await app.close();
+  };
+  const onSignal = () => {
+    void close().finally(() => process.exit(143));
+  };
+  process.once('SIGTERM', onSignal);
+  try {
+    const result = await runConsole({
+      chatService: app.chatService,
+      chatPort,
+      input,
+      output,
+      user,
+      channel,
+      color,
+      banner: `redis-medic console · cluster(s): ${app.clusters.names().join(', ')} · you are ${user} · type "help", "?" for console keys, "exit" to leave`,
+    });
+    return result.failures.length > 0 ? 1 : 0;
+  } finally {
+    process.off('SIGTERM', onSignal);
+    await close();
+  }
+}

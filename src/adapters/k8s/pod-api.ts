@@ -1,0 +1,204 @@
+import { ApiException, CoreV1Api, type KubeConfig, type V1Pod } from '@kubernetes/client-node';
+import { CodedError, ErrorCodes } from '../../core/errors.ts';
+import type { PodApi } from '../../core/ports.ts';
+import type { PodInfo } from '../../core/types.ts';
+
+export interface PodApiOptions {
+  /** Per-request deadline; the API server must not hold a scan up. Default 3000 ms. */
+  timeoutMs?: number;
+}
+
+const DEFAULT_REDIS_PORT = 6379;
+
+/** Maps a Kubernetes Pod to the little we need of it. */
+export function toPodInfo(pod: V1Pod): PodInfo {
+  const status = pod.status;
+  const ready = (status?.conditions ?? []).some((c) => c.type === 'Ready' && c.status === 'True');
+  const restarts = (status?.containerStatuses ?? []).reduce((sum, c) => sum + (c.restartCount ?? 0), 0);
+  const info: PodInfo = {
+    name: pod.metadata?.name ?? '',
+    namespace: pod.metadata?.namespace ?? '',
+    ip: status?.podIP || null,
+    phase: pod.metadata?.deletionTimestamp ? 'Terminating' : (status?.phase ?? 'Unknown'),
+    ready,
+    restarts,
+    nodeName: pod.spec?.nodeName || null,
+    port: redisPort(pod),
+  };
+  if (pod.metadata?.uid) info.uid = pod.metadata.uid;
+  const created = pod.metadata?.creationTimestamp;
+  if (created) info.createdAt = new Date(created).getTime();
+  if (!ready) info.notReadyReason = notReadyReason(pod);
+  return info;
+}
+
+/** The Redis data port: a container port named like `redis` (Bitnami: `tcp-redis`), else 6379, else the first. */
+function redisPort(pod: V1Pod): number {
+  const ports = (pod.spec?.containers ?? []).flatMap((c) => c.ports ?? []);
+  const named = ports.find(
+    (p) => /redis/i.test(p.name ?? '') && !/bus|gossip|metrics|sentinel/i.test(p.name ?? ''),
+  );
+  if (named) return named.containerPort;
+  if (ports.some((p) => p.containerPort === DEFAULT_REDIS_PORT)) return DEFAULT_REDIS_PORT;
+  return ports[0]?.containerPort ?? DEFAULT_REDIS_PORT;
+}
+
+/** Why a pod is not ready, in the words Kubernetes uses: a waiting / terminated container first, then the Ready condition. */
+function notReadyReason(pod: V1Pod): string {
+  if (pod.metadata?.deletionTimestamp) return 'terminating';
+  const status = pod.status;
+  for (const c of status?.containerStatuses ?? []) {
+    const waiting = c.state?.waiting;
+    if (waiting?.reason)
+      return `${c.name}: ${waiting.reason}${waiting.message ? ` (${waiting.message})` : ''}`;
+    const terminated = c.state?.terminated;
+    if (terminated?.reason) return `${c.name}: ${terminated.reason}`;
+  }
+  const readyCond = (status?.conditions ?? []).find((c) => c.type === 'Ready');
+  if (readyCond && (readyCond.message || readyCond.reason)) {
+    return [readyCond.reason, readyCond.message].filter(Boolean).join(': ');
+  }
+  const scheduled = (status?.conditions ?? []).find((c) => c.type === 'PodScheduled' && c.status !== 'True');
+  if (scheduled) return `not scheduled${scheduled.message ? `: ${scheduled.message}` : ''}`;
+  return `phase ${status?.phase ?? 'Unknown'}`;
+}
+
+/** Turns whatever the client threw into K8S_ERROR with a message a person on call can act on. */
+export function k8sError(err: unknown, what: string, timeoutMs: number): CodedError {
+  if (err instanceof CodedError) return err;
+  if (err instanceof ApiException) {
+    const code = err.code;
+    const statusMessage = apiStatusMessage(err.body);
+    const hint =
+      code === 403
+        ? ' — the ServiceAccount lacks RBAC permission (it needs get/list/delete on pods in that namespace)'
+        : code === 401
+          ? ' — the credentials were not accepted'
+          : '';
+    return new CodedError(
+      ErrorCodes.K8sError,
+      `Kubernetes API refused to ${what}: ${code} ${statusText(code)}${statusMessage ? ` (${statusMessage})` : ''}${hint}`,
+      { status: code, transient: code === 429 || code >= 500 },
+    );
+  }
+  const e = err as { name?: string; message?: string; cause?: { code?: string; message?: string } };
+  if (e?.name === 'TimeoutError' || e?.name === 'AbortError') {
+    return new CodedError(
+      ErrorCodes.K8sError,
+      `Kubernetes API did not answer within ${timeoutMs} ms when asked to ${what}`,
+      { timeout: true, transient: true },
+    );
+  }
+  const cause = e?.cause?.code ?? e?.cause?.message ?? e?.message ?? String(err);
+  return new CodedError(ErrorCodes.K8sError, `could not reach the Kubernetes API to ${what}: ${cause}`, {
+    transient: true,
+  });
+}
+
+function apiStatusMessage(body: unknown): string | undefined {
+  let b: unknown = body;
+  if (typeof b === 'string') {
+    try {
+      b = JSON.parse(b) as unknown;
+    } catch {
+      return (body as string).slice(0, 200) || undefined;
+    }
+  }
+  if (b && typeof b === 'object' && 'message' in b && typeof b.message === 'string') return b.message;
+  return undefined;
+}
+
+function statusText(code: number): string {
+  const texts: Record<number, string> = {
+    400: 'Bad Request',
+    401: 'Unauthorized',
+    403: 'Forbidden',
+    404: 'Not Found',
+    409: 'Conflict',
+    429: 'Too Many Requests',
+    500: 'Internal Server Error',
+    503: 'Service Unavailable',
+    504: 'Gateway Timeout',
+  };
+  return texts[code] ?? '';
+}
+
+/** Races a call against the deadline too: the signal stops the request, the race makes sure we return. */
+async function withDeadline<T>(timeoutMs: number, run: (signal: AbortSignal) => Promise<T>): Promise<T> {
+  const ctrl = new AbortController();
+  let timer: NodeJS.Timeout | undefined;
+  const deadline = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => {
+      const err = new Error('deadline');
+      err.name = 'TimeoutError';
+      ctrl.abort(err);
+      reject(err);
+    }, timeoutMs);
+  });
+  try {
+    return await Promise.race([run(ctrl.signal), deadline]);
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
+/** A request option that hands our abort signal to the client's fetch. */
+function signalOption(signal: AbortSignal) {
+  return {
+    middleware: [],
+    middlewareMergeStrategy: 'append' as const,
+    promiseMiddleware: [
+      {
+        pre: async (ctx: { setSignal(s: AbortSignal): void }) => {
+          ctx.setSignal(signal);
+          return ctx;
+        },
+        post: async <R>(ctx: R) => ctx,
+      },
+    ],
+  };
+}
+
+/** PodApi over @kubernetes/client-node: list by label selector, get and delete by name. Errors are K8S_ERROR. */
+export function createPodApi(kc: KubeConfig, opts: PodApiOptions = {}): Required<PodApi> {
+  const core = kc.makeApiClient(CoreV1Api);
+  const timeoutMs = opts.timeoutMs ?? 3000;
+  return {
+    async listPods(namespace, selector) {
+      const what = `list pods in namespace "${namespace}" (selector ${selector})`;
+      try {
+        const list = await withDeadline(timeoutMs, (signal) =>
+          // biome-ignore lint/suspicious/noExplicitAny: the generated option type is wider than what we pass
+          core.listNamespacedPod({ namespace, labelSelector: selector }, signalOption(signal) as any),
+        );
+        return (list.items ?? []).map(toPodInfo).sort((a, b) => a.name.localeCompare(b.name));
+      } catch (err) {
+        throw k8sError(err, what, timeoutMs);
+      }
+    },
+    async getPod(namespace, name) {
+      const what = `read pod "${name}" in namespace "${namespace}"`;
+      try {
+        const pod = await withDeadline(timeoutMs, (signal) =>
+          // biome-ignore lint/suspicious/noExplicitAny: as above
+          core.readNamespacedPod({ name, namespace }, signalOption(signal) as any),
+        );
+        return toPodInfo(pod);
+      } catch (err) {
+        if (err instanceof ApiException && err.code === 404) return null;
+        throw k8sError(err, what, timeoutMs);
+      }
+    },
+    async deletePod(namespace, name) {
+      const what = `delete pod "${name}" in namespace "${namespace}"`;
+      try {
+        await withDeadline(timeoutMs, (signal) =>
+          // biome-ignore lint/suspicious/noExplicitAny: as above
+          core.deleteNamespacedPod({ name, namespace }, signalOption(signal) as any),
+        );
+      } catch (err) {
+        throw k8sError(err, what, timeoutMs);
+      }
+    },
+  };
+}

@@ -1,0 +1,138 @@
+import {
+  type Clock,
+  type ClusterDefinition,
+  type NodeCommander,
+  type PodApi,
+  systemClock,
+  type TopologySource,
+} from '../../core/ports.ts';
+import { buildTopology } from '../../core/topology/build-topology.ts';
+import type { Addr, PodInfo, Probe, Topology } from '../../core/types.ts';
+import { createNodeCommander } from './node-commander.ts';
+import { probeNode } from './probe.ts';
+
+export interface ScanOptions {
+  /** Per-node bound (connect + commands), ms. Default 1000. */
+  timeoutMs?: number;
+  /** Reused across scans when given (and then not closed); else one is made for this scan and closed. */
+  commander?: NodeCommander;
+  /** More addresses to ask besides the seeds, e.g. live endpoints from elsewhere. */
+  extraAddrs?: Addr[];
+  /** Pods of the cluster: each pod with an IP is probed too, and attached to its probe. */
+  pods?: PodInfo[];
+  /** Why the pods could not be listed (the picture is then Redis-only). */
+  podError?: string;
+  clock?: Clock;
+  /** Observe `redis_medic_scan_duration_seconds` (default true). The CLI turns it off: no prom-client to load. */
+  recordMetrics?: boolean;
+}
+
+// Loaded on first use, so a one-shot CLI run does not pay for prom-client.
+let metrics: Promise<typeof import('../../metrics.ts')> | undefined;
+function observeScan(cluster: string, seconds: number): void {
+  metrics ??= import('../../metrics.ts');
+  void metrics.then((m) => m.scanDuration.observe({ cluster }, seconds));
+}
+
+function podAddr(pod: PodInfo): Addr | null {
+  return pod.ip ? `${pod.ip.includes(':') ? `[${pod.ip}]` : pod.ip}:${pod.port || 6379}` : null;
+}
+
+/** Addresses a node's view names that we could connect to (`myself` with an unknown IP: the probed host). */
+function reportedAddrs(probe: Probe): Addr[] {
+  const out: Addr[] = [];
+  for (const v of probe.nodes ?? []) {
+    if (v.addr) out.push(v.addr);
+    else if (v.flags.includes('myself') && v.host === '' && v.port > 0) {
+      const host = probe.addr.slice(0, probe.addr.lastIndexOf(':'));
+      out.push(`${host}:${v.port}`);
+    }
+  }
+  return out;
+}
+
+/**
+ * Read the topology of one cluster: probe the seeds, extra addresses and pod addresses at once, then every
+ * new address any node reports as soon as it is learnt; all in parallel, each bounded by `timeoutMs`, so a
+ * frozen node delays nothing but its own probe. Then merge with `buildTopology`.
+ */
+export async function scanCluster(def: ClusterDefinition, opts: ScanOptions = {}): Promise<Topology> {
+  const timeoutMs = opts.timeoutMs ?? 1000;
+  const clock = opts.clock ?? systemClock;
+  const commander = opts.commander ?? createNodeCommander(def.auth, { timeoutMs });
+  const t0 = performance.now();
+  const takenAt = clock.now();
+  const podByAddr = new Map<Addr, PodInfo>();
+  for (const pod of opts.pods ?? []) {
+    const a = podAddr(pod);
+    if (a) podByAddr.set(a, pod);
+  }
+
+  const seen = new Set<Addr>();
+  const probes: Probe[] = [];
+  const inFlight = new Set<Promise<void>>();
+
+  const ask = (addr: Addr, source: Probe['source']) => {
+    if (seen.has(addr)) return;
+    seen.add(addr);
+    const p = probeNode(commander, addr, source, timeoutMs).then((probe) => {
+      const pod = podByAddr.get(addr);
+      if (pod) probe.pod = pod;
+      probes.push(probe);
+      if (probe.outcome === 'ok') for (const a of reportedAddrs(probe)) ask(a, 'gossip');
+    });
+    inFlight.add(p);
+    void p.finally(() => inFlight.delete(p));
+  };
+
+  try {
+    for (const a of def.seeds) ask(a, 'seed');
+    for (const a of opts.extraAddrs ?? []) ask(a, 'extra');
+    for (const a of podByAddr.keys()) ask(a, 'pod');
+    while (inFlight.size > 0) await Promise.all([...inFlight]);
+  } finally {
+    if (!opts.commander) await commander.close();
+  }
+
+  // Stable order for printing and fingerprints: by address.
+  probes.sort((a, b) => (a.addr < b.addr ? -1 : a.addr > b.addr ? 1 : 0));
+  const topology = buildTopology(def.name, probes, {
+    takenAt,
+    ...(opts.pods ? { pods: opts.pods } : {}),
+    ...(opts.podError !== undefined ? { podError: opts.podError } : {}),
+  });
+  if (opts.recordMetrics !== false) observeScan(def.name, (performance.now() - t0) / 1000);
+  return topology;
+}
+
+export interface TopologySourceOptions extends Omit<ScanOptions, 'pods' | 'podError'> {
+  /** With `def.k8s`: list the pods on every scan (a failure becomes `podError`). */
+  podApi?: PodApi;
+}
+
+/** A `TopologySource` for one cluster: every `scan()` is a fresh `scanCluster`. */
+export function createTopologySource(
+  def: ClusterDefinition,
+  opts: TopologySourceOptions = {},
+): TopologySource {
+  const { podApi, ...scanOpts } = opts;
+  return {
+    async scan(o) {
+      let pods: PodInfo[] | undefined;
+      let podError: string | undefined;
+      if (podApi && def.k8s) {
+        try {
+          pods = await podApi.listPods(def.k8s.namespace, def.k8s.selector);
+        } catch (err) {
+          podError = err instanceof Error ? err.message : String(err);
+        }
+      }
+      return scanCluster(def, {
+        ...scanOpts,
+        ...(o?.timeoutMs !== undefined ? { timeoutMs: o.timeoutMs } : {}),
+        ...(pods ? { pods } : {}),
+        ...(podError !== undefined ? { podError } : {}),
+      });
+    },
+  };
+}

@@ -1,0 +1,155 @@
+import type { Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { App } from '@slack/bolt';
+import type { ChatPort, ChatService } from '../../app/chat-port.ts';
+import { CodedError } from '../../core/errors.ts';
+import type { Clock } from '../../core/ports.ts';
+import type { HealthCheck } from '../../http/ops-routes.ts';
+import { type OpsServer, startOpsServer } from '../../http/ops-server.ts';
+import type { Logger } from '../../logger.ts';
+import { toSlackLogger } from './bolt-logger.ts';
+import { registerListeners } from './listeners/index.ts';
+import { createHttpReceiver } from './receivers/http-receiver.ts';
+import { createSocketReceiver } from './receivers/socket-receiver.ts';
+
+export const SLACK_AUTH_FAILED = 'SLACK_AUTH_FAILED';
+
+export interface SlackTransportOptions {
+  mode: 'http' | 'socket';
+  botToken: string;
+  /** Required in http mode. */
+  signingSecret?: string;
+  /** Required in socket mode (xapp-…). */
+  appToken?: string;
+  /** Web API base, e.g. https://slack.com/api/ */
+  slackApiUrl: string;
+  /** Where the HTTP listener binds: `/slack/events` (http mode), `/healthz`, `/metrics` (both). 0: any free port. */
+  host: string;
+  port: number;
+  chatService: ChatService;
+  chat: ChatPort;
+  health: HealthCheck;
+  logger: Logger;
+  clock?: Clock;
+}
+
+export interface SlackTransport {
+  mode: 'http' | 'socket';
+  app: App;
+  /** The bound port of the HTTP listener. */
+  port: number;
+  stop(): Promise<void>;
+}
+
+/** What the transport hands requests to; known only once the app is composed. */
+export interface SlackTransportDeps {
+  chatService: ChatService;
+  chat: ChatPort;
+  health: HealthCheck;
+}
+
+export type SlackConnectOptions = Omit<SlackTransportOptions, keyof SlackTransportDeps>;
+
+/** A Bolt app whose token Slack has accepted, not yet listening. */
+export interface SlackConnection {
+  app: App;
+  start(deps: SlackTransportDeps): Promise<SlackTransport>;
+}
+
+/**
+ * Builds the Bolt app for the configured mode and checks the bot token (auth.test, once, with Slack's answer
+ * reported plainly). Done before anything else is built, so a bad token fails fast.
+ */
+export async function connectSlack(opts: SlackConnectOptions): Promise<SlackConnection> {
+  const log = opts.logger.child({ component: 'slack' });
+  const slackLogger = toSlackLogger(opts.logger, 'bolt');
+  let health: HealthCheck = async () => false;
+  let receiver: ReturnType<typeof createHttpReceiver> | ReturnType<typeof createSocketReceiver>;
+  if (opts.mode === 'http') {
+    if (!opts.signingSecret)
+      throw new CodedError('CONFIG_INVALID', 'SLACK_SIGNING_SECRET: required in http mode');
+    receiver = createHttpReceiver({
+      signingSecret: opts.signingSecret,
+      logger: opts.logger,
+      health: () => health(),
+      ...(opts.clock ? { clock: opts.clock } : {}),
+    });
+  } else {
+    if (!opts.appToken) throw new CodedError('CONFIG_INVALID', 'SLACK_APP_TOKEN: required in socket mode');
+    receiver = createSocketReceiver({
+      appToken: opts.appToken,
+      slackApiUrl: opts.slackApiUrl,
+      logger: opts.logger,
+    });
+  }
+
+  const app = new App({
+    token: opts.botToken,
+    receiver,
+    logger: slackLogger,
+    clientOptions: { slackApiUrl: opts.slackApiUrl, retryConfig: { retries: 2, factor: 2, minTimeout: 200 } },
+    // auth.test runs in init() below, where its failure can be reported, not as a stray rejection.
+    deferInitialization: true,
+  });
+  try {
+    await app.init();
+  } catch (err) {
+    const slackError = (err as { data?: { error?: string } }).data?.error ?? (err as Error).message;
+    throw new CodedError(SLACK_AUTH_FAILED, `Slack refused SLACK_BOT_TOKEN (auth.test: ${slackError})`);
+  }
+
+  return {
+    app,
+    async start(deps) {
+      health = deps.health;
+      registerListeners(app, { chatService: deps.chatService, chat: deps.chat, logger: opts.logger });
+      app.error(async (err) => {
+        log.error({ code: err.code, err: err.message }, 'unhandled error in a Slack listener');
+      });
+
+      if (opts.mode === 'http') {
+        const server = (await app.start({ port: opts.port, host: opts.host })) as Server;
+        const port = (server.address() as AddressInfo).port;
+        log.info({ mode: 'http', host: opts.host, port }, 'slack transport listening on /slack/events');
+        return {
+          mode: 'http',
+          app,
+          port,
+          stop: async () => {
+            server.closeAllConnections();
+            await app.stop().catch(() => undefined);
+          },
+        };
+      }
+
+      const ops: OpsServer = await startOpsServer({ host: opts.host, port: opts.port, health: deps.health });
+      try {
+        await app.start();
+      } catch (err) {
+        await ops.close();
+        throw new CodedError(SLACK_AUTH_FAILED, `Socket Mode could not connect: ${(err as Error).message}`);
+      }
+      log.info({ mode: 'socket', port: ops.port }, 'slack transport connected (socket mode)');
+      return {
+        mode: 'socket',
+        app,
+        port: ops.port,
+        stop: async () => {
+          // Bolt's receiver.stop() does not wait for the close handshake; the client's disconnect() does.
+          const socket = receiver as ReturnType<typeof createSocketReceiver>;
+          await Promise.race([
+            socket.client.disconnect().catch(() => undefined),
+            new Promise((r) => setTimeout(r, 3000).unref()),
+          ]);
+          await ops.close();
+        },
+      };
+    },
+  };
+}
+
+/** connectSlack + start, in one call. */
+export async function startSlackTransport(opts: SlackTransportOptions): Promise<SlackTransport> {
+  const { chatService, chat, health, ...rest } = opts;
+  return (await connectSlack(rest)).start({ chatService, chat, health });
+}

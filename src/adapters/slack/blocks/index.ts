@@ -1,0 +1,5 @@
+/** Pure Block Kit renderers: data in, `{ text, blocks }` out, always within Block Kit limits. */
+export * from './kit.ts';
+export * from './lists.ts';
+export * from './plan.ts';
+export * from './status.ts';

@@ -1,0 +1,12 @@
+import type { App } from '@slack/bolt';
+import { registerPlanButtons } from './actions/plan-buttons.ts';
+import { registerRedisCommand } from './commands/redis-command.ts';
+import type { ListenerDeps } from './types.ts';
+
+export type { ListenerDeps } from './types.ts';
+
+/** Every Slack surface redis-medic listens to. */
+export function registerListeners(app: App, deps: ListenerDeps): void {
+  registerRedisCommand(app, deps);
+  registerPlanButtons(app, deps);
+}

@@ -1,0 +1,673 @@
+/**
+ * Transport-agnostic chat: turns `/redis …` commands and button clicks into answers, and keeps plan messages
+ * and their threads up to date from the exec / plan events of the bus. Slack and the console both call it.
+ * The one place where errors become words: every path answers the user, nothing here throws.
+ */
+import {
+  applyExecEvent,
+  findingCounts,
+  healthOf,
+  initialProgress,
+  type LiveStep,
+  type ProgressState,
+  renderAudit,
+  renderCancelled,
+  renderClusters,
+  renderHelp,
+  renderMrkdwn,
+  renderNotice,
+  renderPlan,
+  renderPlans,
+  renderProgress,
+  renderStatus,
+  renderSummary,
+  renderUsageError,
+} from '../adapters/slack/blocks/index.ts';
+import { esc, fitMessage, section } from '../adapters/slack/blocks/kit.ts';
+import { asCodedError, CodedError, ErrorCodes } from '../core/errors.ts';
+import { type ChaosAction, type Intent, parseIntent } from '../core/intents/parse-intent.ts';
+import {
+  type AuditLog,
+  type ChatRef,
+  type EventBus,
+  isTerminal,
+  type PlanEvent,
+  type PlanRecord,
+  type PlanStore,
+} from '../core/plan-record.ts';
+import { planForAction, planForFindings } from '../core/plans/index.ts';
+import { type Clock, systemClock } from '../core/ports.ts';
+import { analyzeTopology } from '../core/topology/analyze.ts';
+import type { ExecEvent, Finding, PlanOutcome, Topology } from '../core/types.ts';
+import type { Logger } from '../logger.ts';
+import { commandsTotal } from '../metrics.ts';
+import type { ApprovalService } from './approvals.ts';
+import {
+  ActionIds,
+  type ActionRequest,
+  type ChatMessage,
+  type ChatPort,
+  type ChatService,
+  type CommandRequest,
+  type Respond,
+} from './chat-port.ts';
+import type { ClusterEntry, ClusterRegistry } from './clusters.ts';
+
+/** Sandbox-only: breaks the local cluster (`/redis chaos …`). Returns what it did, as a message or lines. */
+export type ChaosHandler = (req: {
+  action: ChaosAction;
+  node?: string;
+  cluster: string;
+  user: string;
+}) => Promise<ChatMessage | string>;
+
+export interface ChatSettings {
+  /** Channel ids where commands are accepted; empty: any. */
+  allowedChannels: readonly string[];
+  /** Per-node scan bound; the whole scan is cut at about 3× this, so a frozen node never holds an answer longer. */
+  scanTimeoutMs: number;
+  planTtlMs: number;
+}
+
+export interface ChatServiceDeps {
+  chat: ChatPort;
+  clusters: ClusterRegistry;
+  store: PlanStore;
+  audit: AuditLog;
+  approvals: ApprovalService;
+  bus: Pick<EventBus, 'subscribe' | 'subscribePlan'>;
+  logger: Logger;
+  settings: ChatSettings;
+  clock?: Clock;
+  chaos?: ChaosHandler;
+  /** Findings of a topology (default analyzeTopology). */
+  analyze?: (t: Topology) => Finding[];
+}
+
+/** What a running chat service exposes beyond the ChatService contract (tests, the watcher). */
+export interface ChatServiceInternals extends ChatService {
+  /** Resolves when every pending plan-message / thread update has been sent. */
+  idle(): Promise<void>;
+}
+
+interface PlanTrack {
+  chain: Promise<void>;
+  scheduled: boolean;
+  progress?: ProgressState;
+  progressDirty: boolean;
+  live?: LiveStep;
+  summaryDue: boolean;
+}
+
+type ScanResult = { ok: true; topology: Topology; findings: Finding[] } | { ok: false; error: string };
+
+const refusal = (text: string): ChatMessage => renderNotice(text, ':no_entry:');
+
+export function createChatService(deps: ChatServiceDeps): ChatServiceInternals {
+  const { chat, clusters, store, audit, approvals, settings } = deps;
+  const log = deps.logger.child({ component: 'chat-service' });
+  const clock = deps.clock ?? systemClock;
+  const analyze = deps.analyze ?? ((t: Topology) => analyzeTopology(t));
+  const tracks = new Map<string, PlanTrack>();
+  const unsubscribers: (() => Promise<void>)[] = [];
+  let stopped = false;
+
+  // ---------------------------------------------------------------------------------------------
+  // Answering
+
+  async function answer(
+    respond: Respond,
+    req: { channel: string; user: string },
+    msg: ChatMessage,
+    ephemeral = true,
+  ) {
+    try {
+      await respond(msg, { ephemeral });
+    } catch (err) {
+      log.warn({ err: asCodedError(err).message }, 'respond failed; trying an ephemeral message');
+      try {
+        if (ephemeral) await chat.postEphemeral(req.channel, req.user, msg);
+        else await chat.post(req.channel, msg);
+      } catch (err2) {
+        log.error({ err: asCodedError(err2).message }, 'could not answer the user');
+      }
+    }
+  }
+
+  /** Posts in the channel; when the bot cannot post there, answers through respond (visible in channel). */
+  async function postPublic(
+    req: CommandRequest,
+    msg: ChatMessage,
+    threadTs?: string,
+  ): Promise<string | undefined> {
+    try {
+      const { ts } = await chat.post(req.channel, msg, threadTs ? { threadTs } : undefined);
+      return ts;
+    } catch (err) {
+      log.warn(
+        { err: asCodedError(err).message, channel: req.channel },
+        'post failed; answering through respond',
+      );
+      await answer(req.respond, req, msg, false);
+      return undefined;
+    }
+  }
+
+  async function auditSafe(entry: Parameters<AuditLog['record']>[0]) {
+    try {
+      await audit.record(entry);
+    } catch (err) {
+      log.warn({ err: asCodedError(err).message, what: entry.what }, 'audit append failed');
+    }
+  }
+
+  function errorMessage(err: unknown): ChatMessage {
+    const e = asCodedError(err);
+    switch (e.code) {
+      case ErrorCodes.UnknownCluster:
+        return refusal(e.message);
+      case ErrorCodes.ClusterUnreachable:
+        return renderNotice(e.message, ':electric_plug:', 'Nothing was changed.');
+      case ErrorCodes.PlanNotFound:
+        return renderNotice(e.message, ':mag:');
+      default:
+        return renderNotice(
+          `Something went wrong (${e.code}): ${e.message.slice(0, 500)}`,
+          ':warning:',
+          'Nothing was changed. The details are in the bot log.',
+        );
+    }
+  }
+
+  function channelAllowed(channel: string): boolean {
+    return settings.allowedChannels.length === 0 || settings.allowedChannels.includes(channel);
+  }
+
+  function withDeadline<T>(p: Promise<T>, ms: number, what: string): Promise<T> {
+    let timer: NodeJS.Timeout | undefined;
+    const t = new Promise<never>((_, reject) => {
+      timer = setTimeout(
+        () => reject(new CodedError(ErrorCodes.ClusterUnreachable, `${what} took longer than ${ms} ms`)),
+        ms,
+      );
+      timer.unref?.();
+    });
+    return Promise.race([p, t]).finally(() => clearTimeout(timer));
+  }
+
+  async function scan(entry: ClusterEntry): Promise<ScanResult> {
+    const deadline = settings.scanTimeoutMs * 3 + 250;
+    try {
+      const topology = await withDeadline(
+        entry.source.scan({ timeoutMs: settings.scanTimeoutMs }),
+        deadline,
+        `reading cluster ${entry.name}`,
+      );
+      return { ok: true, topology, findings: analyze(topology) };
+    } catch (err) {
+      return { ok: false, error: asCodedError(err).message };
+    }
+  }
+
+  function resolveCluster(
+    name: string | undefined,
+  ): { ok: true; entry: ClusterEntry } | { ok: false; msg: ChatMessage } {
+    const r = clusters.resolve(name);
+    return r.ok ? r : { ok: false, msg: refusal(r.error) };
+  }
+
+  // ---------------------------------------------------------------------------------------------
+  // Commands
+
+  async function handleCommand(req: CommandRequest): Promise<void> {
+    let command = 'invalid';
+    let outcome = 'ok';
+    try {
+      if (!channelAllowed(req.channel)) {
+        command = 'denied';
+        outcome = 'channel-not-allowed';
+        await auditSafe({
+          who: req.user,
+          what: 'command',
+          outcome,
+          detail: `in ${req.channel}: ${req.text}`,
+        });
+        await answer(req.respond, req, refusal('redis-medic does not take commands in this channel.'));
+        return;
+      }
+      const parsed = parseIntent(req.text);
+      if (!parsed.ok) {
+        command = parsed.command ?? 'invalid';
+        outcome = 'bad-input';
+        await auditSafe({ who: req.user, what: 'command', outcome, detail: req.text.slice(0, 500) });
+        await answer(req.respond, req, renderUsageError(parsed));
+        return;
+      }
+      const intent = parsed.intent;
+      command = intent.kind;
+      await auditSafe({
+        who: req.user,
+        what: 'command',
+        ...('cluster' in intent && intent.cluster ? { cluster: intent.cluster } : {}),
+        outcome: 'received',
+        detail: req.text.slice(0, 500),
+      });
+      outcome = await dispatch(intent, req);
+    } catch (err) {
+      outcome = 'error';
+      log.error(
+        { err: asCodedError(err).message, stack: (err as Error)?.stack, text: req.text },
+        'command failed',
+      );
+      await answer(req.respond, req, errorMessage(err));
+    } finally {
+      commandsTotal.inc({ command, outcome });
+    }
+  }
+
+  async function dispatch(intent: Intent, req: CommandRequest): Promise<string> {
+    switch (intent.kind) {
+      case 'help':
+        await answer(
+          req.respond,
+          req,
+          renderHelp({
+            ...(intent.topic ? { topic: intent.topic } : {}),
+            clusters: clusters.names(),
+            sandbox: !!deps.chaos,
+          }),
+        );
+        return 'ok';
+      case 'status': {
+        const c = resolveCluster(intent.cluster);
+        if (!c.ok) return refuse(req, c.msg);
+        const s = await scan(c.entry);
+        if (!s.ok) return refuse(req, unreachable(c.entry, s.error));
+        await postPublic(req, renderStatus(s.topology, s.findings));
+        return 'ok';
+      }
+      case 'diagnose': {
+        const c = resolveCluster(intent.cluster);
+        if (!c.ok) return refuse(req, c.msg);
+        const s = await scan(c.entry);
+        if (!s.ok) return refuse(req, unreachable(c.entry, s.error));
+        const outcome = planForFindings(s.topology, s.findings, ctx(c.entry, req.user));
+        if (!outcome.ok) {
+          await postPublic(req, withNote(renderStatus(s.topology, s.findings), noPlanNote(outcome)));
+          return 'no-plan';
+        }
+        const addressed = new Set(outcome.plan.findings.map((f) => `${f.code}|${f.summary}`));
+        const others = s.findings.filter((f) => !addressed.has(`${f.code}|${f.summary}`));
+        return propose(req, outcome.plan, others);
+      }
+      case 'failover':
+      case 'forget':
+      case 'join':
+      case 'restart': {
+        const c = resolveCluster(intent.cluster);
+        if (!c.ok) return refuse(req, c.msg);
+        const s = await scan(c.entry);
+        if (!s.ok) return refuse(req, unreachable(c.entry, s.error));
+        const action =
+          intent.kind === 'failover'
+            ? { kind: 'failover' as const, node: intent.node, mode: intent.mode }
+            : intent.kind === 'forget'
+              ? { kind: 'forget' as const, node: intent.node }
+              : intent.kind === 'join'
+                ? {
+                    kind: 'join' as const,
+                    node: intent.node,
+                    ...(intent.replicaOf ? { replicaOf: intent.replicaOf } : {}),
+                  }
+                : { kind: 'restart' as const, pod: intent.pod };
+        const outcome = planForAction(s.topology, action, ctx(c.entry, req.user));
+        if (!outcome.ok) {
+          await auditSafe({
+            who: req.user,
+            what: 'refusal',
+            cluster: c.entry.name,
+            outcome: outcome.code,
+            detail: outcome.reason,
+          });
+          return refuse(req, renderMrkdwn(`:no_entry: ${outcome.reason}`, outcome.reason));
+        }
+        return propose(req, outcome.plan, []);
+      }
+      case 'plans': {
+        if (intent.cluster) {
+          const c = resolveCluster(intent.cluster);
+          if (!c.ok) return refuse(req, c.msg);
+        }
+        const records = await store.list({
+          ...(intent.cluster ? { cluster: intent.cluster } : {}),
+          limit: 20,
+        });
+        await answer(
+          req.respond,
+          req,
+          renderPlans(records, { now: clock.now(), ...(intent.cluster ? { cluster: intent.cluster } : {}) }),
+        );
+        return 'ok';
+      }
+      case 'cancel': {
+        const r = await approvals.cancel(intent.plan, req.user);
+        if (!r.ok) return refuse(req, renderMrkdwn(`:no_entry: ${r.reason}`, r.reason));
+        await answer(req.respond, req, renderCancelled(r.record, req.user));
+        schedule(intent.plan);
+        return 'ok';
+      }
+      case 'audit': {
+        let entries = intent.plan
+          ? await audit.forPlan(intent.plan, intent.n)
+          : await audit.last(intent.cluster ? intent.n * 10 : intent.n);
+        if (intent.cluster) entries = entries.filter((e) => e.cluster === intent.cluster).slice(-intent.n);
+        await answer(
+          req.respond,
+          req,
+          renderAudit(entries, {
+            n: intent.n,
+            ...(intent.plan ? { plan: intent.plan } : {}),
+            ...(intent.cluster ? { cluster: intent.cluster } : {}),
+          }),
+        );
+        return 'ok';
+      }
+      case 'clusters': {
+        const list = await Promise.all(
+          clusters.list().map(async (e) => {
+            const s = await scan(e);
+            const health = s.ok
+              ? healthOf(s.topology, s.findings)
+              : { emoji: ':black_circle:', word: 'unreachable' };
+            const detail = s.ok
+              ? `${s.topology.nodes.filter((n) => n.role === 'master').length} masters, ${s.topology.nodes.filter((n) => n.role === 'replica').length} replicas · findings: ${findingCounts(s.findings)}`
+              : s.error;
+            return {
+              name: e.name,
+              seeds: e.def.seeds,
+              health,
+              detail,
+              ...(e.def.k8s ? { k8s: e.def.k8s } : {}),
+            };
+          }),
+        );
+        await answer(req.respond, req, renderClusters(list));
+        return 'ok';
+      }
+      case 'chaos': {
+        if (!deps.chaos)
+          return refuse(req, refusal('chaos sub-commands exist only in the sandbox (npm run sandbox).'));
+        const c = resolveCluster(intent.cluster);
+        if (!c.ok) return refuse(req, c.msg);
+        const r = await deps.chaos({
+          action: intent.action,
+          ...(intent.node ? { node: intent.node } : {}),
+          cluster: c.entry.name,
+          user: req.user,
+        });
+        await postPublic(req, typeof r === 'string' ? renderNotice(r, ':boom:') : r);
+        return 'ok';
+      }
+    }
+  }
+
+  async function refuse(req: CommandRequest, msg: ChatMessage): Promise<string> {
+    await answer(req.respond, req, msg);
+    return 'refused';
+  }
+
+  function unreachable(entry: ClusterEntry, error: string): ChatMessage {
+    return renderNotice(
+      `Could not read cluster ${entry.name}: ${error}`,
+      ':electric_plug:',
+      `Seeds: ${entry.def.seeds.join(', ') || '—'}. Nothing was changed.`,
+    );
+  }
+
+  function ctx(entry: ClusterEntry, user: string) {
+    return { cluster: entry.name, requestedBy: user, now: clock.now(), ttlMs: settings.planTtlMs };
+  }
+
+  function noPlanNote(o: Extract<PlanOutcome, { ok: false }>): string {
+    return o.code === ErrorCodes.NothingToDo
+      ? `:white_check_mark: *No plan needed:* ${esc(o.reason)}`
+      : `:no_entry: *No plan:* ${esc(o.reason)}`;
+  }
+
+  function withNote(msg: ChatMessage, note: string): ChatMessage {
+    const blocks = [...msg.blocks];
+    blocks.splice(Math.max(1, blocks.length - 1), 0, section(note));
+    return fitMessage(msg.text, blocks);
+  }
+
+  /** Stores a plan, posts it with its buttons, and remembers where it lives so any process can update it. */
+  async function propose(
+    req: CommandRequest,
+    plan: PlanRecord['plan'],
+    otherFindings: Finding[],
+  ): Promise<string> {
+    const rec = await store.create(plan, { now: clock.now() });
+    await auditSafe({
+      who: req.user,
+      what: 'proposed',
+      cluster: plan.cluster,
+      plan: plan.id,
+      outcome: 'proposed',
+      detail: `${plan.title} (${plan.steps.length} steps, ${plan.risk} risk)`,
+    });
+    const ts = await postPublic(req, renderPlan(rec, { now: clock.now() }));
+    if (ts) {
+      const ref: ChatRef = { channel: req.channel, ts, threadTs: ts };
+      await store
+        .setChatRef(plan.id, ref)
+        .catch((err) => log.warn({ err: asCodedError(err).message }, 'setChatRef failed'));
+      if (otherFindings.length > 0) {
+        const lines = otherFindings
+          .slice(0, 15)
+          .map((f) => `• *${f.severity}* ${esc(f.summary)}`)
+          .join('\n');
+        const more = otherFindings.length > 15 ? `\n_…${otherFindings.length - 15} more_` : '';
+        await chat
+          .post(
+            req.channel,
+            renderMrkdwn(`Also seen, not part of this plan:\n${lines}${more}`, 'Other findings'),
+            { threadTs: ts },
+          )
+          .catch((err) => log.warn({ err: asCodedError(err).message }, 'could not post other findings'));
+      }
+    }
+    return 'proposed';
+  }
+
+  // ---------------------------------------------------------------------------------------------
+  // Buttons
+
+  async function handleAction(req: ActionRequest): Promise<void> {
+    let outcome = 'ok';
+    try {
+      if (!channelAllowed(req.channel)) {
+        outcome = 'channel-not-allowed';
+        await answer(req.respond, req, refusal('redis-medic does not take commands in this channel.'));
+        return;
+      }
+      const planId = req.value;
+      if (req.actionId !== ActionIds.approve && req.actionId !== ActionIds.reject) {
+        outcome = 'unknown-action';
+        await answer(
+          req.respond,
+          req,
+          renderNotice('This button is not one redis-medic knows.', ':grey_question:'),
+        );
+        return;
+      }
+      // A plan posted through respond (no ts at the time) learns its message here.
+      const before = await store.get(planId);
+      if (before && !before.chatRef && req.messageTs) {
+        await store
+          .setChatRef(planId, {
+            channel: req.channel,
+            ts: req.messageTs,
+            threadTs: req.threadTs ?? req.messageTs,
+          })
+          .catch(() => {});
+      }
+      if (req.actionId === ActionIds.approve) {
+        const r = await approvals.approve(planId, req.user);
+        if (!r.ok) {
+          outcome = `refused-${r.code}`;
+          await answer(req.respond, req, renderMrkdwn(`:no_entry: ${r.reason}`, r.reason));
+          if (r.record) schedule(planId);
+          return;
+        }
+        outcome = r.state;
+        await answer(req.respond, req, renderMrkdwn(`:white_check_mark: ${r.message}`, r.message));
+      } else {
+        const r = await approvals.reject(planId, req.user);
+        if (!r.ok) {
+          outcome = `refused-${r.code}`;
+          await answer(req.respond, req, renderMrkdwn(`:no_entry: ${r.reason}`, r.reason));
+          if (r.record) schedule(planId);
+          return;
+        }
+        outcome = 'rejected';
+        await answer(req.respond, req, renderMrkdwn(`:no_entry: ${r.message}`, r.message));
+      }
+      schedule(planId);
+    } catch (err) {
+      outcome = 'error';
+      log.error({ err: asCodedError(err).message, action: req.actionId, plan: req.value }, 'action failed');
+      await answer(req.respond, req, errorMessage(err));
+    } finally {
+      commandsTotal.inc({ command: `button:${req.actionId.slice(0, 40)}`, outcome: outcome.slice(0, 60) });
+    }
+  }
+
+  async function idle() {
+    // Chains may grow while we wait: loop until a pass finds nothing new.
+    for (let i = 0; i < 50; i++) {
+      await Promise.all([...tracks.values()].map((t) => t.chain));
+      if ([...tracks.values()].every((t) => !t.scheduled)) return;
+    }
+  }
+
+  // ---------------------------------------------------------------------------------------------
+  // Keeping plan messages and threads up to date
+
+  function track(planId: string): PlanTrack {
+    let t = tracks.get(planId);
+    if (!t) {
+      t = { chain: Promise.resolve(), scheduled: false, progressDirty: false, summaryDue: false };
+      tracks.set(planId, t);
+    }
+    return t;
+  }
+
+  /** Coalesces updates: at most one flush queued per plan, rendering the newest state when it runs. */
+  function schedule(planId: string) {
+    const t = track(planId);
+    if (t.scheduled) return;
+    t.scheduled = true;
+    t.chain = t.chain.then(async () => {
+      t.scheduled = false;
+      try {
+        await flush(planId, t);
+      } catch (err) {
+        log.warn({ err: asCodedError(err).message, plan: planId }, 'could not update the plan in chat');
+      }
+    });
+  }
+
+  async function flush(planId: string, t: PlanTrack) {
+    const rec = await store.get(planId);
+    if (!rec?.chatRef) return;
+    const ref = rec.chatRef;
+    const now = clock.now();
+    const live = rec.status === 'running' ? t.live : undefined;
+    await chat.update(ref.channel, ref.ts, renderPlan(rec, { now, ...(live ? { live } : {}) }));
+    if (t.progress && t.progressDirty) {
+      t.progressDirty = false;
+      const msg = renderProgress(rec.plan, t.progress);
+      if (ref.progressTs) await chat.update(ref.channel, ref.progressTs, msg);
+      else {
+        const { ts } = await chat.post(ref.channel, msg, { threadTs: ref.threadTs ?? ref.ts });
+        await store.setChatRef(planId, { ...ref, progressTs: ts });
+      }
+    }
+    if (t.summaryDue && isTerminal(rec.status)) {
+      t.summaryDue = false;
+      const summary = await summarise(rec, t.progress);
+      await chat.post(ref.channel, summary, { threadTs: ref.threadTs ?? ref.ts });
+      tracks.delete(planId);
+    } else if (isTerminal(rec.status) && !t.summaryDue && !t.progress) {
+      tracks.delete(planId);
+    }
+  }
+
+  async function summarise(rec: PlanRecord, progress?: ProgressState): Promise<ChatMessage> {
+    const r = clusters.resolve(rec.plan.cluster);
+    let after: Parameters<typeof renderSummary>[1]['after'];
+    if (r.ok) {
+      const s = await scan(r.entry);
+      after = s.ok
+        ? { findings: s.findings, healthy: !s.findings.some((f) => f.severity === 'critical') }
+        : { findings: [], healthy: false, error: s.error };
+    }
+    return renderSummary(rec, { ...(progress ? { progress } : {}), ...(after ? { after } : {}) });
+  }
+
+  function onExecEvent(e: ExecEvent) {
+    if (stopped || !e || typeof e.plan !== 'string') return;
+    const t = track(e.plan);
+    void (async () => {
+      if (!t.progress) {
+        const rec = await store.get(e.plan).catch(() => null);
+        if (!rec?.chatRef) {
+          tracks.delete(e.plan);
+          return;
+        }
+        if (!t.progress) {
+          let p = initialProgress(rec.plan);
+          for (const o of rec.progress.outcomes)
+            p = applyExecEvent(p, {
+              step: o.index,
+              kind: o.outcome,
+              detail: o.detail,
+              ms: o.ms,
+              at: rec.updatedAt,
+            });
+          t.progress = p;
+        }
+      }
+      t.progress = applyExecEvent(t.progress, e);
+      t.progressDirty = true;
+      if (e.step >= 0) {
+        const state: LiveStep['state'] = e.kind === 'started' ? 'running' : (e.kind as LiveStep['state']);
+        t.live = { index: e.step, state, detail: e.detail };
+      }
+      if (e.kind === 'finished') t.summaryDue = true;
+      schedule(e.plan);
+    })().catch((err) => log.warn({ err: asCodedError(err).message }, 'exec event not applied'));
+  }
+
+  function onPlanEvent(e: PlanEvent) {
+    if (stopped || !e || typeof e.plan !== 'string') return;
+    if (e.kind === 'refused' || e.kind === 'proposed') return;
+    schedule(e.plan);
+  }
+
+  return {
+    handleCommand,
+    handleAction,
+    async start() {
+      stopped = false;
+      unsubscribers.push(await deps.bus.subscribe(onExecEvent));
+      unsubscribers.push(await deps.bus.subscribePlan(onPlanEvent));
+    },
+    async stop() {
+      stopped = true;
+      for (const u of unsubscribers.splice(0)) await u().catch(() => {});
+      await idle();
+    },
+    idle,
+  };
+}

@@ -1,0 +1,204 @@
+/**
+ * `redis-medic diagnose`: findings plus the recovery plan with the exact commands it would send (the dry
+ * run); with `--execute --yes` it runs the plan and prints each step as it goes.
+ */
+import { parseArgs } from 'node:util';
+import { createNodeCommander } from '../adapters/redis/node-commander.ts';
+import { createTopologySource } from '../adapters/redis/scanner.ts';
+import { executePlan } from '../app/executor.ts';
+import { planForFindings } from '../core/plans/planner.ts';
+import { type ClusterDefinition, systemClock } from '../core/ports.ts';
+import { analyzeTopology } from '../core/topology/analyze.ts';
+import type { ExecEvent, Finding, Plan } from '../core/types.ts';
+import type { CliIo } from './status.ts';
+
+export const DIAGNOSE_USAGE = `usage: redis-medic diagnose --nodes host:port[,host:port…] [--password …] [--user …] [--timeout ms] [--extra host:port,…] [--json] [--execute --yes]
+
+  --nodes         seed addresses (default: $REDIS_CLUSTER_NODES)
+  --password      ACL password (default: $REDIS_PASSWORD; prefer the variable: arguments show in ps)
+  --user          ACL user name (default: $REDIS_USERNAME)
+  --timeout       per-node timeout in ms (default 1000)
+  --extra         more addresses to ask, e.g. pod IPs; live ones outside the cluster can be joined
+  --json          print { findings, plan } (or { findings, nothing }) as JSON
+  --execute       run the plan (needs --yes): each step re-checks the cluster first and stops if it moved on
+  --yes           confirm --execute
+  --wait-timeout  deadline of each wait inside a step, ms (default 60000)
+
+exit code: 0 nothing to do (or the plan succeeded), 1 a plan is proposed (or it stopped / failed), 2 could not reach the cluster or bad arguments`;
+
+const defaultIo: CliIo = {
+  stdout: (t) => process.stdout.write(t),
+  stderr: (t) => process.stderr.write(t),
+  env: process.env,
+};
+
+function splitList(v: string | undefined): string[] {
+  return (v ?? '')
+    .split(',')
+    .map((s) => s.trim())
+    .filter(Boolean);
+}
+
+export function formatPlan(plan: Plan): string {
+  const lines = [
+    `Plan ${plan.id}: ${plan.title}`,
+    `  risk ${plan.risk} · ${plan.approvalsNeeded} approver(s) · ${plan.steps.length} step(s) · made from topology ${plan.fingerprint}`,
+  ];
+  plan.steps.forEach((s, i) => {
+    lines.push(`  ${i + 1}. [${s.risk}] ${s.sentence}`);
+    for (const c of s.commands) lines.push(`       ${c}`);
+  });
+  return `${lines.join('\n')}\n`;
+}
+
+export function formatFindings(findings: Finding[]): string {
+  if (findings.length === 0) return 'No findings.\n';
+  return `${findings.map((f) => `  ${f.severity.padEnd(8)} ${f.code.padEnd(24)} ${f.summary}`).join('\n')}\n`;
+}
+
+export function formatEvent(e: ExecEvent, total: number): string {
+  const where = e.step >= 0 ? `step ${e.step + 1}/${total}` : 'plan';
+  const ms = e.ms !== undefined ? ` in ${e.ms} ms` : '';
+  const figures =
+    e.metrics && Object.keys(e.metrics).length > 0
+      ? ` (${Object.entries(e.metrics)
+          .map(([k, v]) => `${k}=${v}`)
+          .join(', ')})`
+      : '';
+  const status = e.status ? ` ${e.status}` : '';
+  return `${where} ${e.kind}${status}${ms}: ${e.detail}${e.kind === 'done' || e.kind === 'finished' ? figures : ''}\n`;
+}
+
+/** `redis-medic diagnose …` — returns the exit code. */
+export async function runDiagnose(argv: string[], io: CliIo = defaultIo): Promise<number> {
+  let values: {
+    nodes?: string;
+    password?: string;
+    user?: string;
+    timeout?: string;
+    extra?: string;
+    cluster?: string;
+    json?: boolean;
+    execute?: boolean;
+    yes?: boolean;
+    'wait-timeout'?: string;
+    help?: boolean;
+  };
+  try {
+    values = parseArgs({
+      args: argv,
+      options: {
+        nodes: { type: 'string', short: 'n' },
+        password: { type: 'string', short: 'a' },
+        user: { type: 'string', short: 'u' },
+        timeout: { type: 'string', short: 't' },
+        extra: { type: 'string' },
+        cluster: { type: 'string' },
+        json: { type: 'boolean', default: false },
+        execute: { type: 'boolean', default: false },
+        yes: { type: 'boolean', short: 'y', default: false },
+        'wait-timeout': { type: 'string' },
+        help: { type: 'boolean', short: 'h', default: false },
+      },
+      allowPositionals: false,
+      strict: true,
+    }).values;
+  } catch (err) {
+    io.stderr(
+      `redis-medic diagnose: ${err instanceof Error ? err.message : String(err)}\n${DIAGNOSE_USAGE}\n`,
+    );
+    return 2;
+  }
+  if (values.help) {
+    io.stdout(`${DIAGNOSE_USAGE}\n`);
+    return 0;
+  }
+  const seeds = splitList(values.nodes ?? io.env.REDIS_CLUSTER_NODES);
+  const bad = seeds.filter((s) => !/^(\[[0-9a-fA-F:.]+\]|[^:\s]+):\d{1,5}$/.test(s));
+  if (seeds.length === 0 || bad.length > 0) {
+    const why =
+      seeds.length === 0
+        ? 'no seed addresses (--nodes or REDIS_CLUSTER_NODES)'
+        : `bad address ${bad.join(', ')} (want host:port)`;
+    io.stderr(`redis-medic diagnose: ${why}\n${DIAGNOSE_USAGE}\n`);
+    return 2;
+  }
+  if (values.execute && !values.yes) {
+    io.stderr('redis-medic diagnose: --execute changes the cluster; add --yes to confirm\n');
+    return 2;
+  }
+  const numberOpt = (name: string, v: string | undefined, def: number): number | undefined => {
+    if (v === undefined) return def;
+    const n = Number(v);
+    if (!Number.isInteger(n) || n <= 0) {
+      io.stderr(`redis-medic diagnose: --${name} must be a positive number of milliseconds\n`);
+      return undefined;
+    }
+    return n;
+  };
+  const timeoutMs = numberOpt('timeout', values.timeout, 1000);
+  const waitTimeoutMs = numberOpt('wait-timeout', values['wait-timeout'], 60_000);
+  if (timeoutMs === undefined || waitTimeoutMs === undefined) return 2;
+
+  const password = values.password ?? io.env.REDIS_PASSWORD;
+  const username = values.user ?? io.env.REDIS_USERNAME;
+  const def: ClusterDefinition = {
+    name: values.cluster ?? 'default',
+    seeds,
+    auth: { ...(username ? { username } : {}), ...(password ? { password } : {}) },
+  };
+  const commander = createNodeCommander(def.auth, { timeoutMs });
+  const source = createTopologySource(def, { timeoutMs, commander, extraAddrs: splitList(values.extra) });
+  try {
+    const topology = await source.scan();
+    if (!topology.probes.some((p) => p.outcome === 'ok')) {
+      io.stderr(`redis-medic diagnose: could not reach the cluster at ${seeds.join(', ')}\n`);
+      return 2;
+    }
+    const findings = analyzeTopology(topology);
+    const outcome = planForFindings(topology, findings, {
+      cluster: def.name,
+      requestedBy: `cli:${io.env.USER ?? 'operator'}`,
+      now: systemClock.now(),
+      ttlMs: 15 * 60_000,
+    });
+    if (values.json && !values.execute) {
+      const body = outcome.ok
+        ? { findings, plan: outcome.plan }
+        : { findings, nothing: { code: outcome.code, reason: outcome.reason } };
+      io.stdout(`${JSON.stringify(body, null, 2)}\n`);
+      return outcome.ok ? 1 : 0;
+    }
+    io.stdout(`Cluster ${def.name}: ${findings.length} finding(s)\n${formatFindings(findings)}`);
+    if (!outcome.ok) {
+      io.stdout(`Nothing to do: ${outcome.reason}\n`);
+      return 0;
+    }
+    io.stdout(formatPlan(outcome.plan));
+    if (!values.execute) return 1;
+
+    const plan = outcome.plan;
+    const result = await executePlan(plan, {
+      source,
+      commander,
+      clock: systemClock,
+      waitTimeoutMs,
+      reporter: {
+        emit: (e) => {
+          if (values.json) io.stdout(`${JSON.stringify(e)}\n`);
+          else io.stdout(formatEvent(e, plan.steps.length));
+        },
+      },
+    });
+    return result.status === 'succeeded' ? 0 : 1;
+  } catch (err) {
+    io.stderr(`redis-medic diagnose: ${err instanceof Error ? err.message : String(err)}\n`);
+    return err instanceof Error &&
+      'details' in err &&
+      (err as { details?: { transient?: boolean } }).details?.transient
+      ? 1
+      : 2;
+  } finally {
+    await commander.close();
+  }
+}

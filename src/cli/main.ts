@@ -1,0 +1,38 @@
+import { runDiagnose } from './diagnose.ts';
+import { type CliIo, runStatus, STATUS_USAGE } from './status.ts';
+
+export const USAGE = `usage: redis-medic <command> [options]
+
+commands:
+  status     show the cluster's state, its masters and replicas, and what is wrong with it
+  diagnose   findings plus the recovery plan redis-medic would propose
+  help       this text
+
+${STATUS_USAGE}`;
+
+const defaultIo: CliIo = {
+  stdout: (t) => process.stdout.write(t),
+  stderr: (t) => process.stderr.write(t),
+  env: process.env,
+};
+
+/** The CLI entry: dispatches on the sub-command and returns the exit code (2 for unknown commands). */
+export async function main(argv: string[], io: CliIo = defaultIo): Promise<number> {
+  const [command, ...rest] = argv;
+  switch (command) {
+    case 'status':
+      return runStatus(rest, io);
+    case 'diagnose':
+      return runDiagnose(rest);
+    case 'help':
+    case '--help':
+    case '-h':
+      io.stdout(`${USAGE}\n`);
+      return 0;
+    default:
+      io.stderr(
+        `${command ? `redis-medic: unknown command "${command}"` : 'redis-medic: no command'}\n${USAGE}\n`,
+      );
+      return 2;
+  }
+}

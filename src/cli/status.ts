@@ -1,0 +1,113 @@
+import { parseArgs } from 'node:util';
+import { scanCluster } from '../adapters/redis/scanner.ts';
+import type { ClusterDefinition } from '../core/ports.ts';
+import { analyzeTopology } from '../core/topology/analyze.ts';
+import type { Finding, Topology } from '../core/types.ts';
+import { formatStatus } from './format-status.ts';
+
+export interface CliIo {
+  stdout: (text: string) => void;
+  stderr: (text: string) => void;
+  env: Record<string, string | undefined>;
+}
+
+export const STATUS_USAGE = `usage: redis-medic status --nodes host:port[,host:port…] [--password …] [--user …] [--timeout ms] [--json]
+
+  --nodes     seed addresses (default: $REDIS_CLUSTER_NODES)
+  --password  ACL password (default: $REDIS_PASSWORD; prefer the variable: arguments show in ps)
+  --user      ACL user name (default: $REDIS_USERNAME)
+  --timeout   per-node timeout in ms (default 1000)
+  --extra     more addresses to ask, e.g. pod IPs (host:port,…); live ones outside the cluster are reported
+  --json      print { topology, findings } as JSON
+
+exit code: 0 healthy, 1 findings (warning or critical), 2 could not reach the cluster (or bad arguments)`;
+
+export const EXIT_HEALTHY = 0;
+export const EXIT_FINDINGS = 1;
+export const EXIT_UNREACHABLE = 2;
+
+function splitList(v: string | undefined): string[] {
+  return (v ?? '')
+    .split(',')
+    .map((s) => s.trim())
+    .filter(Boolean);
+}
+
+/** Exit code for a scan result: 2 nobody answered, 1 any warning/critical finding, else 0. */
+export function statusExitCode(topology: Topology, findings: Finding[]): number {
+  if (!topology.probes.some((p) => p.outcome === 'ok')) return EXIT_UNREACHABLE;
+  return findings.some((f) => f.severity === 'critical' || f.severity === 'warning')
+    ? EXIT_FINDINGS
+    : EXIT_HEALTHY;
+}
+
+/** `redis-medic status …` — returns the exit code. */
+export async function runStatus(argv: string[], io: CliIo): Promise<number> {
+  let values: ReturnType<typeof parse>['values'];
+  function parse(args: string[]) {
+    return parseArgs({
+      args,
+      options: {
+        nodes: { type: 'string', short: 'n' },
+        password: { type: 'string', short: 'a' },
+        user: { type: 'string', short: 'u' },
+        timeout: { type: 'string', short: 't' },
+        extra: { type: 'string' },
+        cluster: { type: 'string' },
+        json: { type: 'boolean', default: false },
+        help: { type: 'boolean', short: 'h', default: false },
+      },
+      allowPositionals: false,
+      strict: true,
+    });
+  }
+  try {
+    values = parse(argv).values;
+  } catch (err) {
+    io.stderr(`redis-medic status: ${err instanceof Error ? err.message : String(err)}\n${STATUS_USAGE}\n`);
+    return EXIT_UNREACHABLE;
+  }
+  if (values.help) {
+    io.stdout(`${STATUS_USAGE}\n`);
+    return EXIT_HEALTHY;
+  }
+  const seeds = splitList(values.nodes ?? io.env.REDIS_CLUSTER_NODES);
+  const bad = seeds.filter((s) => !/^(\[[0-9a-fA-F:.]+\]|[^:\s]+):\d{1,5}$/.test(s));
+  if (seeds.length === 0 || bad.length > 0) {
+    const why =
+      seeds.length === 0
+        ? 'no seed addresses (--nodes or REDIS_CLUSTER_NODES)'
+        : `bad address ${bad.join(', ')} (want host:port)`;
+    io.stderr(`redis-medic status: ${why}\n${STATUS_USAGE}\n`);
+    return EXIT_UNREACHABLE;
+  }
+  let timeoutMs = 1000;
+  if (values.timeout !== undefined) {
+    timeoutMs = Number(values.timeout);
+    if (!Number.isInteger(timeoutMs) || timeoutMs <= 0) {
+      io.stderr(`redis-medic status: --timeout must be a positive number of milliseconds\n`);
+      return EXIT_UNREACHABLE;
+    }
+  }
+  const password = values.password ?? io.env.REDIS_PASSWORD;
+  const username = values.user ?? io.env.REDIS_USERNAME;
+  const def: ClusterDefinition = {
+    name: values.cluster ?? 'default',
+    seeds,
+    auth: { ...(username ? { username } : {}), ...(password ? { password } : {}) },
+  };
+  const topology = await scanCluster(def, {
+    timeoutMs,
+    extraAddrs: splitList(values.extra),
+    recordMetrics: false,
+  });
+  const findings = analyzeTopology(topology);
+  const code = statusExitCode(topology, findings);
+  if (values.json) io.stdout(`${JSON.stringify({ topology, findings }, null, 2)}\n`);
+  else {
+    io.stdout(formatStatus(topology, findings));
+    if (code === EXIT_UNREACHABLE)
+      io.stderr(`redis-medic status: could not reach the cluster at ${seeds.join(', ')}\n`);
+  }
+  return code;
+}

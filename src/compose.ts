@@ -1,0 +1,240 @@
+/**
+ * The composition root: every client is built here, once, from the validated config, and handed down.
+ * Slack (src/main.ts), the console and the sandbox all start the app through `composeApp`.
+ */
+import { Redis } from 'ioredis';
+import { createPodApi, loadKubeConfig } from './adapters/k8s/index.ts';
+import { createEventBus, type RedisEventBus } from './adapters/queue/event-bus.ts';
+import { createPlanQueue, type PlanQueue, planQueuePrefix } from './adapters/queue/plan-queue.ts';
+import { type PlanWorker, type PlanWorkerOptions, startPlanWorker } from './adapters/queue/plan-worker.ts';
+import { createNodeCommander } from './adapters/redis/node-commander.ts';
+import { createTopologySource } from './adapters/redis/scanner.ts';
+import { createAuditLog } from './adapters/store/audit.ts';
+import { type ControlPlanStore, createPlanStore } from './adapters/store/plan-store.ts';
+import { type ApprovalService, createApprovalService } from './app/approvals.ts';
+import type { ChatPort } from './app/chat-port.ts';
+import { type ChaosHandler, type ChatServiceInternals, createChatService } from './app/chat-service.ts';
+import { type ClusterRegistry, createClusterRegistry } from './app/clusters.ts';
+import { clusterDefinitionsFromConfig } from './clusters-file.ts';
+import type { Config } from './config.ts';
+import type { AuditLog } from './core/plan-record.ts';
+import { type Clock, type ClusterDefinition, type PodApi, systemClock } from './core/ports.ts';
+import { type Logger, redactUrl } from './logger.ts';
+
+export interface ComposeOptions {
+  chat: ChatPort;
+  logger: Logger;
+  /** all: bot + worker; bot: chat only; worker: worker only (chat may be a no-op port). */
+  role: 'all' | 'bot' | 'worker';
+  extra?: {
+    /** Target clusters; default: CLUSTERS_FILE, else the single cluster of REDIS_CLUSTER_NODES. */
+    clusters?: ClusterDefinition[];
+    /** Sandbox: `/redis chaos …`. */
+    chaos?: ChaosHandler;
+    clock?: Clock;
+    /** Key / channel prefix in the control Redis (default `medic`; tests use a random one). */
+    prefix?: string;
+    /** A PodApi to use instead of one built from KUBECONFIG (tests: the Kubernetes stand-in). */
+    podApi?: PodApi;
+    /** Executor waits (tests shorten them). */
+    executor?: { waitTimeoutMs?: number; pollMs?: number };
+    /** Worker tuning (tests shorten lock / stall intervals). */
+    worker?: Pick<
+      PlanWorkerOptions,
+      | 'lockDurationMs'
+      | 'stalledIntervalMs'
+      | 'maxStalledCount'
+      | 'clusterLockTtlMs'
+      | 'waitPollMs'
+      | 'concurrency'
+    >;
+    /** How often proposed plans past their expiry are marked expired (default 5000 ms; 0: never). */
+    expiryIntervalMs?: number;
+  };
+}
+
+export interface ComposedApp {
+  chatService: ChatServiceInternals;
+  clusters: ClusterRegistry;
+  store: ControlPlanStore;
+  audit: AuditLog;
+  approvals: ApprovalService;
+  queue: PlanQueue;
+  bus: RedisEventBus;
+  /** The control Redis connection (store, audit, queue, bus). */
+  control: Redis;
+  /** Present for role all | worker. */
+  worker?: PlanWorker;
+  /** Pings the control Redis (for /healthz). */
+  healthy(): Promise<boolean>;
+  /** Graceful: stops the chat service, lets the worker finish or hand back its job, closes every connection. */
+  close(): Promise<void>;
+}
+
+/** Builds everything once. Connections are opened lazily by ioredis; nothing here blocks on a target cluster. */
+export async function composeApp(config: Config, opts: ComposeOptions): Promise<ComposedApp> {
+  const { logger, role } = opts;
+  const extra = opts.extra ?? {};
+  const clock = extra.clock ?? systemClock;
+  const prefix = extra.prefix ?? 'medic';
+  const log = logger.child({ component: 'compose' });
+  const closers: (() => Promise<unknown>)[] = [];
+  const closeAll = async () => {
+    for (const c of closers.splice(0).reverse()) {
+      try {
+        await c();
+      } catch (err) {
+        log.warn({ err: (err as Error).message }, 'error while closing');
+      }
+    }
+  };
+
+  try {
+    // BullMQ needs maxRetriesPerRequest: null on every connection it uses; the store and audit are fine with it.
+    const control = new Redis(config.CONTROL_REDIS_URL, { maxRetriesPerRequest: null });
+    control.on('error', (err) =>
+      log.warn({ err: err.message, url: redactUrl(config.CONTROL_REDIS_URL) }, 'control Redis'),
+    );
+    closers.push(() => control.quit().catch(() => control.disconnect()));
+
+    const store = createPlanStore(control, { prefix });
+    const audit = createAuditLog(control, {
+      prefix,
+      maxAgeMs: config.AUDIT_MAX_AGE_DAYS * 24 * 3600_000,
+      clock,
+    });
+    const bus = createEventBus(control, {
+      prefix,
+      onError: (err) => log.warn({ err: (err as Error)?.message }, 'event bus'),
+    });
+    closers.push(() => bus.close());
+    const queue = createPlanQueue({ connection: control, prefix: planQueuePrefix(prefix) });
+    closers.push(() => queue.close());
+    const approvals = createApprovalService({
+      store,
+      queue,
+      policy: { approvers: config.APPROVERS, allowSelfApproval: config.ALLOW_SELF_APPROVAL },
+      audit,
+      bus,
+      clock,
+      onError: (err, context) =>
+        log.warn({ err: (err as Error)?.message, context }, 'approval side effect failed'),
+    });
+
+    const defs = extra.clusters ?? clusterDefinitionsFromConfig(config);
+    let podApi: PodApi | undefined = extra.podApi;
+    if (!podApi && defs.some((d) => d.k8s)) podApi = createPodApi(loadKubeConfig());
+    const clusters = createClusterRegistry(
+      defs,
+      {
+        createCommander: (def) => createNodeCommander(def.auth, { timeoutMs: config.SCAN_TIMEOUT_MS }),
+        createPods: () => podApi,
+        createSource: (def, commander, pods) =>
+          createTopologySource(def, {
+            commander,
+            timeoutMs: config.SCAN_TIMEOUT_MS,
+            clock,
+            ...(pods ? { podApi: pods } : {}),
+          }),
+      },
+      { defaultCluster: config.CLUSTER_NAME },
+    );
+    closers.push(() => clusters.close());
+
+    const chatService = createChatService({
+      chat: opts.chat,
+      clusters,
+      store,
+      audit,
+      approvals,
+      bus,
+      logger,
+      clock,
+      settings: {
+        allowedChannels: config.ALLOWED_CHANNELS,
+        scanTimeoutMs: config.SCAN_TIMEOUT_MS,
+        planTtlMs: config.PLAN_TTL_MS,
+      },
+      ...(extra.chaos ? { chaos: extra.chaos } : {}),
+    });
+    closers.push(() => chatService.stop());
+
+    let worker: PlanWorker | undefined;
+    if (role === 'all' || role === 'worker') {
+      const workerConn = new Redis(config.CONTROL_REDIS_URL, { maxRetriesPerRequest: null });
+      workerConn.on('error', (err) => log.warn({ err: err.message }, 'worker control Redis'));
+      closers.push(() => workerConn.quit().catch(() => workerConn.disconnect()));
+      const w = startPlanWorker({
+        connection: workerConn,
+        prefix: planQueuePrefix(prefix),
+        store,
+        bus,
+        audit,
+        logger,
+        clock,
+        executorDepsFor: (cluster) => ({
+          ...clusters.executorDeps(cluster, { clock }),
+          ...(extra.executor ?? {}),
+        }),
+        ...(extra.worker ?? {}),
+      });
+      worker = w;
+      closers.push(() => w.close());
+      // A process may have died between an approval and its enqueue: put such plans back (a no-op otherwise).
+      queue.requeueOrphans(store).then(
+        (ids) => ids.length && log.info({ plans: ids }, 'requeued approved plans'),
+        (err) => log.warn({ err: (err as Error).message }, 'could not requeue approved plans'),
+      );
+    }
+
+    if (role !== 'worker') {
+      const every = extra.expiryIntervalMs ?? 5000;
+      if (every > 0) {
+        let running = false;
+        const timer = setInterval(() => {
+          if (running) return;
+          running = true;
+          approvals
+            .expireDue()
+            .catch((err) => log.warn({ err: (err as Error).message }, 'expiry sweep failed'))
+            .finally(() => {
+              running = false;
+            });
+        }, every);
+        timer.unref();
+        closers.push(async () => clearInterval(timer));
+      }
+    }
+
+    let closing: Promise<void> | undefined;
+    return {
+      chatService,
+      clusters,
+      store,
+      audit,
+      approvals,
+      queue,
+      bus,
+      control,
+      ...(worker ? { worker } : {}),
+      async healthy() {
+        try {
+          const pong = await Promise.race([
+            control.ping(),
+            new Promise<string>((resolve) => setTimeout(() => resolve('timeout'), 1000).unref()),
+          ]);
+          return pong === 'PONG';
+        } catch {
+          return false;
+        }
+      },
+      close() {
+        closing ??= closeAll();
+        return closing;
+      },
+    };
+  } catch (err) {
+    await closeAll();
+    throw err;
+  }
+}

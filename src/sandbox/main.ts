@@ -1,0 +1,284 @@
+/**
+ * `npm run sandbox`: a real Redis Cluster on this machine and the bot driving it, no Slack, no Kubernetes.
+ *
+ * In a temp dir: a control Redis (AOF on), 3 masters + 3 replicas + 2 spare nodes on loopback, the app
+ * (chat service and BullMQ worker) in this process, then the console chat. `chaos …` breaks the cluster
+ * the way the write-ups describe. `--script <file|->` reads the lines from a file or stdin instead of the
+ * keyboard and exits non-zero if one fails. On exit (exit, Ctrl-C, SIGTERM, a crash) every process started
+ * is stopped and the dir removed.
+ */
+import { createReadStream, existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { Readable } from 'node:stream';
+import { parseArgs } from 'node:util';
+import { pino } from 'pino';
+import { runConsole } from '../adapters/console/console.ts';
+import { createConsoleChatPort } from '../adapters/console/console-chat-port.ts';
+import { shouldColor } from '../adapters/console/render-text.ts';
+import type { ChatService } from '../app/chat-port.ts';
+import { type ComposedApp, composeApp } from '../compose.ts';
+import { loadConfig } from '../config.ts';
+import type { ClusterDefinition } from '../core/ports.ts';
+import { type Logger, REDACT_PATHS } from '../logger.ts';
+import { chaosMessage, createChaos, createSandboxPods } from './chaos.ts';
+import { type LocalCluster, type LocalRedis, startLocalCluster, startRedis } from './local-cluster.ts';
+import { sandboxCommands } from './script.ts';
+
+export const SANDBOX_USERS = { oncall: 'U0ONCALL', second: 'U0SECOND' } as const;
+export const SANDBOX_CHANNEL = 'C0SANDBOX';
+export const SANDBOX_CLUSTER = 'sandbox';
+/** Short enough that a failover is seen within seconds, long enough for a loaded laptop. */
+const NODE_TIMEOUT_MS = 2000;
+
+/** Environment variables a user may set to tune the sandbox's app (everything else is fixed). */
+const PASSED_THROUGH = [
+  'WATCH_INTERVAL',
+  'WATCH_GRACE',
+  'SCAN_TIMEOUT_MS',
+  'PLAN_TTL_MS',
+  'ALLOW_SELF_APPROVAL',
+  'LOG_LEVEL',
+] as const;
+
+const USAGE = `usage: npm run sandbox [-- --script <file>|-]
+
+  --script <file>   read commands from a file ("-": stdin), print the transcript, exit 1 if one fails
+  --no-color        no ANSI colours (also NO_COLOR=1)
+  --keep-dir        do not remove the temp dir at exit (logs, nodes.conf) — processes are still stopped`;
+
+function parseCli(argv: string[]) {
+  const { values } = parseArgs({
+    args: argv,
+    options: {
+      script: { type: 'string' },
+      'no-color': { type: 'boolean' },
+      'keep-dir': { type: 'boolean' },
+      help: { type: 'boolean', short: 'h' },
+    },
+    allowPositionals: false,
+  });
+  return values;
+}
+
+async function main(): Promise<number> {
+  let cli: ReturnType<typeof parseCli>;
+  try {
+    cli = parseCli(process.argv.slice(2));
+  } catch (err) {
+    process.stderr.write(`${err instanceof Error ? err.message : String(err)}\n${USAGE}\n`);
+    return 2;
+  }
+  if (cli.help) {
+    process.stdout.write(`${USAGE}\n`);
+    return 0;
+  }
+  const scripted = cli.script !== undefined;
+  if (scripted && cli.script !== '-' && !existsSync(cli.script!)) {
+    process.stderr.write(`sandbox: no such script file: ${cli.script}\n`);
+    return 2;
+  }
+  const out = process.stdout;
+  const color = !cli['no-color'] && shouldColor(out);
+  const say = (text: string) => out.write(`${text}\n`);
+  const t0 = Date.now();
+
+  const dir = mkdtempSync(join(tmpdir(), 'redis-medic-sandbox-'));
+  const logFile = join(dir, 'redis-medic.log');
+  const logger: Logger = pino(
+    { level: process.env.LOG_LEVEL ?? 'info', redact: { paths: REDACT_PATHS, censor: '[redacted]' } },
+    pino.destination({ dest: logFile, sync: true }),
+  );
+
+  const pids = new Set<number>();
+  let control: LocalRedis | undefined;
+  let cluster: LocalCluster | undefined;
+  let app: ComposedApp | undefined;
+  let cleaning: Promise<void> | undefined;
+
+  const cleanup = (why: string): Promise<void> => {
+    cleaning ??= (async () => {
+      const withTimeout = <T>(p: Promise<T>, ms: number) =>
+        Promise.race([p, new Promise<void>((r) => setTimeout(r, ms).unref())]);
+      if (app)
+        await withTimeout(
+          app.close().catch((err) => logger.warn({ err }, 'app close failed')),
+          8000,
+        );
+      for (const n of cluster?.all() ?? []) pids.add(n.pid);
+      if (control) pids.add(control.node.pid);
+      await Promise.allSettled([cluster?.stop(), control?.stop()]);
+      logger.flush?.();
+      if (!cli['keep-dir']) rmSync(dir, { recursive: true, force: true });
+      const list = [...pids].sort((a, b) => a - b).join(' ');
+      say(
+        `sandbox: ${why}; stopped ${pids.size} redis-server processes (pids ${list})${cli['keep-dir'] ? `; kept ${dir}` : `; removed ${dir}`}`,
+      );
+    })();
+    return cleaning;
+  };
+
+  // A crash or a signal still stops everything (local-cluster also kills its processes on exit).
+  const onSignal = (sig: NodeJS.Signals) => {
+    void cleanup(`got ${sig}`).finally(() => process.exit(sig === 'SIGINT' ? 130 : 143));
+  };
+  process.on('SIGINT', onSignal);
+  process.on('SIGTERM', onSignal);
+  process.on('SIGHUP', onSignal);
+  const onCrash = (err: unknown) => {
+    process.stderr.write(
+      `sandbox: crashed: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}\n`,
+    );
+    void cleanup('crashed').finally(() => process.exit(1));
+  };
+  process.on('uncaughtException', onCrash);
+  process.on('unhandledRejection', onCrash);
+  process.on('exit', () => {
+    if (!cli['keep-dir']) rmSync(dir, { recursive: true, force: true });
+  });
+
+  try {
+    say(`sandbox: starting a control Redis and 8 cluster nodes in ${dir} …`);
+    [control, cluster] = await Promise.all([
+      startRedis({
+        appendonly: true,
+        dir: join(dir, 'control'),
+        extraConfig: ['maxmemory-policy noeviction'],
+      }),
+      startLocalCluster({
+        masters: 3,
+        replicasPerMaster: 1,
+        spares: 2,
+        nodeTimeoutMs: NODE_TIMEOUT_MS,
+        // AOF on: a healthy start has no "master without persistence" warning, and `revive` keeps the data.
+        extraConfig: ['appendonly yes'],
+        dir: join(dir, 'cluster'),
+      }),
+    ]);
+    pids.add(control.node.pid);
+    for (const n of cluster.all()) pids.add(n.pid);
+
+    // The "pod list": the members' addresses, shared by reference with the cluster definition.
+    const seeds = cluster.addrs();
+    const pods = createSandboxPods(seeds);
+    const def: ClusterDefinition = { name: SANDBOX_CLUSTER, seeds, auth: {} };
+    const chaos = createChaos({
+      cluster,
+      pods,
+      nodeTimeoutMs: NODE_TIMEOUT_MS,
+      onProcess: (n) => pids.add(n.pid),
+    });
+
+    const env: NodeJS.ProcessEnv = {
+      CONTROL_REDIS_URL: control.url,
+      REDIS_CLUSTER_NODES: seeds.join(','),
+      CLUSTER_NAME: SANDBOX_CLUSTER,
+      APPROVERS: `${SANDBOX_USERS.oncall},${SANDBOX_USERS.second}`,
+      WATCH_CHANNEL: SANDBOX_CHANNEL,
+      WATCH_INTERVAL: '3',
+      ROLE: 'all',
+    };
+    for (const k of PASSED_THROUGH) if (process.env[k] !== undefined) env[k] = process.env[k];
+    const loaded = loadConfig(env);
+    if (!loaded.ok) throw new Error(`sandbox config: ${loaded.problems.join('; ')}`);
+    const config = loaded.config;
+
+    const chatPort = createConsoleChatPort({ color, channel: SANDBOX_CHANNEL, width: out.columns || 100 });
+    app = await composeApp(config, {
+      chat: chatPort,
+      logger,
+      role: 'all',
+      extra: { clusters: [def], chaos: chaos.handler },
+    });
+    await app.chatService.start();
+    const chatService: ChatService = withStatusAfterChaos(app.chatService);
+
+    const ms = Date.now() - t0;
+    say(welcome({ cluster, control, ms, logFile, scripted }));
+
+    const input: Readable = !scripted
+      ? process.stdin
+      : cli.script === '-'
+        ? process.stdin
+        : createReadStream(cli.script!, 'utf8');
+    const result = await runConsole({
+      chatService,
+      chatPort,
+      input,
+      output: out,
+      user: SANDBOX_USERS.oncall,
+      channel: SANDBOX_CHANNEL,
+      color,
+      terminal: scripted ? false : undefined,
+      stopOnFailure: scripted,
+      extraCommands: sandboxCommands({ cluster, chaos, chatPort, channel: SANDBOX_CHANNEL, chaosMessage }),
+    });
+    if (result.failures.length > 0) {
+      say(`sandbox: ${result.failures.length} line(s) failed:\n  ${result.failures.join('\n  ')}`);
+      if (existsSync(logFile)) {
+        const tail = readFileSync(logFile, 'utf8').trim().split('\n').slice(-15).join('\n');
+        process.stderr.write(`--- last lines of the app log ---\n${tail}\n`);
+      }
+    }
+    await cleanup(result.reason === 'interrupt' ? 'interrupted' : 'bye');
+    return result.failures.length > 0 ? 1 : 0;
+  } catch (err) {
+    process.stderr.write(`sandbox: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}\n`);
+    await cleanup('failed to start');
+    return 1;
+  }
+}
+
+/** After a chaos command, show `status` as the bot sees it (unless the service already did). */
+function withStatusAfterChaos(service: ChatService): ChatService {
+  return {
+    ...service,
+    handleCommand: async (req) => {
+      await service.handleCommand(req);
+      if (/^\s*chaos\s/i.test(req.text) && !/\s(help|-h|--help)\b/.test(req.text)) {
+        await service.handleCommand({ ...req, text: 'status' });
+      }
+    },
+    handleAction: (req) => service.handleAction(req),
+    start: () => service.start(),
+    stop: () => service.stop(),
+  };
+}
+
+function welcome(o: {
+  cluster: LocalCluster;
+  control: LocalRedis;
+  ms: number;
+  logFile: string;
+  scripted: boolean;
+}): string {
+  const list = (ns: { addr: string }[]) => ns.map((n) => n.addr).join('  ');
+  const lines = [
+    `redis-medic sandbox: a real Redis Cluster on this machine, ready in ${(o.ms / 1000).toFixed(1)} s`,
+    `  masters   ${list(o.cluster.masters())}`,
+    `  replicas  ${list(o.cluster.replicas())}`,
+    `  spares    ${list(o.cluster.spares)}   (not in the cluster)`,
+    `  control Redis ${o.control.addr} (AOF on, pid ${o.control.node.pid}) · cluster-node-timeout ${NODE_TIMEOUT_MS} ms · app log ${o.logFile}`,
+    `You are ${SANDBOX_USERS.oncall}; ${SANDBOX_USERS.oncall} and ${SANDBOX_USERS.second} are the approvers, and nobody approves their own plan.`,
+  ];
+  if (!o.scripted)
+    lines.push(
+      'Try:',
+      '  status                  the cluster as the bot sees it',
+      '  chaos replace-pod       kill a master, start a fresh node in its place (write-ups 000, 004)',
+      '  diagnose                findings, and a plan with [1] Approve  [2] Reject',
+      `  /as ${SANDBOX_USERS.second}           become the second approver`,
+      '  1                       press [1] Approve on the last plan',
+      '  more: chaos kill-master | freeze [node] | thaw | kill-majority | orphan, revive, wait-healthy,',
+      '        help (bot commands), ? (console keys), exit',
+    );
+  return lines.join('\n');
+}
+
+main().then(
+  (code) => process.exit(code),
+  (err) => {
+    process.stderr.write(`sandbox: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}\n`);
+    process.exit(1);
+  },
+);

@@ -1,0 +1,103 @@
+import { randomBytes } from 'node:crypto';
+import { createLogger } from '../../src/logger.ts';
+import { type RunningApp, startApp } from '../../src/main.ts';
+import { blockActionBody, postToApp, type SignOptions, slashCommandBody } from '../support/slack-signing.ts';
+import { flattenBlocks, type SlackStandIn, type StoredMessage } from '../support/slack-stand-in.ts';
+
+/** Environment for `startApp` exactly as `npm start` reads it, pointed at the stand-in and local Redis. */
+export function appEnv(opts: {
+  slack: SlackStandIn;
+  mode: 'http' | 'socket';
+  signingSecret?: string;
+  controlUrl: string;
+  seeds: string[];
+  approvers?: string[];
+  extra?: Record<string, string>;
+}): NodeJS.ProcessEnv {
+  return {
+    SLACK_MODE: opts.mode,
+    SLACK_BOT_TOKEN: opts.slack.botToken,
+    ...(opts.mode === 'http' ? { SLACK_SIGNING_SECRET: opts.signingSecret ?? 'test-signing-secret' } : {}),
+    ...(opts.mode === 'socket' ? { SLACK_APP_TOKEN: opts.slack.appToken } : {}),
+    SLACK_API_URL: opts.slack.url,
+    HOST: '127.0.0.1',
+    PORT: '0',
+    CONTROL_REDIS_URL: opts.controlUrl,
+    REDIS_CLUSTER_NODES: opts.seeds.join(','),
+    APPROVERS: (opts.approvers ?? ['U0APPROVER']).join(','),
+    ROLE: 'all',
+    SCAN_TIMEOUT_MS: '800',
+    LOG_LEVEL: process.env.E2E_LOG_LEVEL ?? 'silent',
+    ...opts.extra,
+  };
+}
+
+export async function startTestApp(env: NodeJS.ProcessEnv): Promise<RunningApp> {
+  return startApp(env, {
+    logger: createLogger(env.LOG_LEVEL ?? 'silent'),
+    extra: { prefix: `e2e${randomBytes(4).toString('hex')}` },
+  });
+}
+
+/** Sends signed Slack requests to the app's `/slack/events`, with a fresh response_url each time. */
+export class SlackClientSim {
+  constructor(
+    private readonly slack: SlackStandIn,
+    private readonly eventsUrl: string,
+    private readonly secret: string,
+  ) {}
+
+  async command(user: string, channel: string, text: string, sign: SignOptions = {}) {
+    const responseUrl = this.slack.responseUrl(channel, user);
+    const body = slashCommandBody({ text, user_id: user, channel_id: channel, response_url: responseUrl });
+    const res = await postToApp(this.eventsUrl, this.secret, body, sign);
+    return { ...res, responseUrl };
+  }
+
+  async click(user: string, message: StoredMessage, actionId: string, value: string, sign: SignOptions = {}) {
+    const responseUrl = this.slack.responseUrl(message.channel, user, message.ts);
+    const current = message.edits.at(-1) ?? message;
+    const body = blockActionBody({
+      user_id: user,
+      channel_id: message.channel,
+      message_ts: message.ts,
+      ...(message.threadTs ? { thread_ts: message.threadTs } : {}),
+      action_id: actionId,
+      value,
+      response_url: responseUrl,
+      message_blocks: current.blocks,
+    });
+    const res = await postToApp(this.eventsUrl, this.secret, body, sign);
+    return { ...res, responseUrl };
+  }
+}
+
+/** Text of the latest version of a message (text + blocks). */
+export function latestText(m: StoredMessage | undefined): string {
+  if (!m) return '';
+  const v = m.edits.at(-1) ?? m;
+  return `${v.text}\n${flattenBlocks(v.blocks)}`;
+}
+
+/** The button `actionId` in a message's latest blocks, if any. */
+export function findButton(m: StoredMessage, actionId: string): { value: string } | undefined {
+  const v = m.edits.at(-1) ?? m;
+  for (const b of v.blocks as {
+    type?: string;
+    elements?: { action_id?: string; value?: string }[];
+    accessory?: { action_id?: string; value?: string };
+  }[]) {
+    for (const e of [...(b.elements ?? []), ...(b.accessory ? [b.accessory] : [])]) {
+      if (e.action_id === actionId) return { value: e.value ?? '' };
+    }
+  }
+  return undefined;
+}
+
+/** Every answer a user got to one response_url, plus ephemerals posted to them through the API since `since`. */
+export function answersFor(slack: SlackStandIn, responseUrl: string): string[] {
+  const id = responseUrl.split('/').at(-1) ?? '';
+  return slack.responseUrlPosts
+    .filter((p) => p.id === id && p.status === 200)
+    .map((p) => `${String(p.body.text ?? '')}\n${flattenBlocks((p.body.blocks as unknown[]) ?? [])}`);
+}

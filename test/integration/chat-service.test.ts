@@ -1,0 +1,343 @@
+import { randomBytes } from 'node:crypto';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { assertWithinBlockKitLimits } from '../../src/adapters/slack/blocks/index.ts';
+import type { ButtonElement, ChatMessage, ChatPort, Respond } from '../../src/app/chat-port.ts';
+import { type ComposedApp, composeApp } from '../../src/compose.ts';
+import { loadConfig } from '../../src/config.ts';
+import { createLogger } from '../../src/logger.ts';
+import {
+  type LocalCluster,
+  type LocalRedis,
+  startLocalCluster,
+  startRedis,
+} from '../support/redis-cluster.ts';
+
+/** Our own ChatPort, in memory: records every message and edit, checks every one against Block Kit limits. */
+function memoryChat() {
+  let n = 0;
+  const messages = new Map<string, { channel: string; threadTs?: string; msg: ChatMessage; edits: number }>();
+  const ephemerals: { channel: string; user: string; msg: ChatMessage }[] = [];
+  const port: ChatPort = {
+    async post(channel, msg, opts) {
+      assertWithinBlockKitLimits(msg);
+      n += 1;
+      const ts = `1700000000.${String(n).padStart(6, '0')}`;
+      messages.set(ts, { channel, ...(opts?.threadTs ? { threadTs: opts.threadTs } : {}), msg, edits: 0 });
+      return { ts };
+    },
+    async update(channel, ts, msg) {
+      assertWithinBlockKitLimits(msg);
+      const m = messages.get(ts);
+      if (!m || m.channel !== channel) throw new Error(`message_not_found: ${channel} ${ts}`);
+      m.msg = msg;
+      m.edits += 1;
+    },
+    async postEphemeral(channel, user, msg) {
+      assertWithinBlockKitLimits(msg);
+      ephemerals.push({ channel, user, msg });
+    },
+  };
+  const thread = (ts: string) =>
+    [...messages.entries()].filter(([, m]) => m.threadTs === ts).map(([t, m]) => ({ ts: t, ...m }));
+  return { port, messages, ephemerals, thread };
+}
+
+/** A respond() that records what the user was told. */
+function responder() {
+  const said: { msg: ChatMessage; ephemeral: boolean }[] = [];
+  const respond: Respond = async (msg, opts) => {
+    assertWithinBlockKitLimits(msg);
+    said.push({ msg, ephemeral: opts?.ephemeral ?? true });
+  };
+  return { said, respond, last: () => said.at(-1) };
+}
+
+const textOf = (m: ChatMessage | undefined) => (m ? `${m.text}\n${JSON.stringify(m.blocks)}` : '');
+const buttonsOf = (m: ChatMessage): ButtonElement[] =>
+  m.blocks.flatMap((b) => (b.type === 'actions' ? b.elements : []));
+
+async function waitFor(pred: () => boolean | Promise<boolean>, ms: number, what: string) {
+  const end = Date.now() + ms;
+  while (Date.now() < end) {
+    if (await pred()) return;
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  throw new Error(`timed out waiting for ${what}`);
+}
+
+const CHANNEL = 'C0INCIDENT';
+const ASKER = 'U0ASKER';
+const APPROVER = 'U0SECOND';
+
+describe('ChatService on a real cluster, control Redis, queue and worker', () => {
+  let control: LocalRedis;
+  let cluster: LocalCluster;
+  let app: ComposedApp;
+  const chat = memoryChat();
+
+  beforeAll(async () => {
+    control = await startRedis();
+    cluster = await startLocalCluster({
+      masters: 3,
+      replicasPerMaster: 1,
+      // Redis's default repl-diskless-sync-delay (5 s) on purpose: with 0 the replica re-syncs from the fresh,
+      // empty node at the same address before it can be promoted (write-up 004, part 2), another scenario.
+      nodeTimeoutMs: 1000,
+    });
+    const loaded = loadConfig({
+      CONTROL_REDIS_URL: control.url,
+      REDIS_CLUSTER_NODES: cluster.addrs().join(','),
+      CLUSTER_NAME: 'it',
+      APPROVERS: `${ASKER},${APPROVER}`,
+      ALLOWED_CHANNELS: CHANNEL,
+      SCAN_TIMEOUT_MS: '500',
+      LOG_LEVEL: 'silent',
+    });
+    if (!loaded.ok) throw new Error(loaded.problems.join('; '));
+    app = await composeApp(loaded.config, {
+      chat: chat.port,
+      logger: createLogger('silent'),
+      role: 'all',
+      extra: {
+        prefix: `it-${randomBytes(4).toString('hex')}`,
+        executor: { waitTimeoutMs: 30_000, pollMs: 100 },
+        expiryIntervalMs: 500,
+      },
+    });
+    await app.chatService.start();
+  });
+
+  afterAll(async () => {
+    await app?.close();
+    await cluster?.stop();
+    await control?.stop();
+  });
+
+  it('refuses a channel that is not allowed, briefly and only to the user', async () => {
+    const r = responder();
+    await app.chatService.handleCommand({
+      user: ASKER,
+      channel: 'C0RANDOM',
+      text: 'status',
+      respond: r.respond,
+    });
+    expect(r.said).toHaveLength(1);
+    expect(r.last()?.ephemeral).toBe(true);
+    expect(textOf(r.last()?.msg)).toContain('does not take commands in this channel');
+  });
+
+  it('answers bad input with what was wrong, the usage and a suggestion', async () => {
+    const r = responder();
+    await app.chatService.handleCommand({
+      user: ASKER,
+      channel: CHANNEL,
+      text: 'diagnsoe',
+      respond: r.respond,
+    });
+    expect(r.last()?.ephemeral).toBe(true);
+    const t = textOf(r.last()?.msg);
+    expect(t).toContain('unknown sub-command');
+    expect(t).toContain('Did you mean `/redis diagnose`?');
+    expect(t).toContain('/redis status');
+  });
+
+  it('names the known clusters when asked about an unknown one', async () => {
+    const r = responder();
+    await app.chatService.handleCommand({
+      user: ASKER,
+      channel: CHANNEL,
+      text: 'status --cluster nope',
+      respond: r.respond,
+    });
+    expect(textOf(r.last()?.msg)).toContain('unknown cluster "nope": known clusters are it');
+  });
+
+  it('posts status of a healthy cluster in the channel', async () => {
+    const r = responder();
+    const before = chat.messages.size;
+    await app.chatService.handleCommand({
+      user: ASKER,
+      channel: CHANNEL,
+      text: 'status',
+      respond: r.respond,
+    });
+    expect(r.said).toHaveLength(0);
+    const posted = [...chat.messages.values()].slice(before);
+    expect(posted).toHaveLength(1);
+    expect(textOf(posted[0]?.msg)).toContain('Redis it: ok');
+    expect(textOf(posted[0]?.msg)).toContain('cluster_state:ok');
+    expect(textOf(posted[0]?.msg)).toContain('3 (3 healthy)');
+  });
+
+  it('answers status within the scan deadline while a node is frozen', async () => {
+    const node = cluster.replicas()[2]!;
+    cluster.freeze(node);
+    try {
+      const r = responder();
+      const t0 = Date.now();
+      await app.chatService.handleCommand({
+        user: ASKER,
+        channel: CHANNEL,
+        text: 'status',
+        respond: r.respond,
+      });
+      expect(Date.now() - t0).toBeLessThan(3 * 500 + 1000);
+      const last = [...chat.messages.values()].at(-1);
+      expect(textOf(last?.msg)).toContain(node.addr);
+    } finally {
+      cluster.thaw(node);
+    }
+    await cluster.waitHealthy(20_000);
+  });
+
+  describe('when a master pod is replaced (write-ups 000 and 004)', () => {
+    let planTs = '';
+    let planId = '';
+
+    beforeAll(async () => {
+      const master = cluster.masters()[0]!;
+      const replica = cluster.replicasOf(master)[0]!;
+      await cluster.waitFor(
+        async () => (await cluster.cli(replica, 'INFO', 'replication')).includes('master_link_status:up'),
+        20_000,
+        'the replica link',
+      );
+      await cluster.replaceNode(master);
+      await cluster.waitFor(
+        async () => (await cluster.roleOf(replica)) === 'master',
+        20_000,
+        'the promotion',
+      );
+      await cluster.waitFor(
+        async () =>
+          (await cluster.cli(cluster.masters()[1]!, 'CLUSTER', 'INFO')).includes('cluster_state:ok'),
+        20_000,
+        'cluster_state:ok',
+      );
+    });
+
+    it('diagnose posts the plan with Approve / Reject buttons and confirm dialogs', async () => {
+      const r = responder();
+      await app.chatService.handleCommand({
+        user: ASKER,
+        channel: CHANNEL,
+        text: 'diagnose',
+        respond: r.respond,
+      });
+      expect(r.said.map((s) => textOf(s.msg))).toEqual([]);
+      const entry = [...chat.messages.entries()].reverse().find(([, m]) => buttonsOf(m.msg).length > 0);
+      expect(entry).toBeDefined();
+      const [ts, m] = entry!;
+      planTs = ts;
+      const [approve, reject] = buttonsOf(m.msg);
+      expect(approve?.action_id).toBe('plan_approve');
+      expect(reject?.action_id).toBe('plan_reject');
+      planId = approve!.value!;
+      expect(approve?.confirm?.title.text).toContain('it');
+      expect(textOf(m.msg)).toMatch(/CLUSTER FORGET/);
+      expect(textOf(m.msg)).toMatch(/CLUSTER MEET/);
+      expect(textOf(m.msg)).toMatch(/CLUSTER REPLICATE/);
+      const rec = await app.store.get(planId);
+      expect(rec?.chatRef).toMatchObject({ channel: CHANNEL, ts: planTs });
+    });
+
+    it('tells the asker, and only the asker, that they cannot approve their own plan', async () => {
+      const r = responder();
+      await app.chatService.handleAction({
+        user: ASKER,
+        channel: CHANNEL,
+        messageTs: planTs,
+        actionId: 'plan_approve',
+        value: planId,
+        respond: r.respond,
+      });
+      expect(r.last()?.ephemeral).toBe(true);
+      expect(textOf(r.last()?.msg)).toContain('another approver must approve it');
+      expect((await app.store.get(planId))?.status).toBe('proposed');
+    });
+
+    it('tells a non-approver why nothing happened', async () => {
+      const r = responder();
+      await app.chatService.handleAction({
+        user: 'U0NOBODY',
+        channel: CHANNEL,
+        messageTs: planTs,
+        actionId: 'plan_approve',
+        value: planId,
+        respond: r.respond,
+      });
+      expect(textOf(r.last()?.msg)).toContain('You are not in APPROVERS');
+      expect((await app.store.get(planId))?.status).toBe('proposed');
+    });
+
+    it('runs once a second person approves: plan updated in place, progress and summary in the thread, cluster healthy', async () => {
+      const r = responder();
+      await app.chatService.handleAction({
+        user: APPROVER,
+        channel: CHANNEL,
+        messageTs: planTs,
+        actionId: 'plan_approve',
+        value: planId,
+        respond: r.respond,
+      });
+      expect(textOf(r.last()?.msg)).toContain(`Approved by <@${APPROVER}>`);
+
+      await waitFor(
+        () => chat.thread(planTs).some((m) => /Plan \S+ succeeded/.test(m.msg.text)),
+        60_000,
+        'the summary in the thread',
+      );
+      await app.chatService.idle();
+      const planMsg = chat.messages.get(planTs)!;
+      expect(planMsg.edits).toBeGreaterThan(0);
+      expect(textOf(planMsg.msg)).toContain('*Succeeded*');
+      expect(buttonsOf(planMsg.msg)).toHaveLength(0);
+
+      const thread = chat.thread(planTs);
+      const progress = thread.find(
+        (m) => m.msg.text.includes('steps done') || /: succeeded —/.test(m.msg.text),
+      );
+      expect(progress).toBeDefined();
+      expect(textOf(progress?.msg)).toContain('3/3');
+      const summary = thread.at(-1)!;
+      expect(summary.msg.text).toMatch(/succeeded/);
+      expect(textOf(summary.msg)).toContain('*Before*');
+      expect(textOf(summary.msg)).toContain('*After*');
+
+      await cluster.waitHealthy(30_000);
+    });
+
+    it('audit shows who asked and who approved', async () => {
+      const r = responder();
+      await app.chatService.handleCommand({
+        user: ASKER,
+        channel: CHANNEL,
+        text: `audit ${planId}`,
+        respond: r.respond,
+      });
+      const t = textOf(r.last()?.msg);
+      expect(t).toContain('*proposed*');
+      expect(t).toContain(`<@${APPROVER}> *approval*`);
+      expect(t).toContain('*result*');
+    });
+
+    it('plans lists it as succeeded, and clusters shows the cluster healthy again', async () => {
+      const r = responder();
+      await app.chatService.handleCommand({
+        user: ASKER,
+        channel: CHANNEL,
+        text: 'plans',
+        respond: r.respond,
+      });
+      expect(textOf(r.last()?.msg)).toContain(planId);
+      expect(textOf(r.last()?.msg)).toContain('succeeded');
+      await app.chatService.handleCommand({
+        user: ASKER,
+        channel: CHANNEL,
+        text: 'clusters',
+        respond: r.respond,
+      });
+      expect(textOf(r.last()?.msg)).toMatch(/\*it\* — (healthy|ok, with warnings)/);
+    });
+  });
+});

@@ -1,0 +1,209 @@
+import { type ChildProcess, spawn } from 'node:child_process';
+import { Redis } from 'ioredis';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { createEventBus, type RedisEventBus } from '../../src/adapters/queue/event-bus.ts';
+import { createPlanQueue, type PlanQueue, planQueuePrefix } from '../../src/adapters/queue/plan-queue.ts';
+import { type ClusterExecutorDeps, startPlanWorker } from '../../src/adapters/queue/plan-worker.ts';
+import { createAuditLog } from '../../src/adapters/store/audit.ts';
+import { createPlanStore } from '../../src/adapters/store/plan-store.ts';
+import { createApprovalService } from '../../src/app/approvals.ts';
+import { CodedError } from '../../src/core/errors.ts';
+import type { ExecEvent } from '../../src/core/types.ts';
+import {
+  clusterDefinition,
+  executorDepsFactory,
+  forgetStep,
+  makePlan,
+  randomPrefix,
+  waitForFail,
+} from '../support/plan-fixtures.ts';
+import { type LocalCluster, useCluster, useRedis } from '../support/redis-cluster.ts';
+
+const control = useRedis();
+const target = useCluster({ masters: 3, replicasPerMaster: 1, nodeTimeoutMs: 1000 });
+let redis: Redis;
+const cleanups: (() => Promise<void>)[] = [];
+const children = new Set<ChildProcess>();
+
+beforeAll(() => {
+  redis = new Redis(control.current.url, { maxRetriesPerRequest: null });
+});
+afterEach(async () => {
+  for (const c of children) c.kill('SIGKILL');
+  children.clear();
+  for (const c of cleanups.splice(0).reverse()) await c().catch(() => {});
+});
+afterAll(async () => {
+  await redis.quit();
+});
+
+function backend(opts: { backoffMs?: number } = {}) {
+  const prefix = randomPrefix();
+  const store = createPlanStore(redis, { prefix });
+  const audit = createAuditLog(redis, { prefix });
+  const queue: PlanQueue = createPlanQueue({
+    connection: redis,
+    prefix: planQueuePrefix(prefix),
+    backoffMs: opts.backoffMs ?? 100,
+  });
+  const bus: RedisEventBus = createEventBus(redis, { prefix });
+  const events: ExecEvent[] = [];
+  cleanups.push(async () => {
+    await queue.queue.obliterate({ force: true });
+    await queue.close();
+    await bus.close();
+  });
+  const approvals = createApprovalService({
+    store,
+    queue,
+    audit,
+    bus,
+    policy: { approvers: ['UA'], allowSelfApproval: false },
+  });
+  return { prefix, store, audit, queue, bus, events, approvals };
+}
+
+function inProcessWorker(
+  prefix: string,
+  b: ReturnType<typeof backend>,
+  depsFor: (c: string) => ClusterExecutorDeps,
+) {
+  const conn = new Redis(control.current.url, { maxRetriesPerRequest: null });
+  const w = startPlanWorker({
+    connection: conn,
+    prefix: planQueuePrefix(prefix),
+    store: createPlanStore(conn, { prefix }),
+    bus: b.bus,
+    audit: b.audit,
+    executorDepsFor: depsFor,
+  });
+  cleanups.push(async () => {
+    await w.close();
+    await conn.quit();
+  });
+  return w;
+}
+
+async function settled(cluster: LocalCluster, b: ReturnType<typeof backend>, id: string) {
+  await cluster.waitFor(
+    async () => ['succeeded', 'failed', 'stale', 'cancelled'].includes((await b.store.get(id))?.status ?? ''),
+    60_000,
+    `plan ${id} to finish`,
+  );
+  return (await b.store.get(id))!;
+}
+
+describe('plan worker outcomes', () => {
+  describe('when the precondition no longer holds', () => {
+    it('stops without retrying: plan stale, job failed after one attempt, finished event says stale', async () => {
+      const cluster = target.current;
+      const b = backend();
+      const deps = executorDepsFactory([clusterDefinition('target', cluster)]);
+      cleanups.push(() => deps.close());
+      await b.bus.subscribe((e) => b.events.push(e));
+      inProcessWorker(b.prefix, b, deps.depsFor);
+      // "Forget" a replica that is alive: the executor must refuse.
+      const alive = cluster.replicas().find((n) => n.state === 'running')!;
+      const plan = makePlan({ cluster: 'target', steps: [forgetStep(alive.id)] });
+      await b.store.create(plan);
+      await b.approvals.approve(plan.id, 'UA');
+      const rec = await settled(cluster, b, plan.id);
+      expect(rec.status).toBe('stale');
+      expect(rec.result?.detail).toMatch(/nothing touched/);
+      await expect.poll(() => b.queue.jobState(plan.id)).toBe('failed');
+      expect((await b.queue.queue.getJob(plan.id))?.attemptsMade).toBe(1);
+      await expect
+        .poll(() => b.events.find((e) => e.kind === 'finished'))
+        .toMatchObject({ plan: plan.id, status: 'stale' });
+      const trail = await b.audit.forPlan(plan.id);
+      expect(trail.at(-1)).toMatchObject({ what: 'result', outcome: 'stale' });
+      expect(await cluster.cli(cluster.nodes[0]!, 'CLUSTER', 'NODES')).toContain(alive.id);
+    });
+  });
+
+  describe('when the cluster cannot be read for a moment', () => {
+    it('retries with backoff and finishes the plan', async () => {
+      const cluster = target.current;
+      const b = backend();
+      const deps = executorDepsFactory([clusterDefinition('target', cluster)]);
+      cleanups.push(() => deps.close());
+      let failuresLeft = 1;
+      // The real topology source, except that its first scan fails like an unreachable seed list.
+      const depsFor = (name: string): ClusterExecutorDeps => {
+        const real = deps.depsFor(name);
+        return {
+          ...real,
+          source: {
+            scan: async (o) => {
+              if (failuresLeft-- > 0)
+                throw new CodedError('CLUSTER_UNREACHABLE', 'no seed answered', { transient: true });
+              return real.source.scan(o);
+            },
+          },
+        };
+      };
+      inProcessWorker(b.prefix, b, depsFor);
+      const dead = cluster.replicas().find((n) => n.state === 'running')!;
+      await cluster.kill(dead);
+      await waitForFail(cluster, dead.id);
+      const plan = makePlan({ cluster: 'target', steps: [forgetStep(dead.id)] });
+      await b.store.create(plan);
+      await b.approvals.approve(plan.id, 'UA');
+      const rec = await settled(cluster, b, plan.id);
+      expect(rec.status, rec.result?.detail).toBe('succeeded');
+      await expect.poll(() => b.queue.jobState(plan.id)).toBe('completed');
+      // One failed attempt, then the one that finished it.
+      expect((await b.queue.queue.getJob(plan.id))?.attemptsMade).toBe(2);
+      const trail = await b.audit.forPlan(plan.id);
+      expect(trail.filter((e) => e.what === 'retry').map((e) => e.outcome)).toEqual(['CLUSTER_UNREACHABLE']);
+      await cluster.waitHealthy(30_000);
+    });
+  });
+
+  describe('when a worker process gets SIGTERM in the middle of a plan', () => {
+    it('finishes the plan, then exits cleanly', async () => {
+      const cluster = target.current;
+      const b = backend();
+      await b.bus.subscribe((e) => b.events.push(e));
+      const running = cluster.replicas().filter((n) => n.state === 'running');
+      const [d1, d2] = [running[0]!, running[1]!];
+      await Promise.all([cluster.kill(d1), cluster.kill(d2)]);
+      await waitForFail(cluster, d1.id);
+      await waitForFail(cluster, d2.id);
+      const plan = makePlan({ cluster: 'target', steps: [forgetStep(d1.id), forgetStep(d2.id)] });
+      await b.store.create(plan);
+
+      const child = spawn(process.execPath, ['--import', 'tsx', 'src/adapters/queue/worker-main.ts'], {
+        env: {
+          ...process.env,
+          LOG_LEVEL: 'warn',
+          CONTROL_REDIS_URL: control.current.url,
+          MEDIC_PREFIX: b.prefix,
+          MEDIC_CLUSTERS: JSON.stringify([clusterDefinition('target', cluster)]),
+        },
+        stdio: ['ignore', 'pipe', 'inherit'],
+      });
+      children.add(child);
+      const exit = new Promise<number | null>((r) => child.once('exit', (code) => r(code)));
+      await new Promise<void>((resolve) =>
+        child.stdout!.on('data', (d) => String(d).includes('READY') && resolve()),
+      );
+
+      let termAt = 0;
+      await b.bus.subscribe((e) => {
+        if (e.plan === plan.id && e.step === 0 && e.kind === 'started' && !termAt) {
+          termAt = Date.now();
+          child.kill('SIGTERM');
+        }
+      });
+      await b.approvals.approve(plan.id, 'UA');
+      expect(await exit).toBe(0);
+      expect(termAt).toBeGreaterThan(0);
+      const rec = await b.store.get(plan.id);
+      expect(rec?.status, rec?.result?.detail).toBe('succeeded');
+      expect(rec?.progress.nextStep).toBe(2);
+      expect(await b.queue.jobState(plan.id)).toBe('completed');
+      await cluster.waitHealthy(30_000);
+    });
+  });
+});
