@@ -67,6 +67,13 @@ export interface ChatSettings {
   /** Per-node scan bound; the whole scan is cut at about 3× this, so a frozen node never holds an answer longer. */
   scanTimeoutMs: number;
   planTtlMs: number;
+  /** After a plan, how long the summary may wait for gossip to settle before reporting the cluster (default 10 s). */
+  settleMs?: number;
+}
+
+/** No critical finding and no disagreement left: nodes agree on the new picture. */
+function settled(findings: Finding[]): boolean {
+  return !findings.some((f) => f.severity === 'critical' || /disagreement/.test(f.code));
 }
 
 export interface ChatServiceDeps {
@@ -607,7 +614,13 @@ export function createChatService(deps: ChatServiceDeps): ChatServiceInternals {
     const r = clusters.resolve(rec.plan.cluster);
     let after: Parameters<typeof renderSummary>[1]['after'];
     if (r.ok) {
-      const s = await scan(r.entry);
+      // Gossip takes a moment to agree after the last step: re-read until the picture settles (bounded).
+      const settleUntil = clock.now() + (settings.settleMs ?? 10_000);
+      let s = await scan(r.entry);
+      while (s.ok && !settled(s.findings) && clock.now() < settleUntil && !stopped) {
+        await new Promise((res) => setTimeout(res, 500));
+        s = await scan(r.entry);
+      }
       after = s.ok
         ? { findings: s.findings, healthy: !s.findings.some((f) => f.severity === 'critical') }
         : { findings: [], healthy: false, error: s.error };

@@ -45,4 +45,8 @@ export interface ClusterDefinition {
   seeds: Addr[];
   auth: RedisAuth;
   k8s?: { namespace: string; selector: string };
+  /** Sentinels watching a standalone (master/replica) deployment: the bot fails over through them. */
+  sentinels?: Addr[];
+  /** The master name those Sentinels monitor (`sentinel monitor <name> …`); default: the only one they know. */
+  sentinelMaster?: string;
 }

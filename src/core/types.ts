@@ -142,6 +142,8 @@ export interface Probe {
   /** Number of keys (DBSIZE), when it answered. */
   keys?: number;
   pod?: PodInfo;
+  /** Subscribers of `__sentinel__:hello` (PUBSUB NUMSUB): > 0 means Sentinel watches this node. */
+  sentinelSubscribers?: number;
 }
 
 export type NodeHealth = 'ok' | 'pfail' | 'fail' | 'unreachable' | 'handshake' | 'noaddr';
@@ -199,6 +201,35 @@ export interface Topology {
   pods?: PodInfo[];
   /** Set when the Kubernetes API could not be read: the picture is Redis-only. */
   podError?: string;
+  /** What the configured Sentinels say (standalone deployments with `sentinels` configured). */
+  sentinel?: SentinelView;
+}
+
+/** One Sentinel asked, and what it said about the monitored master. */
+export interface SentinelAnswer {
+  addr: Addr;
+  outcome: ProbeOutcome;
+  error?: string;
+  /** The master it names (`SENTINEL MASTERS` entry of `masterName`). */
+  masterAddr?: Addr;
+  /** Its flags for that master, e.g. `master`, `s_down,master`, `o_down,master,failover_in_progress`. */
+  flags?: string;
+  quorum?: number;
+  /** Replicas it knows (`SENTINEL REPLICAS`), with their flags. */
+  replicas?: { addr: Addr; flags: string; masterLinkStatus?: string; offset?: number }[];
+  /** Other Sentinels it knows of. */
+  numOtherSentinels?: number;
+}
+
+/** Sentinel's picture of one monitored master, from every configured Sentinel. */
+export interface SentinelView {
+  masterName: string;
+  answers: SentinelAnswer[];
+  /** The master address most answering Sentinels name (undefined when none answered). */
+  masterAddr?: Addr;
+  /** Answering Sentinels that name `masterAddr`. */
+  agreeing: number;
+  quorum?: number;
 }
 
 export type Severity = 'critical' | 'warning' | 'info';
@@ -232,7 +263,13 @@ interface StepBase {
 export type Step =
   | (StepBase & { kind: 'forget'; nodeId: NodeId })
   | (StepBase & { kind: 'meet'; addr: Addr })
-  | (StepBase & { kind: 'replicate'; addr: Addr; masterId: NodeId })
+  | (StepBase & {
+      kind: 'replicate';
+      addr: Addr;
+      masterId: NodeId;
+      /** When the node already replicates another master (a move): that master, at plan time. */
+      fromMasterId?: NodeId;
+    })
   | (StepBase & {
       kind: 'failover';
       addr: Addr;
@@ -250,10 +287,31 @@ export type Step =
       targetId: NodeId;
     })
   | (StepBase & { kind: 'restart-pod'; pod: string; namespace: string })
-  | (StepBase & { kind: 'promote'; addr: Addr })
-  | (StepBase & { kind: 'replicaof'; addr: Addr; masterAddr: Addr })
+  | (StepBase & {
+      kind: 'promote';
+      addr: Addr;
+      /** The master it replaces (standalone): the step is stale once that one answers again (master-down). */
+      formerMaster?: Addr;
+      /** A planned handover while `formerMaster` still runs: `FAILOVER TO` on it, no write lost. */
+      handover?: boolean;
+    })
+  | (StepBase & {
+      kind: 'replicaof';
+      addr: Addr;
+      masterAddr: Addr;
+      /** The node runs in this pod: after a restart its address is the pod's new IP. */
+      pod?: { name: string; namespace: string };
+      /** Planned for an empty node: stale if it holds keys by then (they would be dropped). */
+      expectEmpty?: boolean;
+    })
   | (StepBase & { kind: 'enable-aof'; addr: Addr })
-  | (StepBase & { kind: 'sentinel-failover'; masterName: string; sentinels: Addr[] });
+  | (StepBase & {
+      kind: 'sentinel-failover';
+      masterName: string;
+      sentinels: Addr[];
+      /** The master Sentinel named when planned: done once Sentinel names another. */
+      masterAddr?: Addr;
+    });
 
 export type StepKind = Step['kind'];
 

@@ -17,7 +17,7 @@ import { runConsole } from '../adapters/console/console.ts';
 import { createConsoleChatPort } from '../adapters/console/console-chat-port.ts';
 import { shouldColor } from '../adapters/console/render-text.ts';
 import type { ChatService } from '../app/chat-port.ts';
-import { type ComposedApp, composeApp } from '../compose.ts';
+import type { ComposedApp } from '../compose.ts';
 import { loadConfig } from '../config.ts';
 import type { ClusterDefinition } from '../core/ports.ts';
 import { type Logger, REDACT_PATHS } from '../logger.ts';
@@ -139,6 +139,9 @@ async function main(): Promise<number> {
 
   try {
     say(`sandbox: starting a control Redis and 8 cluster nodes in ${dir} …`);
+    // The app's modules (Bolt, the Kubernetes client, BullMQ) take seconds to load: load them meanwhile.
+    const composeModule = import('../compose.ts');
+    composeModule.catch(() => {}); // awaited below; this only keeps an early failure from going unhandled
     [control, cluster] = await Promise.all([
       startRedis({
         appendonly: true,
@@ -184,6 +187,7 @@ async function main(): Promise<number> {
     const config = loaded.config;
 
     const chatPort = createConsoleChatPort({ color, channel: SANDBOX_CHANNEL, width: out.columns || 100 });
+    const { composeApp } = await composeModule;
     app = await composeApp(config, {
       chat: chatPort,
       logger,

@@ -39,7 +39,8 @@ export function sandboxCommands(deps: SandboxCommandDeps): Record<string, ExtraC
   return {
     'wait-healthy': {
       usage: 'wait-healthy [seconds]',
-      about: 'wait until the cluster is healthy (cluster_state:ok, no fail flags, links up) and every node agrees',
+      about:
+        'wait until the cluster is healthy (cluster_state:ok, no fail flags, links up) and every node agrees',
       async run(ctx) {
         const s = ctx.args ? Number(ctx.args) : 60;
         if (!Number.isFinite(s) || s <= 0) throw new Error('usage: wait-healthy [seconds]');
@@ -55,7 +56,10 @@ export function sandboxCommands(deps: SandboxCommandDeps): Record<string, ExtraC
               if (!parsed.ok) return false;
               if (parsed.value.length <= 1) continue; // alone: not a member
               const sig = parsed.value
-                .map((v) => `${v.id} ${v.flags.includes('master') ? 'M' : 'R'} ${v.masterId ?? '-'} ${v.configEpoch} ${v.slots.map((r) => `${r.start}-${r.end}`).join(',')}`)
+                .map(
+                  (v) =>
+                    `${v.id} ${v.flags.includes('master') ? 'M' : 'R'} ${v.masterId ?? '-'} ${v.configEpoch} ${v.slots.map((r) => `${r.start}-${r.end}`).join(',')}`,
+                )
                 .sort()
                 .join('\n');
               views.add(sig);

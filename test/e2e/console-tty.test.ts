@@ -72,7 +72,7 @@ describe('the interactive console in a terminal', () => {
       '180',
       '-y',
       '50',
-      `cd ${ROOT} && env ${env} ${ROOT}node_modules/.bin/tsx src/sandbox/main.ts; echo "SANDBOX-EXIT=$?"; sleep 600`,
+      `cd ${ROOT} && env ${env} ${process.execPath} --import tsx src/sandbox/main.ts; echo "SANDBOX-EXIT=$?"; sleep 600`,
     );
     let screen = await waitForScreen('You are U0ONCALL', 90_000);
     expect(screen).toContain('chaos replace-pod');

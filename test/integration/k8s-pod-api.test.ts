@@ -1,10 +1,10 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { discoverPods } from '../../src/adapters/k8s/discover-pods.ts';
 import { kubeConfigFromString, loadKubeConfig } from '../../src/adapters/k8s/kube-config.ts';
-import { createPodApi } from '../../src/adapters/k8s/pod-api.ts';
+import { createPodApi, toPodInfo } from '../../src/adapters/k8s/pod-api.ts';
 import { CodedError } from '../../src/core/errors.ts';
 import type { ClusterDefinition } from '../../src/core/ports.ts';
-import { type K8sStandIn, startK8sStandIn } from '../support/k8s-stand-in.ts';
+import { type K8sStandIn, parseSelector, startK8sStandIn } from '../support/k8s-stand-in.ts';
 
 const podSpecs = [
   { name: 'redis-cluster-0', ip: '127.0.0.20', port: 6379, nodeName: 'worker-a' },
@@ -37,17 +37,16 @@ describe('the Kubernetes pod API over @kubernetes/client-node', () => {
 
   it('loads the kubeconfig named by KUBECONFIG', async () => {
     const s = await start();
-    const saved = process.env.KUBECONFIG;
-    process.env.KUBECONFIG = s.kubeconfigPath;
-    try {
-      const kc = loadKubeConfig({ KUBECONFIG: s.kubeconfigPath });
-      expect(kc.getCurrentCluster()?.server).toBe(s.url);
-      const pods = await createPodApi(kc).listPods('redis', 'app.kubernetes.io/name=redis-cluster');
-      expect(pods.map((p) => p.name)).toEqual(['redis-cluster-0', 'redis-cluster-1']);
-    } finally {
-      if (saved === undefined) delete process.env.KUBECONFIG;
-      else process.env.KUBECONFIG = saved;
-    }
+    const kc = loadKubeConfig({ KUBECONFIG: s.kubeconfigPath });
+    expect(kc.getCurrentCluster()?.server).toBe(s.url);
+    const pods = await createPodApi(kc).listPods('redis', 'app.kubernetes.io/name=redis-cluster');
+    expect(pods.map((p) => p.name)).toEqual(['redis-cluster-0', 'redis-cluster-1']);
+  });
+
+  it('says which kubeconfig it could not read', () => {
+    expect(() => loadKubeConfig({ KUBECONFIG: '/nonexistent/kubeconfig' })).toThrow(
+      /^K8S_ENABLED: could not load a Kubernetes configuration .*\/nonexistent\/kubeconfig/,
+    );
   });
 
   it('lists the pods of the selector with IP, phase, readiness, restarts, node and Redis port', async () => {
@@ -163,5 +162,127 @@ describe('the Kubernetes pod API over @kubernetes/client-node', () => {
     it('returns nothing for a cluster without a Kubernetes selector', async () => {
       expect(await discoverPods({ ...def, k8s: undefined }, undefined)).toEqual({});
     });
+  });
+});
+
+describe('toPodInfo', () => {
+  const base = {
+    metadata: { name: 'redis-cluster-3', namespace: 'redis', uid: 'u1', creationTimestamp: new Date(1000) },
+    spec: {
+      nodeName: 'worker-c',
+      containers: [
+        {
+          name: 'redis-cluster',
+          ports: [
+            { name: 'tcp-redis-bus', containerPort: 16380 },
+            { name: 'tcp-redis', containerPort: 6380 },
+          ],
+        },
+        { name: 'metrics', ports: [{ name: 'http-metrics', containerPort: 9121 }] },
+      ],
+    },
+  };
+
+  it('takes the Redis port from the container port named like redis, not the bus or metrics', () => {
+    expect(toPodInfo({ ...base, status: { phase: 'Running', podIP: '10.0.0.3' } })).toMatchObject({
+      ip: '10.0.0.3',
+      port: 6380,
+      nodeName: 'worker-c',
+      uid: 'u1',
+      createdAt: 1000,
+    });
+  });
+
+  it('sums the restarts of every container and says why a crashing pod is not ready', () => {
+    const pod = toPodInfo({
+      ...base,
+      status: {
+        phase: 'Running',
+        podIP: '10.0.0.3',
+        conditions: [{ type: 'Ready', status: 'False', reason: 'ContainersNotReady' }],
+        containerStatuses: [
+          {
+            name: 'redis-cluster',
+            restartCount: 4,
+            ready: false,
+            image: '',
+            imageID: '',
+            state: {
+              waiting: { reason: 'CrashLoopBackOff', message: 'back-off 40s restarting failed container' },
+            },
+          },
+          { name: 'metrics', restartCount: 1, ready: true, image: '', imageID: '', state: { running: {} } },
+        ],
+      },
+    });
+    expect(pod).toMatchObject({ ready: false, restarts: 5 });
+    expect(pod.notReadyReason).toBe(
+      'redis-cluster: CrashLoopBackOff (back-off 40s restarting failed container)',
+    );
+  });
+
+  it('uses the Ready condition when the containers run but the readiness probe fails', () => {
+    const pod = toPodInfo({
+      ...base,
+      status: {
+        phase: 'Running',
+        podIP: '10.0.0.3',
+        conditions: [
+          {
+            type: 'Ready',
+            status: 'False',
+            reason: 'ContainersNotReady',
+            message: 'containers with unready status: [redis-cluster]',
+          },
+        ],
+      },
+    });
+    expect(pod.notReadyReason).toBe('ContainersNotReady: containers with unready status: [redis-cluster]');
+  });
+
+  it('shows a pod being deleted as Terminating', () => {
+    const pod = toPodInfo({
+      ...base,
+      metadata: { ...base.metadata, deletionTimestamp: new Date() },
+      status: { phase: 'Running', podIP: '10.0.0.3', conditions: [{ type: 'Ready', status: 'True' }] },
+    });
+    expect(pod.phase).toBe('Terminating');
+  });
+
+  it('defaults to 6379 without container ports, and has no IP before scheduling', () => {
+    const pod = toPodInfo({
+      metadata: { name: 'p', namespace: 'n' },
+      spec: { containers: [{ name: 'c' }] },
+      status: { phase: 'Pending' },
+    });
+    expect(pod).toMatchObject({
+      port: 6379,
+      ip: null,
+      nodeName: null,
+      ready: false,
+      notReadyReason: 'phase Pending',
+    });
+  });
+});
+
+describe('the stand-in label selectors', () => {
+  const labels = { app: 'redis', tier: 'cache', 'app.kubernetes.io/name': 'redis-cluster' };
+  it.each([
+    ['app=redis', true],
+    ['app==redis,tier=cache', true],
+    ['app!=redis', false],
+    ['tier in (cache, db)', true],
+    ['tier notin (cache)', false],
+    ['missing notin (x)', true],
+    ['app.kubernetes.io/name', true],
+    ['!app.kubernetes.io/name', false],
+    ['', true],
+  ])('%s matches: %s', (selector, expected) => {
+    const parsed = parseSelector(selector);
+    expect(parsed.ok && parsed.test(labels)).toBe(expected);
+  });
+
+  it('refuses garbage like the API server (400)', () => {
+    expect(parseSelector('app=(')).toEqual({ ok: false, error: '"app=("' });
   });
 });

@@ -10,6 +10,7 @@ import { createNodeCommander } from '../../src/adapters/redis/node-commander.ts'
 import { createTopologySource } from '../../src/adapters/redis/scanner.ts';
 import { executePlan } from '../../src/app/executor.ts';
 import { restartPodHandler } from '../../src/app/steps/restart-pod.ts';
+import { formatStatus } from '../../src/cli/format-status.ts';
 import { planForAction, planForFindings, restartPodStep } from '../../src/core/plans/index.ts';
 import type { ClusterDefinition, NodeCommander, PodApi, TopologySource } from '../../src/core/ports.ts';
 import { systemClock } from '../../src/core/ports.ts';
@@ -142,11 +143,13 @@ describe('Kubernetes pods in the picture (stand-in API, real cluster)', () => {
       expect(back.ip).not.toBe(master.host);
 
       // Redis promotes the replica; the old id stays behind as `master,fail`.
+      const replica = r.cluster.replicasOf(master)[0]!;
       const broken = await scanUntil(
         r,
         'the failover and the fresh pod alone',
         (t) =>
-          t.nodes.some((n) => n.id === master.id && n.health === 'fail') &&
+          t.nodes.some((n) => n.id === master.id && n.health === 'fail' && n.slots.length === 0) &&
+          t.nodes.some((n) => n.id === replica.id && n.role === 'master' && n.slots.length > 0) &&
           t.outsiders.some((o) => o.pod?.name === podName),
       );
       const outsider = broken.outsiders.find((o) => o.pod?.name === podName)!;
@@ -156,6 +159,9 @@ describe('Kubernetes pods in the picture (stand-in API, real cluster)', () => {
       const findings = analyzeTopology(broken);
       const podFinding = findings.find((f) => f.code === 'pod-not-in-cluster');
       expect(podFinding?.summary).toContain(`pod ${podName}`);
+      const status = formatStatus(broken, findings);
+      console.log(status);
+      expect(status).toMatch(new RegExp(`${podName}\\b.*(not part of the cluster|outside the cluster)`));
       // Bitnami's readiness fails while the lone node says cluster_state:fail.
       const podNow = broken.pods?.find((p) => p.name === podName);
       expect(podNow).toMatchObject({ ready: false, phase: 'Running' });

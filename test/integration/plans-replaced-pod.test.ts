@@ -31,7 +31,11 @@ describe('plan for a replaced pod (write-ups 000 and 004)', () => {
     const master = cluster.masters()[0]!;
     const replica = cluster.replicasOf(master)[0]!;
     await cluster.kill(master);
-    await cluster.waitFor(async () => (await cluster.roleOf(replica)) === 'master', 20_000, 'the replica to take over');
+    await cluster.waitFor(
+      async () => (await cluster.roleOf(replica)) === 'master',
+      20_000,
+      'the replica to take over',
+    );
     fresh = await cluster.startFreshNode();
     await cluster.waitFor(
       async () => (await cluster.cli(cluster.masters()[1]!, 'CLUSTER', 'INFO')).includes('cluster_state:ok'),
@@ -73,7 +77,9 @@ describe('plan for a replaced pod (write-ups 000 and 004)', () => {
     expect(again.status).toBe('succeeded');
     expect(again.steps.map((s) => s.outcome)).toEqual(['skipped', 'skipped', 'skipped']);
     expect(again.detail).toMatch(/every step was already done/);
-    expect(h.events.filter((e) => e.kind === 'skipped').every((e) => e.detail.startsWith('already done'))).toBe(true);
+    expect(
+      h.events.filter((e) => e.kind === 'skipped').every((e) => e.detail.startsWith('already done')),
+    ).toBe(true);
     expect(await userCheck(cluster)).toEqual([]);
   });
 });

@@ -38,7 +38,9 @@ describe('plan for a stuck replica (its master failed, it did not take over)', (
   const tracker = useClusterTracker();
 
   it('forces the failover on the replica, and the cluster serves every slot with no key lost', async () => {
-    const cluster = tracker.track(await startLocalCluster({ masters: 3, replicasPerMaster: 1, nodeTimeoutMs: 1000 }));
+    const cluster = tracker.track(
+      await startLocalCluster({ masters: 3, replicasPerMaster: 1, nodeTimeoutMs: 1000 }),
+    );
     const h = harness(cluster);
     try {
       const { master, replica, written } = await stuckReplica(cluster);
@@ -70,7 +72,12 @@ describe('plan for a stuck replica (its master failed, it did not take over)', (
 
   it('stops at its first step when a hand fix overtook it, and leaves the cluster as the hand fix left it', async () => {
     const cluster = tracker.track(
-      await startLocalCluster({ masters: 3, replicasPerMaster: 1, nodeTimeoutMs: 1000, extraConfig: ['appendonly yes'] }),
+      await startLocalCluster({
+        masters: 3,
+        replicasPerMaster: 1,
+        nodeTimeoutMs: 1000,
+        extraConfig: ['appendonly yes'],
+      }),
     );
     const h = harness(cluster);
     try {

@@ -49,14 +49,22 @@ export function harness(cluster: LocalCluster, extra: () => string[] = () => [])
 export async function planNow(h: Harness): Promise<Plan> {
   const topology = await h.scan();
   const findings = analyzeTopology(topology);
-  const out = planForFindings(topology, findings, { cluster: 'it', requestedBy: 'U-test', now: Date.now(), ttlMs: 900_000 });
+  const out = planForFindings(topology, findings, {
+    cluster: 'it',
+    requestedBy: 'U-test',
+    now: Date.now(),
+    ttlMs: 900_000,
+  });
   if (!out.ok) {
-    throw new Error(`expected a plan, got ${out.code}: ${out.reason}\nfindings: ${findings.map((f) => f.summary).join('; ')}`);
+    throw new Error(
+      `expected a plan, got ${out.code}: ${out.reason}\nfindings: ${findings.map((f) => f.summary).join('; ')}`,
+    );
   }
   return out.plan;
 }
 
-export const stepKinds = (p: Plan) => p.steps.map((s) => (s.kind === 'failover' ? `failover:${s.mode}` : s.kind));
+export const stepKinds = (p: Plan) =>
+  p.steps.map((s) => (s.kind === 'failover' ? `failover:${s.mode}` : s.kind));
 
 /** A cluster client on the live members (fail-fast enough for tests). */
 export function clusterClient(cluster: LocalCluster): Cluster {
@@ -76,7 +84,11 @@ export function clusterClient(cluster: LocalCluster): Cluster {
   return c;
 }
 
-export async function writeKeys(cluster: LocalCluster, n: number, prefix = 'k'): Promise<Map<string, string>> {
+export async function writeKeys(
+  cluster: LocalCluster,
+  n: number,
+  prefix = 'k',
+): Promise<Map<string, string>> {
   const c = clusterClient(cluster);
   const written = new Map<string, string>();
   try {
@@ -141,15 +153,20 @@ export async function userCheck(cluster: LocalCluster): Promise<string[]> {
       continue;
     }
     if (info.cluster_state !== 'ok') problems.push(`${n.addr}: cluster_state:${info.cluster_state}`);
-    if (info.cluster_slots_ok !== '16384') problems.push(`${n.addr}: cluster_slots_ok:${info.cluster_slots_ok}`);
+    if (info.cluster_slots_ok !== '16384')
+      problems.push(`${n.addr}: cluster_slots_ok:${info.cluster_slots_ok}`);
     const text = await cluster.cli(n, 'CLUSTER', 'NODES');
     for (const line of text.trim().split('\n')) {
       const [id, addr, flags, masterId, , , , , ...slots] = line.split(' ');
-      if (/fail|handshake|noaddr/.test(flags ?? '')) problems.push(`${n.addr} sees ${addr} (${id?.slice(0, 8)}) as ${flags}`);
+      const bad = (flags ?? '')
+        .split(',')
+        .filter((f) => ['fail', 'fail?', 'handshake', 'noaddr'].includes(f));
+      if (bad.length > 0) problems.push(`${n.addr} sees ${addr} (${id?.slice(0, 8)}) as ${flags}`);
       if (flags?.includes('myself') && flags.includes('master') && slots.length > 0) masters.set(id!, n.addr);
       if (flags?.includes('myself') && flags.includes('slave')) {
         const repl = parseInfo(await cluster.cli(n, 'INFO', 'replication'));
-        if (repl.master_link_status === 'up') replicaLinks.set(masterId!, (replicaLinks.get(masterId!) ?? 0) + 1);
+        if (repl.master_link_status === 'up')
+          replicaLinks.set(masterId!, (replicaLinks.get(masterId!) ?? 0) + 1);
       }
     }
   }
@@ -178,22 +195,29 @@ export async function clusterShape(cluster: LocalCluster): Promise<string> {
   return out.join('\n');
 }
 
-/** waitHealthy, failing with what every live node says (CLUSTER INFO state, link, CLUSTER NODES). */
+/**
+ * Until `userCheck` finds nothing (`nofailover` is not a failure, unlike the sandbox's waitHealthy regex);
+ * fails with the problems and what every live node says.
+ */
 export async function waitHealthy(cluster: LocalCluster, timeoutMs = 30_000): Promise<void> {
-  try {
-    await cluster.waitHealthy(timeoutMs);
-  } catch (err) {
-    const lines: string[] = [];
-    for (const n of cluster.all().filter((x) => x.state === 'running')) {
-      try {
-        const info = parseInfo(await cluster.cli(n, 'CLUSTER', 'INFO'));
-        const repl = parseInfo(await cluster.cli(n, 'INFO', 'replication'));
-        lines.push(`${n.addr} state=${info.cluster_state} known=${info.cluster_known_nodes} role=${repl.role} link=${repl.master_link_status ?? '-'}`);
-        lines.push(await cluster.cli(n, 'CLUSTER', 'NODES'));
-      } catch (e) {
-        lines.push(`${n.addr}: ${e instanceof Error ? e.message : String(e)}`);
-      }
+  const deadline = Date.now() + timeoutMs;
+  let problems: string[] = [];
+  while (Date.now() < deadline) {
+    try {
+      problems = await userCheck(cluster);
+      if (problems.length === 0) return;
+    } catch (err) {
+      problems = [err instanceof Error ? err.message : String(err)];
     }
-    throw new Error(`${err instanceof Error ? err.message : String(err)}\n${lines.join('\n')}`);
+    await new Promise((r) => setTimeout(r, 200));
   }
+  const lines: string[] = [];
+  for (const n of cluster.all().filter((x) => x.state === 'running')) {
+    try {
+      lines.push(`${n.addr}:`, await cluster.cli(n, 'CLUSTER', 'NODES'));
+    } catch (e) {
+      lines.push(`${n.addr}: ${e instanceof Error ? e.message : String(e)}`);
+    }
+  }
+  throw new Error(`cluster not healthy after ${timeoutMs} ms: ${problems.join('; ')}\n${lines.join('\n')}`);
 }

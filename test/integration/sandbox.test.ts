@@ -14,7 +14,8 @@ class SandboxProcess {
   readonly exited: Promise<number | null>;
 
   constructor(args: string[], env: NodeJS.ProcessEnv = {}) {
-    this.child = spawn(`${ROOT}node_modules/.bin/tsx`, ['src/sandbox/main.ts', ...args], {
+    // The Node running the tests (24), not whatever `node` is first on PATH.
+    this.child = spawn(process.execPath, ['--import', 'tsx', 'src/sandbox/main.ts', ...args], {
       cwd: ROOT,
       env: { ...process.env, NO_COLOR: '1', WATCH_INTERVAL: '0', ...env },
       stdio: ['pipe', 'pipe', 'pipe'],
@@ -37,8 +38,11 @@ class SandboxProcess {
     const hit = () => (typeof pattern === 'string' ? this.out.includes(pattern) : pattern.test(this.out));
     while (!hit()) {
       if (this.child.exitCode !== null)
-        throw new Error(`sandbox exited (${this.child.exitCode}) before ${pattern}\n${this.out}\n${this.err}`);
-      if (Date.now() > deadline) throw new Error(`timed out waiting for ${pattern}\n${this.out}\n${this.err}`);
+        throw new Error(
+          `sandbox exited (${this.child.exitCode}) before ${pattern}\n${this.out}\n${this.err}`,
+        );
+      if (Date.now() > deadline)
+        throw new Error(`timed out waiting for ${pattern}\n${this.out}\n${this.err}`);
       await new Promise((r) => setTimeout(r, 100));
     }
   }
@@ -48,7 +52,8 @@ class SandboxProcess {
 function pidsIn(transcript: string): number[] {
   const pids = new Set<number>();
   for (const m of transcript.matchAll(/\bpid (\d+)/g)) pids.add(Number(m[1]));
-  for (const m of transcript.matchAll(/\bpids ([\d ]+)/g)) for (const p of m[1]!.trim().split(/\s+/)) pids.add(Number(p));
+  for (const m of transcript.matchAll(/\bpids ([\d ]+)/g))
+    for (const p of m[1]!.trim().split(/\s+/)) pids.add(Number(p));
   return [...pids];
 }
 
@@ -64,16 +69,22 @@ function isLiveRedis(pid: number): boolean {
 
 function redisCli(addr: string, ...args: string[]): string {
   const [host, port] = addr.split(':') as [string, string];
-  return execFileSync('redis-cli', ['-h', host, '-p', port, ...args], { encoding: 'utf8', timeout: 5000 });
+  return execFileSync('redis-cli', ['-h', host, '-p', port, ...args], {
+    encoding: 'utf8',
+    timeout: 5000,
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
 }
 
 /** The `nodes` listing: `addr role state pid …` rows. */
 function runningNodes(transcript: string): { addr: string; role: string }[] {
   const last = transcript.lastIndexOf('> nodes');
-  return [...transcript.slice(last).matchAll(/^(\d+\.\d+\.\d+\.\d+:\d+)\s+(\S+)\s+running\s+pid \d+/gm)].map((m) => ({
-    addr: m[1]!,
-    role: m[2]!,
-  }));
+  return [...transcript.slice(last).matchAll(/^(\d+\.\d+\.\d+\.\d+:\d+)\s+(\S+)\s+running\s+pid \d+/gm)].map(
+    (m) => ({
+      addr: m[1]!,
+      role: m[2]!,
+    }),
+  );
 }
 
 const started: SandboxProcess[] = [];

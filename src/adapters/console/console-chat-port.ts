@@ -107,7 +107,8 @@ export function createConsoleChatPort(opts: ConsoleChatPortOptions): ConsoleChat
     trackButtons(stored.ts, r.buttons);
     if (prev && updates === 'diff') {
       const before = new Map<string, number>();
-      for (const l of renderMessage(prev, { color: false }).text.split('\n')) before.set(l, (before.get(l) ?? 0) + 1);
+      for (const l of renderMessage(prev, { color: false }).text.split('\n'))
+        before.set(l, (before.get(l) ?? 0) + 1);
       const lines = r.text.split('\n');
       const changed = lines.filter((l) => {
         const k = stripAnsi(l);
@@ -120,8 +121,9 @@ export function createConsoleChatPort(opts: ConsoleChatPortOptions): ConsoleChat
       });
       if (changed.length === 0) return;
       if (changed.length <= lines.length * 0.6) {
-        const title = paint(`   ${stored.title}`, 'dim', color);
-        r.text = [title, ...changed].join('\n');
+        const first = changed[0] === undefined ? '' : stripAnsi(changed[0]).trim();
+        const title = first === stored.title ? [] : [paint(`   ${stored.title}`, 'dim', color)];
+        r.text = [...title, ...changed].join('\n');
       }
     }
     const parent = stored.threadTs ? messages.get(stored.threadTs) : undefined;

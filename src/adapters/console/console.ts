@@ -86,7 +86,12 @@ class LineFailure extends Error {
  * The chat service never throws: every path answers. A script learns that a line failed from the answer's
  * leading emoji, the renderers' convention for bad input, refusals, an unreachable cluster and errors.
  */
-const FAILURE_MARKERS = [':thinking_face:', ':no_entry:', ':electric_plug:', ':warning: Something went wrong'];
+const FAILURE_MARKERS = [
+  ':thinking_face:',
+  ':no_entry:',
+  ':electric_plug:',
+  ':warning: Something went wrong',
+];
 
 export function isFailureAnswer(msg: ChatMessage): boolean {
   const section = msg.blocks.find((b): b is SectionBlock => b.type === 'section' && b.text !== undefined);

@@ -259,9 +259,12 @@ function renderInline(line: string, color: boolean): InlineResult {
       return pre + paint(body, 'bold', color);
     },
   );
-  out = out.replace(/(^|[\s([{>"'])_([^\s_][^\n]*?)_(?=$|[\s)\]}.,:;!?"'<])/g, (_a, pre: string, body: string) => {
-    return pre + paint(body, 'italic', color);
-  });
+  out = out.replace(
+    /(^|[\s([{>"'])_([^\s_][^\n]*?)_(?=$|[\s)\]}.,:;!?"'<])/g,
+    (_a, pre: string, body: string) => {
+      return pre + paint(body, 'italic', color);
+    },
+  );
   out = out.replace(/(^|[\s([{>"'])~([^~\n]+?)~(?=$|[\s)\]}.,:;!?"'<])/g, (_a, pre: string, body: string) => {
     return pre + paint(body, 'strike', color);
   });

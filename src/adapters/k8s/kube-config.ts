@@ -1,3 +1,4 @@
+import { delimiter } from 'node:path';
 import { KubeConfig } from '@kubernetes/client-node';
 import { CodedError, ErrorCodes } from '../../core/errors.ts';
 
@@ -9,8 +10,11 @@ import { CodedError, ErrorCodes } from '../../core/errors.ts';
 export function loadKubeConfig(env: NodeJS.ProcessEnv = process.env): KubeConfig {
   const kc = new KubeConfig();
   try {
-    if (env.KUBECONFIG?.trim()) {
-      // loadFromDefault honours KUBECONFIG (including a path list), so use it for the file case.
+    const files = (env.KUBECONFIG ?? '').split(delimiter).filter((f) => f.trim());
+    if (files.length === 1) {
+      kc.loadFromFile(files[0]!);
+    } else if (files.length > 1) {
+      // A path list: loadFromDefault merges the files of process.env.KUBECONFIG like kubectl does.
       kc.loadFromDefault();
     } else if (env.KUBERNETES_SERVICE_HOST) {
       kc.loadFromCluster();

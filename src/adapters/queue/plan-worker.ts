@@ -196,7 +196,19 @@ export function startPlanWorker(opts: PlanWorkerOptions): PlanWorker {
         });
 
       let heldFinished: ExecEvent | null = null;
-      const base = await opts.executorDepsFor(cluster);
+      let base: ClusterExecutorDeps;
+      try {
+        base = await opts.executorDepsFor(cluster);
+      } catch (err) {
+        // An unknown cluster or a bad definition: no retry can fix that.
+        const e = asCodedError(err);
+        await finish(
+          rec,
+          { status: 'failed', detail: `${e.code}: ${e.message}`, finishedAt: clock.now() },
+          null,
+        );
+        throw new UnrecoverableError(e.message);
+      }
       const reporter: Reporter = {
         async emit(e) {
           await base.reporter?.emit(e);

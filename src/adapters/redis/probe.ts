@@ -49,15 +49,18 @@ export async function probeNode(
 ): Promise<Probe> {
   const t0 = performance.now();
   const opts = { timeoutMs };
-  const [infoCluster, nodes, clusterInfo, replication, persistence, save, dbsize] = await Promise.all([
-    settle(commander.call(addr, ['INFO', 'cluster'], opts)),
-    settle(commander.call(addr, ['CLUSTER', 'NODES'], opts)),
-    settle(commander.call(addr, ['CLUSTER', 'INFO'], opts)),
-    settle(commander.call(addr, ['INFO', 'replication'], opts)),
-    settle(commander.call(addr, ['INFO', 'persistence'], opts)),
-    settle(commander.call(addr, ['CONFIG', 'GET', 'save'], opts)),
-    settle(commander.call(addr, ['DBSIZE'], opts)),
-  ]);
+  const [infoCluster, nodes, clusterInfo, replication, persistence, save, dbsize, sentinelHello] =
+    await Promise.all([
+      settle(commander.call(addr, ['INFO', 'cluster'], opts)),
+      settle(commander.call(addr, ['CLUSTER', 'NODES'], opts)),
+      settle(commander.call(addr, ['CLUSTER', 'INFO'], opts)),
+      settle(commander.call(addr, ['INFO', 'replication'], opts)),
+      settle(commander.call(addr, ['INFO', 'persistence'], opts)),
+      settle(commander.call(addr, ['CONFIG', 'GET', 'save'], opts)),
+      settle(commander.call(addr, ['DBSIZE'], opts)),
+      // Sentinel subscribes to this channel on every node it watches (issue 10: never fight Sentinel).
+      settle(commander.call(addr, ['PUBSUB', 'NUMSUB', '__sentinel__:hello'], opts)),
+    ]);
   const probe: Probe = { addr, source, outcome: 'ok', ms: 0 };
   const done = (): Probe => {
     probe.ms = Math.round((performance.now() - t0) * 10) / 10;
@@ -109,6 +112,11 @@ export async function probeNode(
 
   if (dbsize.ok && typeof dbsize.value === 'number') probe.keys = dbsize.value;
   else if (dbsize.ok) probe.keys = Number(dbsize.value);
+
+  if (sentinelHello.ok && Array.isArray(sentinelHello.value) && sentinelHello.value.length >= 2) {
+    const n = Number(sentinelHello.value[1]);
+    if (n > 0) probe.sentinelSubscribers = n;
+  }
 
   if (problems.length > 0) {
     probe.error = problems.join('; ');

@@ -6,10 +6,12 @@ import {
   systemClock,
   type TopologySource,
 } from '../../core/ports.ts';
+import { replicationAddrs } from '../../core/standalone/view.ts';
 import { buildTopology } from '../../core/topology/build-topology.ts';
 import type { Addr, PodInfo, Probe, Topology } from '../../core/types.ts';
 import { createNodeCommander } from './node-commander.ts';
 import { probeNode } from './probe.ts';
+import { readSentinelView, sentinelNamedAddrs } from './sentinel.ts';
 
 export interface ScanOptions {
   /** Per-node bound (connect + commands), ms. Default 1000. */
@@ -80,15 +82,26 @@ export async function scanCluster(def: ClusterDefinition, opts: ScanOptions = {}
       if (pod) probe.pod = pod;
       probes.push(probe);
       if (probe.outcome === 'ok') for (const a of reportedAddrs(probe)) ask(a, 'gossip');
+      // Plain master/replica nodes name each other in INFO replication (issue 10).
+      for (const a of replicationAddrs(probe)) ask(a, 'gossip');
     });
     inFlight.add(p);
     void p.finally(() => inFlight.delete(p));
   };
 
+  // Configured Sentinels: read them alongside, and probe the data nodes they name (issue 10).
+  const sentinelRead = def.sentinels?.length
+    ? readSentinelView(commander, def.sentinels, def.sentinelMaster, timeoutMs).then((view) => {
+        for (const a of sentinelNamedAddrs(view)) ask(a, 'extra');
+        return view;
+      })
+    : undefined;
+  let sentinel: Awaited<typeof sentinelRead>;
   try {
     for (const a of def.seeds) ask(a, 'seed');
     for (const a of opts.extraAddrs ?? []) ask(a, 'extra');
     for (const a of podByAddr.keys()) ask(a, 'pod');
+    sentinel = await sentinelRead;
     while (inFlight.size > 0) await Promise.all([...inFlight]);
   } finally {
     if (!opts.commander) await commander.close();
@@ -101,6 +114,7 @@ export async function scanCluster(def: ClusterDefinition, opts: ScanOptions = {}
     ...(opts.pods ? { pods: opts.pods } : {}),
     ...(opts.podError !== undefined ? { podError: opts.podError } : {}),
   });
+  if (sentinel) topology.sentinel = sentinel;
   if (opts.recordMetrics !== false) observeScan(def.name, (performance.now() - t0) / 1000);
   return topology;
 }

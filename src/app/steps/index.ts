@@ -4,12 +4,16 @@
  * import line below or by calling `registerStepHandler` at start.
  */
 import type { StepKind } from '../../core/types.ts';
+import { enableAofHandler } from './enable-aof.ts';
 import { failoverHandler } from './failover.ts';
 import { fixSlotsHandler } from './fix-slots.ts';
 import { forgetHandler } from './forget.ts';
 import { meetHandler } from './meet.ts';
+import { promoteHandler } from './promote.ts';
+import { replicaofHandler } from './replicaof.ts';
 import { replicateHandler } from './replicate.ts';
 import { restartPodHandler } from './restart-pod.ts';
+import { sentinelFailoverHandler } from './sentinel-failover.ts';
 import type { StepHandler, StepHandlerFor } from './types.ts';
 
 export type { CheckResult, StepContext, StepHandler, StepHandlerFor } from './types.ts';
@@ -30,3 +34,8 @@ registerStepHandler('replicate', replicateHandler);
 registerStepHandler('failover', failoverHandler);
 registerStepHandler('fix-slots', fixSlotsHandler);
 registerStepHandler('restart-pod', restartPodHandler);
+// Standalone (master/replica) deployments, issue 10.
+registerStepHandler('promote', promoteHandler);
+registerStepHandler('replicaof', replicaofHandler);
+registerStepHandler('enable-aof', enableAofHandler);
+registerStepHandler('sentinel-failover', sentinelFailoverHandler);

@@ -23,8 +23,7 @@ export const meetHandler: StepHandlerFor<'meet'> = {
       return { state: 'ready' };
     }
     const o = outsiderByAddr(topology, step.addr);
-    if (!o || o.outcome !== 'ok')
-      return { state: 'stale', reason: `nothing answers at ${step.addr} any more` };
+    if (o?.outcome !== 'ok') return { state: 'stale', reason: `nothing answers at ${step.addr} any more` };
     if (o.clusterEnabled === false)
       return { state: 'stale', reason: `${step.addr} now runs without cluster mode` };
     return { state: 'ready' };

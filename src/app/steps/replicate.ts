@@ -24,6 +24,8 @@ export const replicateHandler: StepHandlerFor<'replicate'> = {
       }
       return { state: 'ready' };
     }
+    if (n.role === 'replica' && step.fromMasterId && n.masterId === step.fromMasterId)
+      return { state: 'ready' };
     if (n.role === 'replica') {
       const other = n.masterId ? nodeById(topology, n.masterId) : undefined;
       return {

@@ -3,10 +3,11 @@
  * Each refuses, with the reason, when the action would be unsafe. Pure.
  */
 import { ErrorCodes } from '../errors.ts';
+import { planStandaloneAction } from '../standalone/planner.ts';
 import { resolveNodeRef } from '../topology/resolve-node.ts';
 import type { ClusterNode, FailoverMode, PlanOutcome, Probe, Step, Topology } from '../types.ts';
 import { chooseMaster, isHealthyReplica, servingMasters } from './choose-master.ts';
-import { answers, isMajorityLost, memberByAddr, nodeById, replicationOffset } from './cluster-view.ts';
+import { answers, isMajorityLost, nodeById, replicationOffset } from './cluster-view.ts';
 import {
   assemblePlan,
   describeNode,
@@ -74,9 +75,8 @@ function sharePrefix(a: string, b: string): number {
 }
 
 export function planForAction(topology: Topology, action: PlanAction, ctx: PlanContext): PlanOutcome {
-  if (topology.mode === 'standalone') {
-    return refuse('These nodes run without cluster mode: cluster sub-commands do not apply.');
-  }
+  // Plain master/replica deployments: failover / restart have their own plans (issue 10).
+  if (topology.mode === 'standalone') return planStandaloneAction(topology, action, ctx);
   switch (action.kind) {
     case 'failover':
       return planFailover(topology, action.node, action.mode, ctx);
@@ -253,6 +253,10 @@ function planJoin(
   const steps: Step[] = [];
   if (needsMeet) steps.push(meetStep(topology, addr, label));
   const rep = replicateStep(addr, master, label);
+  if (rep.kind === 'replicate' && res.member?.role === 'replica' && res.member.masterId) {
+    rep.fromMasterId = res.member.masterId;
+    rep.sentence = rep.sentence.replace('Make ', 'Move ').replace(' a replica of ', ' to replicate ');
+  }
   if (why) rep.sentence = `${rep.sentence.replace(/\.$/, '')}${why}.`;
   steps.push(rep);
   return {

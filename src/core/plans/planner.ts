@@ -5,6 +5,7 @@
  * findings say which problems the plan answers and are copied into it.
  */
 import { ErrorCodes } from '../errors.ts';
+import { planForStandalone } from '../standalone/planner.ts';
 import type {
   ClusterNode,
   Finding,
@@ -54,13 +55,8 @@ export function bestReplica(candidates: ClusterNode[]): ClusterNode | undefined 
 }
 
 export function planForFindings(topology: Topology, findings: Finding[], ctx: PlanContext): PlanOutcome {
-  if (topology.mode === 'standalone') {
-    return {
-      ok: false,
-      code: ErrorCodes.PlanRefused,
-      reason: 'These nodes run without cluster mode: the cluster planner does not apply.',
-    };
-  }
+  // Plain master/replica deployments have their own planner (src/core/standalone, issue 10).
+  if (topology.mode === 'standalone') return planForStandalone(topology, findings, ctx);
   const notes: string[] = [];
   const titles: string[] = [];
   const majorityLost = isMajorityLost(topology);
@@ -98,7 +94,14 @@ export function planForFindings(topology: Topology, findings: Finding[], ctx: Pl
     const best = bestReplica(candidates);
     if (best) {
       const mode = majorityLost ? 'takeover' : 'force';
-      failovers.push(failoverStep(best, dead, dead.id, mode, true));
+      const step = failoverStep(best, dead, dead.id, mode, true);
+      const wipedBy = wipedReplicaSource(topology, best);
+      if (wipedBy) {
+        // The pod came back at the same address, empty: the replica resynced from it (write-up 004, part 2).
+        step.risk = 'data-loss';
+        step.sentence = `${step.sentence} Its replica already resynced from the new empty node at ${wipedBy} and holds ${best.keys ?? 0} keys: the data of these slots is gone.`;
+      }
+      failovers.push(step);
       slotsMovedAway.add(dead.id);
       projected.set(best.id, {
         id: best.id,
@@ -275,6 +278,14 @@ export function planForFindings(topology: Topology, findings: Finding[], ctx: Pl
   }
   const title = capitalise(titles.join('; ')) || 'Repair the cluster';
   return { ok: true, plan: assemblePlan(topology, ctx, title, steps, findings) };
+}
+
+/** The address of a new, empty node the replica now syncs from, when it holds no key: its data was wiped. */
+function wipedReplicaSource(topology: Topology, replica: ClusterNode): string | undefined {
+  const r = replica.replication;
+  if (!r?.masterHost || !r.masterPort || (replica.keys ?? 0) > 0) return undefined;
+  const addr = `${r.masterHost}:${r.masterPort}`;
+  return topology.outsiders.some((o) => o.addr === addr) ? addr : undefined;
 }
 
 function samePod(o: Probe, n: ClusterNode): boolean {

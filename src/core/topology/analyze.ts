@@ -1,3 +1,4 @@
+import { analyzeStandalone } from '../standalone/analyze.ts';
 import type { Addr, ClusterNode, Finding, NodeId, PodInfo, Probe, Severity, Topology } from '../types.ts';
 import { countSlots, formatSlotRanges, uncoveredSlots } from './slots.ts';
 
@@ -62,6 +63,14 @@ function slotsText(ranges: ClusterNode['slots']): string {
  * evidence (which node said what). Sorted critical → warning → info; a healthy cluster gives [].
  */
 export function analyzeTopology(topology: Topology, opts: AnalyzeOptions = {}): Finding[] {
+  if (topology.mode === 'standalone') {
+    // Plain master/replica deployments have their own findings (src/core/standalone, issue 10).
+    const standalone = analyzeStandalone(topology, {
+      ...(opts.maxOffsetGap !== undefined ? { maxOffsetGap: opts.maxOffsetGap } : {}),
+      ...(opts.maxLagSeconds !== undefined ? { maxLagSeconds: opts.maxLagSeconds } : {}),
+    });
+    return sortFindings(topology.podError ? [...standalone, k8sApiError(topology.podError)] : standalone);
+  }
   if (topology.mode !== 'cluster') return topology.podError ? [k8sApiError(topology.podError)] : [];
   const maxLinkDown = opts.maxLinkDownSeconds ?? DEFAULT_MAX_LINK_DOWN_SECONDS;
   const maxLag = opts.maxLagSeconds ?? DEFAULT_MAX_LAG_SECONDS;
@@ -96,7 +105,7 @@ export function analyzeTopology(topology: Topology, opts: AnalyzeOptions = {}): 
         severity: servesSlots(n) ? 'critical' : 'warning',
         summary: servesSlots(n)
           ? `${n.role} ${who} is marked failed and still holds ${slotsText(n.slots)}`
-          : `${n.role} ${who} is marked failed by ${n.failReportedBy.length} node${n.failReportedBy.length === 1 ? '' : 's'}: a ghost to forget`,
+          : `${n.role} ${who} is marked failed by ${n.failReportedBy.length} node${n.failReportedBy.length === 1 ? '' : 's'}${n.role === 'master' ? ': a ghost to forget' : ''}`,
         nodes: [n.id],
         ...addrs(n.addr),
         evidence: n.failReportedBy.map((o) => `${observerAddr(o)} says fail`),

@@ -31,9 +31,11 @@ const STATE_FLAGS: readonly NodeFlag[] = ['fail', 'fail?', 'handshake', 'noaddr'
 /**
  * Merges what every probed address said into one picture of the cluster.
  *
- * - Membership: observers that know each other (directly or through others) form groups; the group with
- *   the most observers (then the most known ids, then holding a seed) is the cluster. Every id its
- *   observers know is a member; an answering address outside that group is an outsider.
+ * - Membership: observers that list each other (directly or through others) form groups; the group with
+ *   the most observers (then the most known ids, then holding a seed) is the cluster. A member is an id
+ *   some other observer of that group lists; an answering node that is not a member is an outsider
+ *   (the restarted pod alone with `cluster_known_nodes:1`, a forgotten node still running, a node
+ *   without cluster mode).
  * - A node's own `myself` line wins for its slots, role and open slots when we reached it; otherwise the
  *   view most observers share.
  * - Health: fail > pfail > handshake > unreachable > noaddr > ok.
@@ -91,7 +93,7 @@ export function buildTopology(cluster: string, probes: Probe[], opts: BuildTopol
     if (!prev || (prev.outcome !== 'ok' && p.outcome === 'ok')) probeByAddr.set(p.addr, p);
   }
   const ownObserver = new Map<NodeId, Observer>();
-  for (const o of group) ownObserver.set(o.id, o);
+  for (const o of group) if (o.byId.has(o.id)) ownObserver.set(o.id, o);
 
   const podByAddr = new Map<Addr, PodInfo>();
   for (const pod of opts.pods ?? []) if (pod.ip) podByAddr.set(`${pod.ip}:${pod.port}`, pod);
@@ -208,6 +210,7 @@ function memberIds(group: Observer[]): Set<NodeId> {
 
 /** The view most observers share, for a node we could not ask ourselves (ties: the higher config epoch). */
 function mostCommonView(views: NodeView[]): NodeView {
+  if (views.length === 1) return views[0]!;
   const counts = new Map<string, { n: number; view: NodeView }>();
   for (const view of views) {
     const sig = viewSignature(view);
@@ -297,8 +300,8 @@ function mergeNode(
 ): ClusterNode {
   const ownView = own?.byId.get(id);
   const { failReportedBy, pfailReportedBy, stateFlags, anyAddr } = seen;
-  const others = seen.views;
-  const chosen = ownView ?? mostCommonView(others!);
+  // gatherViews kept every line of the nodes we did not reach, and the own line of those we did.
+  const chosen = ownView ?? mostCommonView(seen.views!);
 
   let addr: Addr | null = chosen.addr;
   if (ownView && !ownView.addr && own) addr = own.probe.addr;
@@ -312,9 +315,11 @@ function mergeNode(
   if (!chosen.flags.includes('slave') && !chosen.flags.includes('master')) flags.shift();
 
   const probe = own?.probe ?? (addr ? probeByAddr.get(addr) : undefined);
-  const reachable = own !== undefined;
   // Our probe failed, or the address now answers as another node (an IP taken over by a new pod).
   const probeFailed = probe !== undefined && (probe.outcome !== 'ok' || (observerId(probe) ?? id) !== id);
+  // It answered as itself, even if its CLUSTER NODES could not be read.
+  const answered = own?.probe ?? (probe && !probeFailed && probe.outcome === 'ok' ? probe : undefined);
+  const reachable = answered !== undefined;
 
   let health: NodeHealth = 'ok';
   if (failReportedBy.length > 0) health = 'fail';
@@ -339,8 +344,8 @@ function mergeNode(
     failReportedBy,
     pfailReportedBy,
   };
-  if (own) {
-    const p = own.probe;
+  if (answered) {
+    const p = answered;
     if (p.info) node.info = p.info;
     if (p.replication) node.replication = p.replication;
     if (p.persistence) node.persistence = p.persistence;
@@ -358,7 +363,21 @@ function mergeNode(
 function addrSortKey(addr: Addr | null): string {
   if (addr === null) return '\uffff';
   // Each run of digits is prefixed by its length, so plain string order is numeric order.
-  return addr.replace(/\d+/g, (d) => String.fromCharCode(64 + d.length) + d);
+  let out = '';
+  let i = 0;
+  while (i < addr.length) {
+    const c = addr.charCodeAt(i);
+    if (c >= 48 && c <= 57) {
+      let j = i + 1;
+      while (j < addr.length && addr.charCodeAt(j) >= 48 && addr.charCodeAt(j) <= 57) j++;
+      out += String.fromCharCode(64 + j - i) + addr.slice(i, j);
+      i = j;
+    } else {
+      out += addr[i];
+      i++;
+    }
+  }
+  return out;
 }
 
 function short(id: NodeId): string {
@@ -538,9 +557,17 @@ export function topologyFingerprint(
         .join(','),
     );
   }
-  const text = parts.join('\n');
-  return (
-    fnv1a(text, 0x811c9dc5).toString(16).padStart(8, '0') +
-    fnv1a(text, 0x050c5d1f).toString(16).padStart(8, '0')
-  );
+  // Two FNV-1a lanes (different offset bases) over the parts, without joining them into one big string.
+  let a = 0x811c9dc5;
+  let b = 0x050c5d1f;
+  for (const part of parts) {
+    for (let i = 0; i < part.length; i++) {
+      const c = part.charCodeAt(i);
+      a = Math.imul(a ^ c, 0x01000193) >>> 0;
+      b = Math.imul(b ^ c, 0x01000193) >>> 0;
+    }
+    a = Math.imul(a ^ 10, 0x01000193) >>> 0;
+    b = Math.imul(b ^ 10, 0x01000193) >>> 0;
+  }
+  return a.toString(16).padStart(8, '0') + b.toString(16).padStart(8, '0');
 }

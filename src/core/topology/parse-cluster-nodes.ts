@@ -55,7 +55,9 @@ function clip(line: string): string {
 
 /** One line → a view, or a string saying what is wrong. */
 function parseLine(line: string): NodeView | string {
-  const f = line.split(/\s+/);
+  // Redis separates fields with one space; anything else (pasted text) takes the slower path.
+  let f = line.split(' ');
+  if (f.includes('') || line.includes('\t')) f = line.split(/\s+/);
   if (f.length < 8) return `expected at least 8 fields, found ${f.length}`;
   const [id, addrField, flagsField, masterField, pingField, pongField, epochField, linkField] = f as [
     string,
@@ -134,7 +136,12 @@ function parseLine(line: string): NodeView | string {
 }
 
 function toCount(s: string): number | undefined {
-  return /^\d+$/.test(s) ? Number(s) : undefined;
+  if (s.length === 0 || s.length > 15) return undefined;
+  for (let i = 0; i < s.length; i++) {
+    const c = s.charCodeAt(i);
+    if (c < 48 || c > 57) return undefined;
+  }
+  return Number(s);
 }
 
 interface ParsedAddress {

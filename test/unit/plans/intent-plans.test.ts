@@ -15,14 +15,21 @@ const NEW = id('9');
 function cluster(opts: { m1Down?: boolean; pods?: boolean; noPersistence?: boolean; r2?: boolean } = {}) {
   const k = (n: string) => (opts.pods ? n : undefined);
   const nodes = [
-    node({ id: M1, port: 7001, slots: THIRDS[0], ...(opts.m1Down ? { health: 'fail' as const } : {}), k8sNode: k('k1') }),
+    node({
+      id: M1,
+      port: 7001,
+      slots: THIRDS[0],
+      ...(opts.m1Down ? { health: 'fail' as const } : {}),
+      k8sNode: k('k1'),
+    }),
     node({ id: M2, port: 7002, slots: THIRDS[1], noPersistence: opts.noPersistence, k8sNode: k('k2') }),
     node({ id: M3, port: 7003, slots: THIRDS[2], k8sNode: k('k3') }),
     node({ id: R1, port: 7004, role: 'replica', masterId: M1, k8sNode: k('k2') }),
     node({ id: R3, port: 7006, role: 'replica', masterId: M3, k8sNode: k('k1') }),
     node({ id: DEAD, port: 7009, role: 'replica', masterId: M3, health: 'fail' }),
   ];
-  if (opts.r2 !== false) nodes.push(node({ id: R2, port: 7005, role: 'replica', masterId: M2, k8sNode: k('k3') }));
+  if (opts.r2 !== false)
+    nodes.push(node({ id: R2, port: 7005, role: 'replica', masterId: M2, k8sNode: k('k3') }));
   return topology(nodes, [outsider(7010, NEW)]);
 }
 
@@ -60,7 +67,11 @@ describe('plans for named actions', () => {
     });
 
     it('refuses to fail over a master, naming its replicas', () => {
-      refused(act(cluster(), { kind: 'failover', node: addrOf(7001), mode: 'default' }), 'PLAN_REFUSED', /is a master.*7004/);
+      refused(
+        act(cluster(), { kind: 'failover', node: addrOf(7001), mode: 'default' }),
+        'PLAN_REFUSED',
+        /is a master.*7004/,
+      );
     });
 
     it('refuses a planned handover when the master is down, and points to force', () => {
@@ -97,7 +108,11 @@ describe('plans for named actions', () => {
     });
 
     it('refuses to forget a node that still owns slots', () => {
-      refused(act(cluster({ m1Down: true }), { kind: 'forget', node: M1 }), 'PLAN_REFUSED', /still owns slots 0-5460/);
+      refused(
+        act(cluster({ m1Down: true }), { kind: 'forget', node: M1 }),
+        'PLAN_REFUSED',
+        /still owns slots 0-5460/,
+      );
     });
   });
 

@@ -35,7 +35,11 @@ function healthy() {
 describe('planner', () => {
   it('has nothing to do on a healthy cluster, and says so', () => {
     const out = planForFindings(topology(healthy()), [], ctx);
-    expect(out).toEqual({ ok: false, code: 'NOTHING_TO_DO', reason: 'The cluster is healthy: nothing to do.' });
+    expect(out).toEqual({
+      ok: false,
+      code: 'NOTHING_TO_DO',
+      reason: 'The cluster is healthy: nothing to do.',
+    });
   });
 
   describe('when a restarted pod sits alone (write-ups 000, 004)', () => {
@@ -79,7 +83,14 @@ describe('planner', () => {
       node({ id: M1, port: 7001, slots: THIRDS[0], health: 'fail', flags: ['master', 'fail'] }),
       node({ id: M2, port: 7002, slots: THIRDS[1] }),
       node({ id: M3, port: 7003, slots: THIRDS[2] }),
-      node({ id: R1, port: 7004, role: 'replica', masterId: M1, offset: 100, flags: ['slave', 'nofailover'] }),
+      node({
+        id: R1,
+        port: 7004,
+        role: 'replica',
+        masterId: M1,
+        offset: 100,
+        flags: ['slave', 'nofailover'],
+      }),
       node({ id: R3, port: 7007, role: 'replica', masterId: M1, offset: 900 }),
       node({ id: R2, port: 7005, role: 'replica', masterId: M2 }),
     ];
@@ -87,7 +98,12 @@ describe('planner', () => {
 
     it('forces a failover on the replica with the highest replication offset', () => {
       expect(kinds(p)).toEqual(['failover:force']);
-      expect(p.steps[0]).toMatchObject({ replicaId: R3, masterId: M1, addr: addrOf(7007), whenMasterDown: true });
+      expect(p.steps[0]).toMatchObject({
+        replicaId: R3,
+        masterId: M1,
+        addr: addrOf(7007),
+        whenMasterDown: true,
+      });
       expect(p.steps[0]!.commands).toEqual([`${addrOf(7007)} CLUSTER FAILOVER FORCE`]);
       expect(p.approvalsNeeded).toBe(1);
       expect(p.risk).toBe('medium');
@@ -120,7 +136,9 @@ describe('planner', () => {
         'replicate',
         'replicate',
       ]);
-      const replicas = p.steps.filter((s) => s.kind === 'replicate').map((s) => (s as { masterId: string }).masterId);
+      const replicas = p.steps
+        .filter((s) => s.kind === 'replicate')
+        .map((s) => (s as { masterId: string }).masterId);
       expect(replicas.sort()).toEqual([R1, R2].sort());
       expect(p.steps[0]!.commands[0]).toMatch(/CLUSTER FAILOVER TAKEOVER$/);
     });
@@ -141,7 +159,12 @@ describe('planner', () => {
 
     it('gives its uncovered slots to the new node, marked as data loss, then forgets the old id', () => {
       expect(kinds(p)).toEqual(['meet', 'fix-slots', 'forget']);
-      expect(p.steps[1]).toMatchObject({ action: 'assign', targetId: NEW, slots: THIRDS[1], risk: 'data-loss' });
+      expect(p.steps[1]).toMatchObject({
+        action: 'assign',
+        targetId: NEW,
+        slots: THIRDS[1],
+        risk: 'data-loss',
+      });
       expect(p.steps[1]!.commands).toEqual([
         `${addrOf(7002)} CLUSTER ADDSLOTSRANGE 5461 10922`,
         `${addrOf(7002)} CLUSTER BUMPEPOCH`,
@@ -228,7 +251,12 @@ describe('planner', () => {
 });
 
 describe('chooseMaster', () => {
-  const m = (id: string, replicas: number, k8sNode: string | null) => ({ id, addr: `a-${id}`, replicas, k8sNode });
+  const m = (id: string, replicas: number, k8sNode: string | null) => ({
+    id,
+    addr: `a-${id}`,
+    replicas,
+    k8sNode,
+  });
 
   it('prefers an orphaned master', () => {
     expect(chooseMaster([m('x', 1, null), m('y', 0, null)], null)?.id).toBe('y');

@@ -24,13 +24,22 @@ export interface NodeSpec {
 export const addrOf = (port: number) => `10.0.0.1:${port}`;
 
 function pod(name: string, port: number, k8sNode?: string): PodInfo {
-  return { name, namespace: 'redis', ip: '10.0.0.1', phase: 'Running', ready: true, restarts: 0, nodeName: k8sNode ?? null, port };
+  return {
+    name,
+    namespace: 'redis',
+    ip: '10.0.0.1',
+    phase: 'Running',
+    ready: true,
+    restarts: 0,
+    nodeName: k8sNode ?? null,
+    port,
+  };
 }
 
 export function node(s: NodeSpec): ClusterNode {
   const role = s.role ?? 'master';
   const health = s.health ?? 'ok';
-  const reachable = s.reachable ?? (health === 'ok');
+  const reachable = s.reachable ?? health === 'ok';
   const n: ClusterNode = {
     id: s.id,
     addr: health === 'noaddr' ? null : addrOf(s.port),
@@ -111,7 +120,14 @@ export function outsider(port: number, myId: string, opts: { keys?: number; k8sN
 export function topology(nodes: ClusterNode[], outsiders: Probe[] = []): Topology {
   const probes: Probe[] = nodes.map((n) =>
     n.reachable
-      ? { addr: n.addr!, source: 'seed', outcome: 'ok', ms: 1, myId: n.id, nodes: nodes.map((o) => view(o, o === n)) }
+      ? {
+          addr: n.addr!,
+          source: 'seed',
+          outcome: 'ok',
+          ms: 1,
+          myId: n.id,
+          nodes: nodes.map((o) => view(o, o === n)),
+        }
       : { addr: n.addr ?? '0.0.0.0:0', source: 'gossip', outcome: 'refused', ms: 1 },
   );
   for (const o of outsiders) {

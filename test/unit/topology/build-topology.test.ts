@@ -207,6 +207,15 @@ ${R2} 127.0.0.1:7004@17004 slave ${M2} 0 0 2 connected
       expect(t.outsiders.map((p) => p.myId)).toEqual(['e'.repeat(40)]);
     });
 
+    it('is reachable when it answered as itself though its CLUSTER NODES could not be read', () => {
+      const probes = probesFromListing(healthy);
+      const r2 = probes.findIndex((p) => p.addr === '127.0.0.1:7004');
+      probes[r2] = { ...probes[r2]!, nodes: undefined, info: clusterInfo({ state: 'fail' }) };
+      const node = build(probes).nodes.find((n) => n.id === R2)!;
+      expect(node).toMatchObject({ health: 'ok', reachable: true });
+      expect(node.info?.state).toBe('fail');
+    });
+
     it('is handshake or noaddr from the flags', () => {
       const hs = 'abcdefabcdefabcdefabcdefabcdefabcdefabcd';
       const listing = views(`

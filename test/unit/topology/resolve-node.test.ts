@@ -90,8 +90,7 @@ describe('resolveNodeRef', () => {
     });
 
     it('an ambiguous prefix, listing the candidates', () => {
-      // Two ids of the listing start with 7c0179… and 7c30d9…: "7c" is ambiguous but too short anyway;
-      // make an ambiguous 6-character prefix with two synthetic members.
+      // No two ids of the write-ups share 6 characters: add two members that do.
       const a = '7c01790000000000000000000000000000000001';
       const b = '7c01790000000000000000000000000000000002';
       const probes = probesFromListing(nodesFixture('002-three-masters-recovered.txt'));

@@ -1,0 +1,76 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { executePlan } from '../../src/app/executor.ts';
+import { planForAction } from '../../src/core/plans/intent-plans.ts';
+import { type LocalCluster, startLocalCluster } from '../support/redis-cluster.ts';
+import {
+  clusterClient,
+  type Harness,
+  harness,
+  missingKeys,
+  userCheck,
+  waitHealthy,
+} from './plans-support.ts';
+
+describe('planned handover of a master to its replica while a client keeps writing (write-up 003)', () => {
+  let cluster: LocalCluster;
+  let h: Harness;
+
+  beforeAll(async () => {
+    cluster = await startLocalCluster({ masters: 3, replicasPerMaster: 1, nodeTimeoutMs: 1000 });
+    h = harness(cluster);
+  });
+  afterAll(async () => {
+    await h?.close();
+    await cluster?.stop();
+  });
+
+  it('hands over with CLUSTER FAILOVER and every acknowledged write is still readable', async () => {
+    const master = cluster.masters()[0]!;
+    const replica = cluster.replicasOf(master)[0]!;
+    const out = planForAction(
+      await h.scan(),
+      { kind: 'failover', node: replica.addr, mode: 'default' },
+      { cluster: 'it', requestedBy: 'U-test', now: Date.now(), ttlMs: 900_000 },
+    );
+    expect(out.ok).toBe(true);
+    if (!out.ok) return;
+    expect(out.plan.steps[0]!.commands).toEqual([`${replica.addr} CLUSTER FAILOVER`]);
+
+    // The writer: acknowledged writes are the ones SET answered OK to.
+    const client = clusterClient(cluster);
+    const acked = new Map<string, string>();
+    let errors = 0;
+    let stop = false;
+    const writer = (async () => {
+      for (let i = 0; !stop; i++) {
+        const key = `w:${i}`;
+        try {
+          if ((await client.set(key, String(i))) === 'OK') acked.set(key, String(i));
+        } catch {
+          errors++;
+        }
+      }
+    })();
+    try {
+      await new Promise((r) => setTimeout(r, 300));
+      const before = acked.size;
+      const result = await executePlan(out.plan, h.deps);
+      expect(result.status, result.detail).toBe('succeeded');
+      await new Promise((r) => setTimeout(r, 300));
+      stop = true;
+      await writer;
+      expect(acked.size).toBeGreaterThan(before);
+    } finally {
+      stop = true;
+      await writer;
+      client.disconnect();
+    }
+
+    expect(await cluster.roleOf(replica)).toBe('master');
+    expect(await cluster.roleOf(master)).toBe('replica');
+    await waitHealthy(cluster);
+    expect(await userCheck(cluster)).toEqual([]);
+    expect(await missingKeys(cluster, acked)).toEqual([]);
+    expect(errors).toBeLessThan(acked.size);
+  });
+});
