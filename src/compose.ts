@@ -2,6 +2,8 @@
  * The composition root: every client is built here, once, from the validated config, and handed down.
  * Slack (src/main.ts), the console and the sandbox all start the app through `composeApp`.
  */
+import { randomBytes } from 'node:crypto';
+import { hostname } from 'node:os';
 import { Redis } from 'ioredis';
 import { createPodApi, loadKubeConfig } from './adapters/k8s/index.ts';
 import { createEventBus, type RedisEventBus } from './adapters/queue/event-bus.ts';
@@ -15,6 +17,7 @@ import { type ApprovalService, createApprovalService } from './app/approvals.ts'
 import type { ChatPort } from './app/chat-port.ts';
 import { type ChaosHandler, type ChatServiceInternals, createChatService } from './app/chat-service.ts';
 import { type ClusterRegistry, createClusterRegistry } from './app/clusters.ts';
+import { createWatcher, type Watcher } from './app/watcher.ts';
 import { clusterDefinitionsFromConfig } from './clusters-file.ts';
 import type { Config } from './config.ts';
 import type { AuditLog } from './core/plan-record.ts';
@@ -65,6 +68,8 @@ export interface ComposedApp {
   control: Redis;
   /** Present for role all | worker. */
   worker?: PlanWorker;
+  /** Present when WATCH_CHANNEL is set and WATCH_INTERVAL > 0 (role all | bot); already started. */
+  watcher?: Watcher;
   /** Pings the control Redis (for /healthz). */
   healthy(): Promise<boolean>;
   /** Graceful: stops the chat service, lets the worker finish or hand back its job, closes every connection. */
@@ -206,6 +211,26 @@ export async function composeApp(config: Config, opts: ComposeOptions): Promise<
       }
     }
 
+    let watcher: Watcher | undefined;
+    if (role !== 'worker' && config.WATCH_CHANNEL && config.WATCH_INTERVAL > 0) {
+      const w = createWatcher({
+        redis: control,
+        prefix,
+        clusters: clusters.list().map((e) => ({ name: e.name, source: e.source })),
+        poster: chatService.watchPoster,
+        channel: config.WATCH_CHANNEL,
+        intervalMs: config.WATCH_INTERVAL * 1000,
+        graceMs: config.WATCH_GRACE * 1000,
+        clock,
+        logger,
+        owner: `${hostname()}:${process.pid}:${randomBytes(3).toString('hex')}`,
+        scanTimeoutMs: config.SCAN_TIMEOUT_MS,
+      });
+      w.start();
+      watcher = w;
+      closers.push(() => w.stop());
+    }
+
     let closing: Promise<void> | undefined;
     return {
       chatService,
@@ -217,6 +242,7 @@ export async function composeApp(config: Config, opts: ComposeOptions): Promise<
       bus,
       control,
       ...(worker ? { worker } : {}),
+      ...(watcher ? { watcher } : {}),
       async healthy() {
         try {
           const pong = await Promise.race([

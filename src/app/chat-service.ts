@@ -52,6 +52,7 @@ import {
   type Respond,
 } from './chat-port.ts';
 import type { ClusterEntry, ClusterRegistry } from './clusters.ts';
+import type { WatchPoster } from './watcher.ts';
 
 /** Sandbox-only: breaks the local cluster (`/redis chaos …`). Returns what it did, as a message or lines. */
 export type ChaosHandler = (req: {
@@ -95,7 +96,12 @@ export interface ChatServiceDeps {
 export interface ChatServiceInternals extends ChatService {
   /** Resolves when every pending plan-message / thread update has been sent. */
   idle(): Promise<void>;
+  /** What the watcher posts through (src/app/watcher.ts): incidents look exactly like `diagnose`. */
+  watchPoster: WatchPoster;
 }
+
+/** Who a plan proposed by the watcher is "requested by": no person, so any approver may approve it. */
+export const WATCHER_USER = 'redis-medic';
 
 interface PlanTrack {
   chain: Promise<void>;
@@ -668,7 +674,88 @@ export function createChatService(deps: ChatServiceDeps): ChatServiceInternals {
     schedule(e.plan);
   }
 
+  // ---------------------------------------------------------------------------------------------
+  // The watcher speaks first (issue 9): same plan messages, same buttons, same thread updates.
+
+  const lines = (ls: string[], fallback: string) =>
+    fitMessage(fallback, packLinesSafe(ls.length ? ls : [fallback]));
+
+  function packLinesSafe(ls: string[]) {
+    return [section(ls.join('\n').slice(0, 2900))];
+  }
+
+  async function proposeFromWatch(
+    cluster: string,
+    topology: Topology,
+    findings: Finding[],
+  ): Promise<{ rec: PlanRecord } | { note: string }> {
+    const outcome = planForFindings(topology, findings, {
+      cluster,
+      requestedBy: WATCHER_USER,
+      now: clock.now(),
+      ttlMs: settings.planTtlMs,
+    });
+    if (!outcome.ok) return { note: noPlanNote(outcome) };
+    const rec = await store.create(outcome.plan, { now: clock.now() });
+    await auditSafe({
+      who: WATCHER_USER,
+      what: 'proposed',
+      cluster,
+      plan: rec.plan.id,
+      outcome: 'proposed',
+      detail: `watch: ${rec.plan.title} (${rec.plan.steps.length} steps, ${rec.plan.risk} risk)`,
+    });
+    return { rec };
+  }
+
+  const watchPoster: WatchPoster = {
+    async openIncident({ cluster, channel, topology, findings, lines: ls }) {
+      const p = await proposeFromWatch(cluster, topology, findings);
+      if ('note' in p) {
+        const { ts } = await chat.post(
+          channel,
+          lines([...ls, p.note], ls[0] ?? `Cluster ${cluster} degraded`),
+        );
+        return { ts };
+      }
+      const { ts } = await chat.post(channel, renderPlan(p.rec, { now: clock.now(), preface: ls }));
+      await store.setChatRef(p.rec.plan.id, { channel, ts, threadTs: ts, preface: ls });
+      return { ts, planId: p.rec.plan.id };
+    },
+    async reply({ cluster, channel, threadTs, lines: ls, offerPlan }) {
+      await chat.post(channel, lines(ls, ls[0] ?? 'Update'), { threadTs });
+      if (!offerPlan) return {};
+      const p = await proposeFromWatch(cluster, offerPlan.topology, offerPlan.findings);
+      if ('note' in p) {
+        await chat.post(channel, lines([p.note], 'No plan'), { threadTs });
+        return {};
+      }
+      const { ts } = await chat.post(channel, renderPlan(p.rec, { now: clock.now() }), { threadTs });
+      await store.setChatRef(p.rec.plan.id, { channel, ts, threadTs });
+      return { planId: p.rec.plan.id };
+    },
+    async updateRoot({ cluster, channel, ts, lines: ls }) {
+      const rec = (await store.list({ cluster, limit: 50 })).find(
+        (r) => r.chatRef?.ts === ts && r.chatRef.channel === channel,
+      );
+      if (!rec?.chatRef) {
+        await chat.update(channel, ts, lines(ls, ls[0] ?? 'Update'));
+        return;
+      }
+      // The incident is over: a plan still waiting for votes no longer applies.
+      if (rec.status === 'proposed')
+        await store.cancel(rec.plan.id, WATCHER_USER, clock.now()).catch(() => undefined);
+      await store.setChatRef(rec.plan.id, { ...rec.chatRef, preface: ls });
+      schedule(rec.plan.id);
+      await idle();
+    },
+    async notice({ channel, lines: ls }) {
+      await chat.post(channel, lines(ls, ls[0] ?? 'Notice'));
+    },
+  };
+
   return {
+    watchPoster,
     handleCommand,
     handleAction,
     async start() {

@@ -51,6 +51,8 @@ export interface ChatRef {
   ts: string;
   threadTs?: string;
   progressTs?: string;
+  /** Lines shown above the plan (the watcher's incident summary), kept when the message is re-rendered. */
+  preface?: string[];
 }
 
 export interface PlanResult {

@@ -58,6 +58,8 @@ export interface Chaos {
   revive(ref?: string): Promise<ChaosReport>;
   /** Nodes killed so far and not revived (most recent last). */
   killed(): LocalNode[];
+  /** How many chaos actions have succeeded so far (the console shows status after each one). */
+  succeeded(): number;
 }
 
 const short = (id: string) => id.slice(0, 8);
@@ -140,7 +142,7 @@ export function createChaos(deps: ChaosDeps): Chaos {
     if (byId.length === 1) return byId[0]!;
     throw new CodedError(
       'CHAOS_FAILED',
-      `no sandbox node "${ref}": use host:port, a port, or an id prefix (6+): ${all.map((n) => n.addr).join(', ')}`,
+      `no sandbox node "${ref}": use host:port, a port, an id prefix (6+), or "master" / "replica": ${all.map((n) => n.addr).join(', ')}`,
     );
   };
 
@@ -182,7 +184,10 @@ export function createChaos(deps: ChaosDeps): Chaos {
     /** A hung process: keeps its sockets, answers nothing. */
     async freeze(ref) {
       let node: LocalNode;
-      if (ref) node = await resolveRef(ref);
+      if (ref === 'replica') {
+        const { replica } = await pickMasterWithReplica();
+        node = local(replica);
+      } else if (ref && ref !== 'master') node = await resolveRef(ref);
       else {
         const { master } = await pickMasterWithReplica();
         node = local(master);
@@ -330,6 +335,7 @@ export function createChaos(deps: ChaosDeps): Chaos {
     run,
     revive,
     killed: () => [...killedNodes],
+    succeeded: () => okCount,
     handler: async (req) => {
       const r = await run(req.action, req.node);
       return chaosMessage(`chaos ${req.action}${req.node ? ` ${req.node}` : ''}`, r);

@@ -353,6 +353,9 @@ function configText(spec: ServerSpec, port: number, dir: string): string {
       'cluster-enabled yes',
       'cluster-config-file nodes.conf',
       `cluster-node-timeout ${spec.nodeTimeoutMs}`,
+      // On a second loopback address (127.0.0.20 standing in for a pod) peers must see that address, not 127.0.0.1.
+      `cluster-announce-ip ${spec.host}`,
+      `bind-source-addr ${spec.host}`,
     );
   }
   if (spec.password) lines.push(`requirepass ${spec.password}`, `masterauth ${spec.password}`);

@@ -195,7 +195,7 @@ async function main(): Promise<number> {
       extra: { clusters: [def], chaos: chaos.handler },
     });
     await app.chatService.start();
-    const chatService: ChatService = withStatusAfterChaos(app.chatService);
+    const chatService: ChatService = withStatusAfterChaos(app.chatService, chaos.succeeded);
 
     const ms = Date.now() - t0;
     say(welcome({ cluster, control, ms, logFile, scripted }));
@@ -234,14 +234,13 @@ async function main(): Promise<number> {
 }
 
 /** After a chaos command, show `status` as the bot sees it (unless the service already did). */
-function withStatusAfterChaos(service: ChatService): ChatService {
+function withStatusAfterChaos(service: ChatService, succeeded: () => number): ChatService {
   return {
     ...service,
     handleCommand: async (req) => {
+      const before = succeeded();
       await service.handleCommand(req);
-      if (/^\s*chaos\s/i.test(req.text) && !/\s(help|-h|--help)\b/.test(req.text)) {
-        await service.handleCommand({ ...req, text: 'status' });
-      }
+      if (succeeded() > before) await service.handleCommand({ ...req, text: 'status' });
     },
     handleAction: (req) => service.handleAction(req),
     start: () => service.start(),
@@ -273,7 +272,8 @@ function welcome(o: {
       '  diagnose                findings, and a plan with [1] Approve  [2] Reject',
       `  /as ${SANDBOX_USERS.second}           become the second approver`,
       '  1                       press [1] Approve on the last plan',
-      '  more: chaos kill-master | freeze [node] | thaw | kill-majority | orphan, revive, wait-healthy,',
+      '  more: chaos kill-master | freeze <node>|master|replica | thaw | kill-majority | orphan,',
+      '        revive [node], nodes, wait-healthy,',
       '        help (bot commands), ? (console keys), exit',
     );
   return lines.join('\n');

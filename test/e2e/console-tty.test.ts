@@ -17,7 +17,11 @@ const conf = join(confDir, 'tmux.conf');
 writeFileSync(conf, 'set -g history-limit 50000\nset -g default-terminal "xterm-256color"\n');
 
 const tmux = (...args: string[]) =>
-  execFileSync('tmux', ['-L', SOCKET, '-f', conf, ...args], { encoding: 'utf8', timeout: 10_000 });
+  execFileSync('tmux', ['-L', SOCKET, '-f', conf, ...args], {
+    encoding: 'utf8',
+    timeout: 10_000,
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
 
 /** The whole pane, history included; `-J` joins wrapped lines, `-e` keeps colour escapes. */
 const capture = (escapes = false) =>

@@ -49,14 +49,6 @@ describe('10,000 generated command texts through the HTTP path', () => {
 
   it('acks every one at once and answers every one', async () => {
     let n = 0;
-    const answered = (channel: string, responseUrl: string) => {
-      const id = responseUrl.split('/').at(-1) ?? '';
-      return (
-        slack.responseUrlPosts.some((p) => p.id === id) ||
-        slack.messages.some((m) => m.channel === channel) ||
-        slack.ephemerals.some((e) => e.channel === channel)
-      );
-    };
     await fc.assert(
       fc.asyncProperty(fc.array(commandText(), { minLength: BATCH, maxLength: BATCH }), async (texts) => {
         await Promise.all(
@@ -67,7 +59,7 @@ describe('10,000 generated command texts through the HTTP path', () => {
             expect(res.status, JSON.stringify(text)).toBe(200);
             expect(res.ms).toBeLessThan(3000);
             await slack.waitFor(
-              () => answered(channel, res.responseUrl),
+              () => slack.answered(channel, res.responseUrl),
               `an answer to ${JSON.stringify(text)}`,
               15_000,
             );

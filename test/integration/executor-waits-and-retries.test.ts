@@ -54,7 +54,9 @@ describe('executor', () => {
   });
 
   it('runs only the steps from opts.fromStep on (here: moving a replica to another master)', async () => {
-    const mine = (await cluster.cli(fresh!, 'CLUSTER', 'NODES')).split('\n').find((l) => l.includes('myself'))!;
+    const mine = (await cluster.cli(fresh!, 'CLUSTER', 'NODES'))
+      .split('\n')
+      .find((l) => l.includes('myself'))!;
     const current = mine.split(' ')[3];
     const target = cluster.masters().find((m) => m.id !== current)!;
     const p = await plan({ kind: 'join', node: fresh!.addr, replicaOf: target.addr });
@@ -62,9 +64,9 @@ describe('executor', () => {
     const r = await executePlan({ ...p, steps: [p.steps[0]!, p.steps[0]!] }, h.deps, { fromStep: 1 });
     expect(r.steps.map((s) => s.index)).toEqual([1]);
     expect(r.status, r.detail).toBe('succeeded');
-    expect((await cluster.cli(fresh!, 'CLUSTER', 'NODES')).split('\n').find((l) => l.includes('myself'))).toContain(
-      target.id,
-    );
+    expect(
+      (await cluster.cli(fresh!, 'CLUSTER', 'NODES')).split('\n').find((l) => l.includes('myself')),
+    ).toContain(target.id);
     await waitHealthy(cluster);
   });
 

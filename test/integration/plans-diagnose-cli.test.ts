@@ -26,7 +26,11 @@ describe('redis-medic diagnose', () => {
     const master = cluster.masters()[1]!;
     const replica = cluster.replicasOf(master)[0]!;
     await cluster.kill(master);
-    await cluster.waitFor(async () => (await cluster.roleOf(replica)) === 'master', 20_000, 'the replica to take over');
+    await cluster.waitFor(
+      async () => (await cluster.roleOf(replica)) === 'master',
+      20_000,
+      'the replica to take over',
+    );
     fresh = await cluster.startFreshNode();
   });
   afterAll(async () => {

@@ -3,6 +3,7 @@ import { executePlan } from '../../src/app/executor.ts';
 import type { Plan } from '../../src/core/types.ts';
 import { type LocalCluster, type LocalNode, startLocalCluster } from '../support/redis-cluster.ts';
 import {
+  clusterClient,
   type Harness,
   harness,
   missingKeys,
@@ -81,5 +82,61 @@ describe('plan for a replaced pod (write-ups 000 and 004)', () => {
       h.events.filter((e) => e.kind === 'skipped').every((e) => e.detail.startsWith('already done')),
     ).toBe(true);
     expect(await userCheck(cluster)).toEqual([]);
+  });
+});
+
+describe('plan for a pod that came back at the same address, empty', () => {
+  let cluster: LocalCluster;
+  let h: Harness;
+
+  beforeAll(async () => {
+    cluster = await startLocalCluster({ masters: 3, replicasPerMaster: 1, nodeTimeoutMs: 1000 });
+    h = harness(cluster);
+  });
+  afterAll(async () => {
+    await h?.close();
+    await cluster?.stop();
+  });
+
+  it('says the replica was already wiped by the new node, restores service, and keeps the other shards whole', async () => {
+    const written = await writeKeys(cluster, 300);
+    await waitReplicasCaughtUp(cluster);
+    const master = cluster.masters()[0]!;
+    const replica = cluster.replicasOf(master)[0]!;
+    // Same address, new id: the old id turns `noaddr`, is never flagged failed, and no replica takes over;
+    // the replica reconnects to the address and resyncs from the new, empty node (Redis does this, not us).
+    const fresh = await cluster.replaceNode(master);
+    await cluster.waitFor(
+      async () => (await cluster.cli(replica, 'DBSIZE')) === '0',
+      20_000,
+      'the replica to resync',
+    );
+    await cluster.waitFor(
+      async () => (await cluster.cli(cluster.masters()[1]!, 'CLUSTER', 'NODES')).includes('master,noaddr'),
+      20_000,
+      'the old id to lose its address',
+    );
+
+    const plan = await planNow(h);
+    expect(stepKinds(plan)).toEqual(['failover:force', 'forget', 'meet', 'replicate']);
+    expect(plan.steps[0]).toMatchObject({ replicaId: replica.id, risk: 'data-loss' });
+    expect(plan.steps[0]!.sentence).toMatch(new RegExp(`resynced from the new empty node at ${fresh.addr}`));
+    expect(plan.risk).toBe('data-loss');
+
+    const result = await executePlan(plan, h.deps);
+    expect(result.status, result.detail).toBe('succeeded');
+    await waitHealthy(cluster);
+    expect(await userCheck(cluster)).toEqual([]);
+    const missing = await missingKeys(cluster, written);
+    // Only keys of the wiped shard are gone.
+    const c = clusterClient(cluster);
+    try {
+      for (const k of missing) {
+        const slot = Number(await c.call('CLUSTER', 'KEYSLOT', k));
+        expect(slot).toBeLessThanOrEqual(5460);
+      }
+    } finally {
+      c.disconnect();
+    }
   });
 });

@@ -1,13 +1,23 @@
 import { describe, expect, it } from 'vitest';
 import { executePlan } from '../../src/app/executor.ts';
 import { startLocalCluster, useClusterTracker } from '../support/redis-cluster.ts';
-import { clusterClient, harness, missingKeys, planNow, stepKinds, userCheck, writeKeys } from './plans-support.ts';
+import {
+  clusterClient,
+  harness,
+  missingKeys,
+  planNow,
+  stepKinds,
+  userCheck,
+  writeKeys,
+} from './plans-support.ts';
 
 describe('plans that change slot ownership', () => {
   const tracker = useClusterTracker();
 
   it('gives the slots of a lost master without replica to the restarted empty node (data loss), and the cluster serves every slot again', async () => {
-    const cluster = tracker.track(await startLocalCluster({ masters: 3, replicasPerMaster: 0, nodeTimeoutMs: 1000 }));
+    const cluster = tracker.track(
+      await startLocalCluster({ masters: 3, replicasPerMaster: 0, nodeTimeoutMs: 1000 }),
+    );
     let fresh: { addr: string; id: string } | undefined;
     const h = harness(cluster, () => (fresh ? [fresh.addr] : []));
     try {
@@ -29,11 +39,17 @@ describe('plans that change slot ownership', () => {
       expect(stepKinds(plan)).toEqual(['meet', 'fix-slots', 'forget']);
       expect(plan.risk).toBe('data-loss');
       expect(plan.approvalsNeeded).toBe(2);
-      expect(plan.steps[1]!.commands[0]).toMatch(new RegExp(`^${fresh.addr} CLUSTER ADDSLOTSRANGE 5461 10921$`));
+      expect(plan.steps[1]!.commands[0]).toMatch(
+        new RegExp(`^${fresh.addr} CLUSTER ADDSLOTSRANGE 5461 10921$`),
+      );
 
       const result = await executePlan(plan, h.deps);
       expect(result.status, result.detail).toBe('succeeded');
-      await cluster.waitFor(async () => (await userCheck(cluster)).every((p) => /no replica/.test(p)), 20_000, 'ok');
+      await cluster.waitFor(
+        async () => (await userCheck(cluster)).every((p) => /no replica/.test(p)),
+        20_000,
+        'ok',
+      );
       const problems = await userCheck(cluster);
       expect(problems.filter((p) => !/no replica/.test(p))).toEqual([]);
       // The keys of the lost slots are gone (that is the data loss the plan announced); the others are all there.
@@ -58,7 +74,9 @@ describe('plans that change slot ownership', () => {
   });
 
   it('closes a slot left open by an interrupted migration by finishing it, with no key lost', async () => {
-    const cluster = tracker.track(await startLocalCluster({ masters: 3, replicasPerMaster: 1, nodeTimeoutMs: 1000 }));
+    const cluster = tracker.track(
+      await startLocalCluster({ masters: 3, replicasPerMaster: 1, nodeTimeoutMs: 1000 }),
+    );
     const h = harness(cluster);
     try {
       const [a, b] = cluster.masters() as [(typeof cluster.nodes)[0], (typeof cluster.nodes)[0]];

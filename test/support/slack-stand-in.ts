@@ -1,4 +1,5 @@
 import { randomBytes } from 'node:crypto';
+import { EventEmitter } from 'node:events';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 
@@ -80,6 +81,9 @@ export class SlackStandIn {
   private readonly faults = new Map<string, Fault[]>();
   private readonly responseUrls = new Map<string, ResponseUrlState>();
   private tsCounter = 0;
+  /** Channels and response_url ids that got anything (message, ephemeral, response): O(1) checks for fuzzing. */
+  private readonly touched = new Set<string>();
+  private readonly activity = new EventEmitter();
 
   constructor(opts: SlackStandInOptions = {}) {
     this.botToken = opts.botToken ?? `xoxb-standin-${randomBytes(6).toString('hex')}`;
@@ -87,6 +91,7 @@ export class SlackStandIn {
     this.botUserId = opts.botUserId ?? 'U0MEDICBOT';
     this.botId = opts.botId ?? 'B0MEDICBOT';
     this.postIntervalMs = opts.postIntervalMs ?? 1000;
+    this.activity.setMaxListeners(0);
     this.server = createServer((req, res) => {
       this.handle(req, res).catch((err: unknown) => {
         res.writeHead(500, { 'content-type': 'text/plain' });
@@ -158,8 +163,30 @@ export class SlackStandIn {
       if (v) return v;
       if (Date.now() > deadline)
         throw new Error(`slack stand-in: timed out after ${timeoutMs} ms waiting for ${what}`);
-      await new Promise((r) => setTimeout(r, 25));
+      // wake on the next thing Slack receives, or after 50 ms at the latest
+      await new Promise<void>((resolve) => {
+        const done = () => {
+          clearTimeout(timer);
+          this.activity.off('activity', done);
+          resolve();
+        };
+        const timer = setTimeout(done, 50);
+        this.activity.on('activity', done);
+      });
     }
+  }
+
+  /** Did anything reach this channel, or this response_url? */
+  answered(channel: string, responseUrl?: string): boolean {
+    return (
+      this.touched.has(channel) ||
+      (responseUrl !== undefined && this.touched.has(responseUrl.split('/').at(-1) ?? ''))
+    );
+  }
+
+  private touch(...keys: string[]): void {
+    for (const k of keys) this.touched.add(k);
+    this.activity.emit('activity');
   }
 
   private nextTs(): string {
@@ -261,6 +288,7 @@ export class SlackStandIn {
         };
         if (threadTs) stored.threadTs = threadTs;
         this.messages.push(stored);
+        this.touch(channel);
         return ok({
           channel,
           ts,
@@ -282,6 +310,7 @@ export class SlackStandIn {
         const msg = messageArgs(args);
         if ('error' in msg) return fail(msg.error, msg.extra);
         target.edits.push({ text: msg.text, blocks: msg.blocks });
+        this.touch(channel);
         return ok({ channel, ts: target.ts, text: msg.text });
       }
       case 'chat.postEphemeral': {
@@ -292,6 +321,7 @@ export class SlackStandIn {
         const msg = messageArgs(args);
         if ('error' in msg) return fail(msg.error, msg.extra);
         this.ephemerals.push({ channel, user, text: msg.text, blocks: msg.blocks, via: 'api' });
+        this.touch(channel);
         return ok({ message_ts: this.nextTs() });
       }
       default:
@@ -330,6 +360,7 @@ export class SlackStandIn {
       payload: Record<string, unknown> = {},
     ): true => {
       this.responseUrlPosts.push({ id, status, body: payload });
+      this.touch(id);
       res.writeHead(status, { 'content-type': 'application/json' });
       res.end(JSON.stringify(body));
       return true;

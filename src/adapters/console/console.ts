@@ -309,6 +309,7 @@ export async function runConsole(opts: RunConsoleOptions): Promise<ConsoleResult
   };
 
   const onInterrupt = () => {
+    if (terminal) output.write('\n');
     exitReason ??= 'interrupt';
     stop.abort();
   };

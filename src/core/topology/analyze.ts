@@ -288,8 +288,11 @@ export function analyzeTopology(topology: Topology, opts: AnalyzeOptions = {}): 
     const neverSynced =
       repl !== undefined &&
       repl.masterLinkStatus === 'down' &&
-      ((repl.masterLinkDownSinceSeconds ?? 0) < 0 ||
-        ((repl.slaveReplOffset ?? 0) <= 0 && repl.masterReplOffset <= 0));
+      // Redis prints master_link_down_since_seconds:-1 only when the link was never up; an idle replica that
+      // synced at offset 0 prints a real number. Offsets decide only when the field is absent.
+      (repl.masterLinkDownSinceSeconds !== undefined
+        ? repl.masterLinkDownSinceSeconds < 0
+        : (repl.slaveReplOffset ?? 0) <= 0 && repl.masterReplOffset <= 0);
     if (neverSynced) {
       add({
         code: FindingCodes.ReplicaNeverSynced,

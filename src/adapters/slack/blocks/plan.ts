@@ -168,10 +168,17 @@ export function voteButtons(plan: Plan, approvalsNeeded: 1 | 2): Block {
  * The plan message (posted by `diagnose` / `failover` / …, then updated in place as the status changes):
  * status line, findings, every step with its exact commands and risk, and the buttons while votes are open.
  */
-export function renderPlan(r: PlanRecord, opts: { now: number; live?: LiveStep }): ChatMessage {
+export function renderPlan(
+  r: PlanRecord,
+  opts: { now: number; live?: LiveStep; preface?: string[] },
+): ChatMessage {
   const { plan } = r;
   const n = plan.steps.length;
-  const blocks: Block[] = [header(`Plan ${plan.id} · ${plan.cluster} · ${riskWords(plan.risk)}`)];
+  const preface = opts.preface ?? r.chatRef?.preface;
+  const blocks: Block[] = [];
+  // The watcher's incident summary (already mrkdwn) goes first: it is what the channel reads.
+  if (preface?.length) blocks.push(...packLines(preface, 2, (k) => `_…${k} more lines left out._`).blocks);
+  blocks.push(header(`Plan ${plan.id} · ${plan.cluster} · ${riskWords(plan.risk)}`));
   blocks.push(section(`*${esc(plan.title)}*\n${planStatusLine(r, opts.now, opts.live)}`));
   blocks.push(
     fields([
@@ -194,8 +201,8 @@ export function renderPlan(r: PlanRecord, opts: { now: number; live?: LiveStep }
     blocks.push(...packLines(lines, 2, (k) => `_…${k} more findings left out._`).blocks);
   }
   blocks.push(divider());
-  // Budget: header..divider ≤ 7, buttons + context 2: at most 38 step blocks.
-  const maxStepBlocks = 38;
+  // Budget: preface 2, header..divider ≤ 7, buttons + context 2: at most 36 step blocks.
+  const maxStepBlocks = 36;
   if (n <= maxStepBlocks) {
     const cmdPerStep = n > 20 ? 2 : n > 8 ? 4 : 8;
     plan.steps.forEach((s, i) => {
