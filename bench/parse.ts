@@ -1,6 +1,6 @@
 /**
- * Parse + analyze a generated 1,000-node `CLUSTER NODES` text (500 masters, 500 replicas, a few failed
- * nodes and open slots). Run: `npx tsx bench/parse.ts`; `bench/run.ts` imports `benchParse`.
+ * Parse + analyze a generated `CLUSTER NODES` text (default 1,000 nodes: half masters, half replicas, a few
+ * failed nodes and open slots). Run: `npx tsx bench/parse.ts [nodes]`; `bench/run.ts` imports `benchParse`.
  */
 import { fileURLToPath } from 'node:url';
 import { analyzeTopology } from '../src/core/topology/analyze.ts';
@@ -10,7 +10,7 @@ import { parseClusterInfo } from '../src/core/topology/parse-info.ts';
 import type { Probe } from '../src/core/types.ts';
 
 export interface ParseBenchResult {
-  name: 'parse-1000-nodes';
+  name: `parse-${number}-nodes`;
   nodes: number;
   textBytes: number;
   runs: number;
@@ -75,7 +75,8 @@ export async function benchParse(opts: { nodes?: number; runs?: number } = {}): 
   const parseMs: number[] = [];
   const analyzeMs: number[] = [];
   let findings = 0;
-  for (let i = 0; i < runs + 2; i++) {
+  const warmup = 5;
+  for (let i = 0; i < runs + warmup; i++) {
     const t0 = performance.now();
     const parsed = parseClusterNodes(text);
     const t1 = performance.now();
@@ -93,15 +94,15 @@ export async function benchParse(opts: { nodes?: number; runs?: number } = {}): 
     const topology = buildTopology('bench', [probe], { takenAt: Date.now() });
     findings = analyzeTopology(topology).length;
     const t2 = performance.now();
-    // the first two runs warm the JIT up
-    if (i >= 2) {
+    // the first runs warm the JIT up
+    if (i >= warmup) {
       parseMs.push(t1 - t0);
       analyzeMs.push(t2 - t1);
     }
   }
   const round = (x: number) => Math.round(x * 100) / 100;
   return {
-    name: 'parse-1000-nodes',
+    name: `parse-${nodes}-nodes`,
     nodes,
     textBytes: Buffer.byteLength(text),
     runs,
@@ -113,6 +114,7 @@ export async function benchParse(opts: { nodes?: number; runs?: number } = {}): 
 }
 
 if (process.argv[1] && fileURLToPath(import.meta.url) === process.argv[1]) {
-  const r = await benchParse();
+  const n = Number(process.argv[2] ?? 1000);
+  const r = await benchParse({ nodes: n });
   console.log(JSON.stringify(r, null, 2));
 }

@@ -18,6 +18,10 @@ import type { ClusterDefinition, RedisAuth } from './core/ports.ts';
  *     selector: app.kubernetes.io/name=redis-cluster   # the default
  *     username: medic
  *     password: { file: /var/run/secrets/redis-sessions/password }
+ *   - name: carts                      # plain master/replicas watched by Sentinel
+ *     seeds: [10.0.0.21:6379]
+ *     sentinels: [10.0.0.31:26379, 10.0.0.32:26379, 10.0.0.33:26379]
+ *     sentinelMaster: mymaster
  * ```
  * A cluster needs seeds, or a namespace (pods found by selector), or both. Passwords are never written
  * in the file: they come from an environment variable or a mounted Secret file.
@@ -58,6 +62,16 @@ const clusterSchema = z
       .regex(/^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/, { message: 'expected a namespace name' })
       .optional(),
     selector: z.string().min(1).optional(),
+    // Sentinels of a plain master/replica set: the bot fails over through them (issue 10).
+    sentinels: z
+      .array(
+        z
+          .string()
+          .regex(ADDR, { message: 'expected host:port' })
+          .refine(validPort, { message: 'port out of range' }),
+      )
+      .optional(),
+    sentinelMaster: z.string().min(1).optional(),
     username: z.string().min(1).optional(),
     password: z
       .union([z.string(), secretRef], {
@@ -153,6 +167,8 @@ export function parseClustersFile(
     }
     const def: ClusterDefinition = { name: c.name, seeds: c.seeds ?? [], auth };
     if (c.namespace) def.k8s = { namespace: c.namespace, selector: c.selector ?? DEFAULT_SELECTOR };
+    if (c.sentinels?.length) def.sentinels = c.sentinels;
+    if (c.sentinelMaster) def.sentinelMaster = c.sentinelMaster;
     defs.push(def);
   });
   if (problems.length) return { ok: false, error: problems.join('; ') };

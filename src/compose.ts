@@ -53,6 +53,8 @@ export interface ComposeOptions {
     >;
     /** How often proposed plans past their expiry are marked expired (default 5000 ms; 0: never). */
     expiryIntervalMs?: number;
+    /** Where the watcher posts when WATCH_CHANNEL is unset (the console: its own channel). */
+    watchChannel?: string;
   };
 }
 
@@ -68,7 +70,7 @@ export interface ComposedApp {
   control: Redis;
   /** Present for role all | worker. */
   worker?: PlanWorker;
-  /** Present when WATCH_CHANNEL is set and WATCH_INTERVAL > 0 (role all | bot); already started. */
+  /** Present when WATCH_CHANNEL (or extra.watchChannel) is set and WATCH_INTERVAL > 0 (role all | bot); already started. */
   watcher?: Watcher;
   /** Pings the control Redis (for /healthz). */
   healthy(): Promise<boolean>;
@@ -212,13 +214,14 @@ export async function composeApp(config: Config, opts: ComposeOptions): Promise<
     }
 
     let watcher: Watcher | undefined;
-    if (role !== 'worker' && config.WATCH_CHANNEL && config.WATCH_INTERVAL > 0) {
+    const watchChannel = config.WATCH_CHANNEL ?? extra.watchChannel;
+    if (role !== 'worker' && watchChannel && config.WATCH_INTERVAL > 0) {
       const w = createWatcher({
         redis: control,
         prefix,
         clusters: clusters.list().map((e) => ({ name: e.name, source: e.source })),
         poster: chatService.watchPoster,
-        channel: config.WATCH_CHANNEL,
+        channel: watchChannel,
         intervalMs: config.WATCH_INTERVAL * 1000,
         graceMs: config.WATCH_GRACE * 1000,
         clock,

@@ -23,7 +23,7 @@ import {
   renderSummary,
   renderUsageError,
 } from '../adapters/slack/blocks/index.ts';
-import { esc, fitMessage, section } from '../adapters/slack/blocks/kit.ts';
+import { esc, fitMessage, packLines, section } from '../adapters/slack/blocks/kit.ts';
 import { asCodedError, CodedError, ErrorCodes } from '../core/errors.ts';
 import { type ChaosAction, type Intent, parseIntent } from '../core/intents/parse-intent.ts';
 import {
@@ -52,6 +52,7 @@ import {
   type Respond,
 } from './chat-port.ts';
 import type { ClusterEntry, ClusterRegistry } from './clusters.ts';
+import { createWatchPoster, type PlanProposer, WATCHER_USER } from './watch-poster.ts';
 import type { WatchPoster } from './watcher.ts';
 
 /** Sandbox-only: breaks the local cluster (`/redis chaos …`). Returns what it did, as a message or lines. */
@@ -93,15 +94,15 @@ export interface ChatServiceDeps {
 }
 
 /** What a running chat service exposes beyond the ChatService contract (tests, the watcher). */
-export interface ChatServiceInternals extends ChatService {
+export interface ChatServiceInternals extends ChatService, PlanProposer {
   /** Resolves when every pending plan-message / thread update has been sent. */
   idle(): Promise<void>;
   /** What the watcher posts through (src/app/watcher.ts): incidents look exactly like `diagnose`. */
   watchPoster: WatchPoster;
 }
 
-/** Who a plan proposed by the watcher is "requested by": no person, so any approver may approve it. */
-export const WATCHER_USER = 'redis-medic';
+/** Who a plan proposed by the watcher is "requested by" (defined in watch-poster.ts). */
+export { WATCHER_USER };
 
 interface PlanTrack {
   chain: Promise<void>;
@@ -474,20 +475,7 @@ export function createChatService(deps: ChatServiceDeps): ChatServiceInternals {
       await store
         .setChatRef(plan.id, ref)
         .catch((err) => log.warn({ err: asCodedError(err).message }, 'setChatRef failed'));
-      if (otherFindings.length > 0) {
-        const lines = otherFindings
-          .slice(0, 15)
-          .map((f) => `• *${f.severity}* ${esc(f.summary)}`)
-          .join('\n');
-        const more = otherFindings.length > 15 ? `\n_…${otherFindings.length - 15} more_` : '';
-        await chat
-          .post(
-            req.channel,
-            renderMrkdwn(`Also seen, not part of this plan:\n${lines}${more}`, 'Other findings'),
-            { threadTs: ts },
-          )
-          .catch((err) => log.warn({ err: asCodedError(err).message }, 'could not post other findings'));
-      }
+      await postOtherFindings(req.channel, ts, otherFindings);
     }
     return 'proposed';
   }
@@ -551,7 +539,8 @@ export function createChatService(deps: ChatServiceDeps): ChatServiceInternals {
       log.error({ err: asCodedError(err).message, action: req.actionId, plan: req.value }, 'action failed');
       await answer(req.respond, req, errorMessage(err));
     } finally {
-      commandsTotal.inc({ command: `button:${req.actionId.slice(0, 40)}`, outcome: outcome.slice(0, 60) });
+      const known = req.actionId === ActionIds.approve || req.actionId === ActionIds.reject;
+      commandsTotal.inc({ command: `button:${known ? req.actionId : 'other'}`, outcome });
     }
   }
 
@@ -675,87 +664,91 @@ export function createChatService(deps: ChatServiceDeps): ChatServiceInternals {
   }
 
   // ---------------------------------------------------------------------------------------------
-  // The watcher speaks first (issue 9): same plan messages, same buttons, same thread updates.
+  // The watcher speaks first (issue 9): the diagnose path without a request, posted by src/app/watch-poster.ts.
 
-  const lines = (ls: string[], fallback: string) =>
-    fitMessage(fallback, packLinesSafe(ls.length ? ls : [fallback]));
-
-  function packLinesSafe(ls: string[]) {
-    return [section(ls.join('\n').slice(0, 2900))];
+  /** Findings a plan does not answer, in its thread (diagnose and the watcher alike). */
+  async function postOtherFindings(channel: string, ts: string, otherFindings: Finding[]) {
+    if (otherFindings.length === 0) return;
+    const lines = otherFindings
+      .slice(0, 15)
+      .map((f) => `• *${f.severity}* ${esc(f.summary)}`)
+      .join('\n');
+    const more = otherFindings.length > 15 ? `\n_…${otherFindings.length - 15} more_` : '';
+    await chat
+      .post(channel, renderMrkdwn(`Also seen, not part of this plan:\n${lines}${more}`, 'Other findings'), {
+        threadTs: ts,
+      })
+      .catch((err) => log.warn({ err: asCodedError(err).message }, 'could not post other findings'));
   }
 
-  async function proposeFromWatch(
-    cluster: string,
-    topology: Topology,
-    findings: Finding[],
-  ): Promise<{ rec: PlanRecord } | { note: string }> {
+  /** `lines` (mrkdwn) on top of a message; the first line becomes the notification text. */
+  function withPreface(msg: ChatMessage, preface: string[] | undefined): ChatMessage {
+    if (!preface?.length) return msg;
+    const top = packLines(preface, 2, (k) => `_…${k} more lines left out._`).blocks;
+    return fitMessage(`${preface[0]} ${msg.text}`, [...top, ...msg.blocks]);
+  }
+
+  const proposePlan: PlanProposer['proposePlan'] = async (input) => {
+    const { channel, cluster, topology, findings, requestedBy, threadTs, preface } = input;
+    const where = threadTs ? { threadTs } : undefined;
     const outcome = planForFindings(topology, findings, {
       cluster,
-      requestedBy: WATCHER_USER,
+      requestedBy,
       now: clock.now(),
       ttlMs: settings.planTtlMs,
     });
-    if (!outcome.ok) return { note: noPlanNote(outcome) };
+    if (!outcome.ok) {
+      const msg = withNote(renderStatus(topology, findings), noPlanNote(outcome));
+      const { ts } = await chat.post(channel, withPreface(msg, preface), where);
+      return { ts };
+    }
     const rec = await store.create(outcome.plan, { now: clock.now() });
     await auditSafe({
-      who: WATCHER_USER,
+      who: requestedBy,
       what: 'proposed',
       cluster,
       plan: rec.plan.id,
       outcome: 'proposed',
-      detail: `watch: ${rec.plan.title} (${rec.plan.steps.length} steps, ${rec.plan.risk} risk)`,
+      detail: `${rec.plan.title} (${rec.plan.steps.length} steps, ${rec.plan.risk} risk)`,
     });
-    return { rec };
+    const msg = renderPlan(rec, { now: clock.now(), ...(preface ? { preface } : {}) });
+    const { ts } = await chat.post(
+      channel,
+      preface?.length ? { ...msg, text: `${preface[0]} ${msg.text}` } : msg,
+      where,
+    );
+    await store.setChatRef(rec.plan.id, {
+      channel,
+      ts,
+      threadTs: threadTs ?? ts,
+      ...(preface?.length ? { preface } : {}),
+    });
+    const addressed = new Set(rec.plan.findings.map((f) => `${f.code}|${f.summary}`));
+    await postOtherFindings(
+      channel,
+      threadTs ?? ts,
+      findings.filter((f) => !addressed.has(`${f.code}|${f.summary}`)),
+    );
+    return { ts, planId: rec.plan.id };
+  };
+
+  async function refreshPlan(planId: string): Promise<void> {
+    schedule(planId);
+    await idle();
   }
 
-  const watchPoster: WatchPoster = {
-    async openIncident({ cluster, channel, topology, findings, lines: ls }) {
-      const p = await proposeFromWatch(cluster, topology, findings);
-      if ('note' in p) {
-        const { ts } = await chat.post(
-          channel,
-          lines([...ls, p.note], ls[0] ?? `Cluster ${cluster} degraded`),
-        );
-        return { ts };
-      }
-      const { ts } = await chat.post(channel, renderPlan(p.rec, { now: clock.now(), preface: ls }));
-      await store.setChatRef(p.rec.plan.id, { channel, ts, threadTs: ts, preface: ls });
-      return { ts, planId: p.rec.plan.id };
-    },
-    async reply({ cluster, channel, threadTs, lines: ls, offerPlan }) {
-      await chat.post(channel, lines(ls, ls[0] ?? 'Update'), { threadTs });
-      if (!offerPlan) return {};
-      const p = await proposeFromWatch(cluster, offerPlan.topology, offerPlan.findings);
-      if ('note' in p) {
-        await chat.post(channel, lines([p.note], 'No plan'), { threadTs });
-        return {};
-      }
-      const { ts } = await chat.post(channel, renderPlan(p.rec, { now: clock.now() }), { threadTs });
-      await store.setChatRef(p.rec.plan.id, { channel, ts, threadTs });
-      return { planId: p.rec.plan.id };
-    },
-    async updateRoot({ cluster, channel, ts, lines: ls }) {
-      const rec = (await store.list({ cluster, limit: 50 })).find(
-        (r) => r.chatRef?.ts === ts && r.chatRef.channel === channel,
-      );
-      if (!rec?.chatRef) {
-        await chat.update(channel, ts, lines(ls, ls[0] ?? 'Update'));
-        return;
-      }
-      // The incident is over: a plan still waiting for votes no longer applies.
-      if (rec.status === 'proposed')
-        await store.cancel(rec.plan.id, WATCHER_USER, clock.now()).catch(() => undefined);
-      await store.setChatRef(rec.plan.id, { ...rec.chatRef, preface: ls });
-      schedule(rec.plan.id);
-      await idle();
-    },
-    async notice({ channel, lines: ls }) {
-      await chat.post(channel, lines(ls, ls[0] ?? 'Notice'));
-    },
-  };
+  const watchPoster: WatchPoster = createWatchPoster({
+    chat,
+    proposer: { proposePlan, refreshPlan, idle },
+    store,
+    clock,
+    logger: log,
+  });
 
   return {
     watchPoster,
+    proposePlan,
+    refreshPlan,
     handleCommand,
     handleAction,
     async start() {

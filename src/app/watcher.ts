@@ -1,11 +1,36 @@
+/**
+ * Watch mode (issue 9): the bot speaks first when a cluster degrades.
+ *
+ * Every interval, the one process holding the lease scans each cluster, compares the scan with the last one
+ * and posts what changed: the first message of an incident is the summary plus the plan (exactly what
+ * `diagnose` posts), later changes go into its thread, and the all-clear closes the thread with the duration.
+ * Everything the watcher knows (last scan, last healthy scan, the open incident and what it already said) is
+ * kept in the control Redis, so a new leader continues the same thread instead of starting another.
+ */
 import type { Redis } from 'ioredis';
+import type { PlanStatus } from '../core/plan-record.ts';
+import { planForFindings } from '../core/plans/planner.ts';
 import type { Clock, TopologySource } from '../core/ports.ts';
 import { analyzeTopology } from '../core/topology/analyze.ts';
-import type { Finding, Topology } from '../core/types.ts';
-import { describeChange, diffTopologies, isDegraded, type WatchChange } from '../core/watch/diff.ts';
+import type { ClusterNode, Finding, Probe, Topology } from '../core/types.ts';
+import {
+  describeChange,
+  diffTopologies,
+  incidentFindings,
+  onlySoft,
+  redisIsDeciding,
+  type WatchChange,
+} from '../core/watch/diff.ts';
 import type { Logger } from '../logger.ts';
 
-/** Where the watcher's words go. The chat service implements it, so posts look exactly like `diagnose`. */
+/** Where a plan the watcher proposed stands (from the plan store). */
+export interface WatchedPlan {
+  status: PlanStatus;
+  /** When it reached a terminal status (epoch ms), if it did. */
+  finishedAt?: number;
+}
+
+/** Where the watcher's words go (src/app/watch-poster.ts): incidents look exactly like `diagnose`. */
 export interface WatchPoster {
   /** First message of an incident: what happened, what it means, and the plan with Approve / Reject. */
   openIncident(input: {
@@ -15,18 +40,32 @@ export interface WatchPoster {
     findings: Finding[];
     lines: string[];
   }): Promise<{ ts: string; planId?: string }>;
-  /** A reply in the incident's thread; `offerPlan` also proposes a (new) plan there, with buttons. */
+  /**
+   * A reply in the incident's thread; `offerPlan` also proposes a (new) plan there, with buttons, and
+   * `supersedes` names the plan it replaces (still waiting for votes: it is withdrawn).
+   */
   reply(input: {
     cluster: string;
     channel: string;
     threadTs: string;
     lines: string[];
     offerPlan?: { topology: Topology; findings: Finding[] };
+    supersedes?: string;
   }): Promise<{ planId?: string }>;
   /** Rewrites the first message, e.g. when the incident resolved itself within the grace period. */
-  updateRoot(input: { cluster: string; channel: string; ts: string; lines: string[] }): Promise<void>;
+  updateRoot(input: {
+    cluster: string;
+    channel: string;
+    ts: string;
+    lines: string[];
+    planId?: string;
+  }): Promise<void>;
   /** A message outside any incident (scan failures). */
   notice(input: { cluster: string; channel: string; lines: string[] }): Promise<void>;
+  /** A plan's status, or null when the store does not know it. */
+  planState(planId: string): Promise<WatchedPlan | null>;
+  /** Some plan of this cluster is approved, queued or running: its own thread tells the story meanwhile. */
+  clusterBusy(cluster: string): Promise<boolean>;
 }
 
 export interface WatcherOptions {
@@ -41,7 +80,10 @@ export interface WatcherOptions {
   logger: Logger;
   /** Identifies this process in the lease. */
   owner: string;
+  /** Per-node scan bound; the whole scan is cut at about 3× this. Default 1000. */
   scanTimeoutMs?: number;
+  /** Lease length; default max(3 × interval, 5 s). */
+  leaseMs?: number;
 }
 
 /** What survives a change of leader: the open incident and what it already said. */
@@ -49,21 +91,33 @@ interface IncidentState {
   channel: string;
   ts: string;
   openedAt: number;
+  /** Keys of changes and findings already said in this incident. */
   announced: string[];
+  /** The plan last offered (root or thread). */
   planId?: string;
-  /** Steps of the last offered plan, to tell when a different plan became possible. */
-  planShape?: string;
-}
-interface ClusterWatchState {
-  incident?: IncidentState;
-  scanFailing?: string;
+  /** Identity of that plan's steps, to tell when a different plan became possible. */
+  planSignature?: string;
 }
 
-/** Codes that may be a blip (a slow node, a GC pause): announced only when they outlast the grace period. */
-const SOFT_CODES = new Set(['node-unreachable', 'node-pfail']);
+interface ClusterWatchState {
+  incident?: IncidentState;
+  /** Why scans fail, while they do (said once). */
+  scanFailing?: string;
+  /** First scan of the current degradation, while it waits out the grace period. */
+  pendingSince?: number;
+  /** The previous scan and the last healthy one, trimmed to what the diff reads. */
+  last?: Topology;
+  baseline?: Topology;
+}
+
+/** The lease was lost mid-round: say nothing more, the new leader carries on from the stored state. */
+class LeaseLost extends Error {}
 
 const LEASE_RENEW = `if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('PEXPIRE', KEYS[1], ARGV[2]) else return 0 end`;
 const LEASE_RELEASE = `if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('DEL', KEYS[1]) else return 0 end`;
+
+/** After a plan finishes, its summary (posted by the chat service after a settle scan) goes first. */
+const SUMMARY_FIRST_MS = 1500;
 
 export function formatDuration(ms: number): string {
   const s = Math.max(0, Math.round(ms / 1000));
@@ -74,30 +128,60 @@ export function formatDuration(ms: number): string {
 }
 
 function findingKey(f: Finding): string {
-  return `finding:${f.code}:${[...f.nodes].sort().join(',')}:${(f.addrs ?? []).join(',')}`;
+  return `finding:${f.code}:${[...f.nodes].sort().join(',')}:${[...(f.addrs ?? [])].sort().join(',')}`;
 }
 
-function planShapeOf(findings: Finding[]): string {
-  return findings
-    .filter((f) => f.severity !== 'info')
-    .map((f) => `${f.code}:${[...f.nodes].sort().join(',')}`)
-    .sort()
+/** The plan the planner would make now, as an identity: same steps on the same nodes = same plan. */
+function planSignature(cluster: string, topology: Topology, findings: Finding[]): string | undefined {
+  const outcome = planForFindings(topology, findings, { cluster, requestedBy: 'watcher', now: 0, ttlMs: 1 });
+  if (!outcome.ok) return undefined;
+  return outcome.plan.steps
+    .map(({ sentence: _s, commands: _c, risk: _r, ...step }) => JSON.stringify(step))
     .join('|');
+}
+
+/** What the diff needs of a topology (the stored copy stays small on big clusters). */
+function trim(t: Topology): Topology {
+  return {
+    cluster: t.cluster,
+    mode: t.mode,
+    takenAt: t.takenAt,
+    probes: [],
+    nodes: t.nodes.map(({ info: _i, replication: _r, persistence: _p, pod: _pod, ...n }): ClusterNode => n),
+    outsiders: t.outsiders.map(
+      (o): Probe => ({
+        addr: o.addr,
+        source: o.source,
+        outcome: o.outcome,
+        ms: o.ms,
+        ...(o.myId ? { myId: o.myId } : {}),
+        ...(o.pod ? { pod: o.pod } : {}),
+      }),
+    ),
+    disagreements: [],
+    fingerprint: t.fingerprint,
+  };
+}
+
+function withDeadline<T>(p: Promise<T>, ms: number, what: string): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const deadline = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new Error(`${what} took longer than ${ms} ms`)), ms);
+    timer.unref?.();
+  });
+  return Promise.race([p, deadline]).finally(() => clearTimeout(timer));
 }
 
 /**
  * Scans each cluster every interval and speaks first when one degrades. One process at a time holds the
- * lease in the control Redis, so two bot replicas never both post; the incident (thread, what was said)
- * lives there too, so a new leader continues the same thread.
+ * lease in the control Redis, so two bot replicas never both post.
  */
 export function createWatcher(opts: WatcherOptions) {
+  const log = opts.logger.child({ component: 'watcher' });
   const leaseKey = `${opts.prefix}:watch:lease`;
   const stateKey = (cluster: string) => `${opts.prefix}:watch:state:${cluster}`;
-  const leaseMs = Math.max(3 * opts.intervalMs, 5000);
-  const memory = new Map<
-    string,
-    { last: Topology | null; baseline: Topology | null; degradedSince?: number }
-  >();
+  const leaseMs = opts.leaseMs ?? Math.max(3 * opts.intervalMs, 5000);
+  const scanTimeoutMs = opts.scanTimeoutMs ?? 1000;
   let timer: NodeJS.Timeout | undefined;
   let running: Promise<void> | undefined;
   let stopped = false;
@@ -106,7 +190,15 @@ export function createWatcher(opts: WatcherOptions) {
     const renewed = await opts.redis.eval(LEASE_RENEW, 1, leaseKey, opts.owner, String(leaseMs));
     if (renewed === 1) return true;
     const got = await opts.redis.set(leaseKey, opts.owner, 'PX', leaseMs, 'NX');
+    if (got === 'OK') log.info({ owner: opts.owner }, 'watcher: this process now watches');
     return got === 'OK';
+  }
+
+  /** Right before saying anything: still the leader? (A slow round may have outlived the lease.) */
+  async function ensureLease(): Promise<void> {
+    if (stopped) throw new LeaseLost('stopped');
+    const renewed = await opts.redis.eval(LEASE_RENEW, 1, leaseKey, opts.owner, String(leaseMs));
+    if (renewed !== 1) throw new LeaseLost('lease lost');
   }
 
   async function loadState(cluster: string): Promise<ClusterWatchState> {
@@ -117,170 +209,255 @@ export function createWatcher(opts: WatcherOptions) {
     await opts.redis.set(stateKey(cluster), JSON.stringify(state));
   }
 
+  async function scan(cluster: { name: string; source: TopologySource }): Promise<Topology> {
+    const topology = await withDeadline(
+      cluster.source.scan({ timeoutMs: scanTimeoutMs }),
+      scanTimeoutMs * 3 + 250,
+      `reading cluster ${cluster.name}`,
+    );
+    if (!topology.probes.some((p) => p.outcome === 'ok'))
+      throw new Error(
+        `no node answered (${topology.probes.map((p) => `${p.addr}: ${p.outcome}`).join(', ') || 'no address to ask'})`,
+      );
+    return topology;
+  }
+
+  /** Says something in the incident's thread when one is open, else in the channel. */
+  async function say(cluster: string, state: ClusterWatchState, lines: string[]): Promise<void> {
+    await ensureLease();
+    if (state.incident)
+      await opts.poster.reply({
+        cluster,
+        channel: state.incident.channel,
+        threadTs: state.incident.ts,
+        lines,
+      });
+    else await opts.poster.notice({ cluster, channel: opts.channel, lines });
+  }
+
   async function tickCluster(cluster: { name: string; source: TopologySource }): Promise<void> {
-    const mem = memory.get(cluster.name) ?? { last: null, baseline: null };
-    memory.set(cluster.name, mem);
-    const state = await loadState(cluster.name);
-    const now = opts.clock.now();
+    const name = cluster.name;
+    const state = await loadState(name);
 
     let topology: Topology;
     try {
-      topology = await cluster.source.scan(
-        opts.scanTimeoutMs ? { timeoutMs: opts.scanTimeoutMs } : undefined,
-      );
-      if (!topology.probes.some((p) => p.outcome === 'ok'))
-        throw new Error(
-          `no node answered (${topology.probes.map((p) => `${p.addr}: ${p.outcome}`).join(', ') || 'no address to ask'})`,
-        );
+      topology = await scan(cluster);
     } catch (err) {
       const why = err instanceof Error ? err.message : String(err);
       if (!state.scanFailing) {
-        state.scanFailing = why;
-        await saveState(cluster.name, state);
-        const lines = [
-          `:warning: I cannot scan cluster *${cluster.name}*: ${why}`,
+        await say(name, state, [
+          `:warning: I cannot scan cluster *${name}*: ${why}`,
           `I keep trying every ${formatDuration(opts.intervalMs)} and will say when it works again.`,
-        ];
-        if (state.incident)
-          await opts.poster.reply({
-            cluster: cluster.name,
-            channel: state.incident.channel,
-            threadTs: state.incident.ts,
-            lines,
-          });
-        else await opts.poster.notice({ cluster: cluster.name, channel: opts.channel, lines });
+        ]);
+        state.scanFailing = why;
+        await saveState(name, state);
       }
       return;
     }
+    const now = opts.clock.now();
     if (state.scanFailing) {
-      const lines = [`:white_check_mark: Scans of cluster *${cluster.name}* work again.`];
+      await say(name, state, [`:white_check_mark: Scans of cluster *${name}* work again.`]);
       state.scanFailing = undefined;
-      await saveState(cluster.name, state);
-      if (state.incident)
-        await opts.poster.reply({
-          cluster: cluster.name,
-          channel: state.incident.channel,
-          threadTs: state.incident.ts,
-          lines,
-        });
-      else await opts.poster.notice({ cluster: cluster.name, channel: opts.channel, lines });
     }
 
     const findings = analyzeTopology(topology);
-    const degraded = isDegraded(findings);
-    const changes = diffTopologies(mem.last, topology);
-    mem.last = topology;
+    const serious = incidentFindings(findings);
+    const changes = diffTopologies(state.last ?? null, topology);
+    state.last = trim(topology);
 
-    if (!degraded) {
-      mem.degradedSince = undefined;
-      mem.baseline = topology;
-      if (state.incident) {
-        const lasted = now - state.incident.openedAt;
-        const recovered = changes.filter((c) => c.kind === 'node-recovered' || c.kind === 'slots-recovered');
-        if (lasted < opts.graceMs) {
-          await opts.poster.updateRoot({
-            cluster: cluster.name,
-            channel: state.incident.channel,
-            ts: state.incident.ts,
-            lines: [
-              `:white_check_mark: Cluster *${cluster.name}* recovered by itself after ${formatDuration(lasted)} (within the ${formatDuration(opts.graceMs)} grace period).`,
-              ...recovered.map((c) => `• ${describeChange(c)}`),
-            ],
-          });
-        } else {
-          await opts.poster.reply({
-            cluster: cluster.name,
-            channel: state.incident.channel,
-            threadTs: state.incident.ts,
-            lines: [
-              `:white_check_mark: All clear: cluster *${cluster.name}* is healthy again. The incident lasted ${formatDuration(lasted)}.`,
-              ...recovered.map((c) => `• ${describeChange(c)}`),
-            ],
-          });
-        }
-        state.incident = undefined;
-        await saveState(cluster.name, state);
-      }
+    if (serious.length === 0) {
+      state.pendingSince = undefined;
+      state.baseline = state.last;
+      if (state.incident) await closeIncident(name, state, state.incident, changes, now);
+      await saveState(name, state);
       return;
     }
 
-    mem.degradedSince ??= now;
-    const serious = findings.filter((f) => f.severity !== 'info');
-    const onlySoft = serious.every((f) => SOFT_CODES.has(f.code));
-    const inFlux = topology.nodes.some((n) => n.health === 'pfail');
-
+    state.pendingSince ??= now;
     if (!state.incident) {
-      // A blip (or Redis still deciding on a failover) gets the grace period before anyone is paged.
-      if ((onlySoft || inFlux) && now - mem.degradedSince < opts.graceMs) return;
-      const sinceHealthy = diffTopologies(mem.baseline, topology);
-      const lines = [
-        `:rotating_light: Cluster *${cluster.name}* degraded ${formatDuration(now - mem.degradedSince)} ago.`,
-        ...sinceHealthy.map((c) => `• ${describeChange(c)}`),
-      ];
-      const posted = await opts.poster.openIncident({
-        cluster: cluster.name,
-        channel: opts.channel,
-        topology,
-        findings,
-        lines,
-      });
-      state.incident = {
-        channel: opts.channel,
-        ts: posted.ts,
-        openedAt: mem.degradedSince,
-        announced: [...sinceHealthy.map((c) => c.key), ...serious.map(findingKey)],
-        planShape: planShapeOf(findings),
-        ...(posted.planId ? { planId: posted.planId } : {}),
-      };
-      await saveState(cluster.name, state);
+      // A blip, or Redis still electing a replica, gets the grace period before anyone is paged.
+      const waiting = onlySoft(findings) || redisIsDeciding(topology, findings);
+      if (waiting && now - state.pendingSince < opts.graceMs) {
+        await saveState(name, state);
+        return;
+      }
+      await openIncident(name, state, topology, findings, changes, now);
+      await saveState(name, state);
       return;
     }
+    await continueIncident(name, state, state.incident, topology, findings, changes);
+    await saveState(name, state);
+  }
 
-    // Incident open: only what was not said yet goes into its thread.
-    const incident = state.incident;
+  async function openIncident(
+    name: string,
+    state: ClusterWatchState,
+    topology: Topology,
+    findings: Finding[],
+    changes: WatchChange[],
+    now: number,
+  ): Promise<void> {
+    const since = state.pendingSince ?? now;
+    const sinceHealthy = diffTopologies(state.baseline ?? null, topology);
+    const lines = [
+      `:rotating_light: Cluster *${name}* degraded${now - since >= 1000 ? ` ${formatDuration(now - since)} ago` : ''}.`,
+      ...sinceHealthy.map((c) => `• ${describeChange(c)}`),
+    ];
+    await ensureLease();
+    const posted = await opts.poster.openIncident({
+      cluster: name,
+      channel: opts.channel,
+      topology,
+      findings,
+      lines,
+    });
+    const signature = planSignature(name, topology, findings);
+    state.incident = {
+      channel: opts.channel,
+      ts: posted.ts,
+      openedAt: since,
+      announced: [
+        ...new Set([
+          ...sinceHealthy.map((c) => c.key),
+          ...changes.map((c) => c.key),
+          ...incidentFindings(findings).map(findingKey),
+        ]),
+      ],
+      ...(posted.planId ? { planId: posted.planId } : {}),
+      ...(posted.planId && signature ? { planSignature: signature } : {}),
+    };
+    log.info({ cluster: name, ts: posted.ts, plan: posted.planId }, 'watcher: incident opened');
+  }
+
+  async function continueIncident(
+    name: string,
+    state: ClusterWatchState,
+    incident: IncidentState,
+    topology: Topology,
+    findings: Finding[],
+    changes: WatchChange[],
+  ): Promise<void> {
     const announced = new Set(incident.announced);
-    const fresh: WatchChange[] = changes.filter((c) => !announced.has(c.key));
+    const serious = incidentFindings(findings);
+    const fresh = changes.filter((c) => !announced.has(c.key));
     const newFindings = serious.filter((f) => !announced.has(findingKey(f)));
-    const shape = planShapeOf(findings);
-    const planChanged = shape !== incident.planShape && !inFlux;
-    if (fresh.length === 0 && !planChanged) return;
+    const remember = () => {
+      for (const c of fresh) announced.add(c.key);
+      for (const f of newFindings) announced.add(findingKey(f));
+      incident.announced = [...announced];
+    };
+
+    // A plan is being carried out: its own thread reports every step; what it changes is not news.
+    if (await opts.poster.clusterBusy(name)) {
+      remember();
+      return;
+    }
+    const plan = incident.planId ? await opts.poster.planState(incident.planId) : null;
+    if (plan && (plan.status === 'failed' || plan.status === 'stale')) {
+      // It did not fix things: the next plan may well be the same one, and that is worth offering again.
+      incident.planSignature = undefined;
+    }
+    const signature = redisIsDeciding(topology, findings)
+      ? incident.planSignature
+      : planSignature(name, topology, findings);
+    const offer = signature !== undefined && signature !== incident.planSignature;
+    if (fresh.length === 0 && !offer) return;
+
     const lines = fresh.map((c) => `• ${describeChange(c)}`);
-    if (planChanged && fresh.length === 0) lines.push(...newFindings.map((f) => `• ${f.summary}`));
+    if (lines.length === 0) lines.push(...newFindings.map((f) => `• ${f.summary}`));
+    if (offer)
+      lines.push(plan?.status === 'proposed' ? 'A different plan fits now:' : 'A plan is possible now:');
+    await ensureLease();
     const replied = await opts.poster.reply({
-      cluster: cluster.name,
+      cluster: name,
       channel: incident.channel,
       threadTs: incident.ts,
       lines: lines.length > 0 ? lines : ['The situation changed.'],
-      ...(planChanged ? { offerPlan: { topology, findings } } : {}),
+      ...(offer ? { offerPlan: { topology, findings } } : {}),
+      ...(offer && plan?.status === 'proposed' && incident.planId ? { supersedes: incident.planId } : {}),
     });
-    for (const c of fresh) announced.add(c.key);
-    for (const f of newFindings) announced.add(findingKey(f));
-    incident.announced = [...announced];
-    if (planChanged) incident.planShape = shape;
-    if (replied.planId) incident.planId = replied.planId;
-    await saveState(cluster.name, state);
+    remember();
+    if (offer) {
+      incident.planSignature = signature;
+      if (replied.planId) incident.planId = replied.planId;
+    }
+    state.incident = incident;
+  }
+
+  async function closeIncident(
+    name: string,
+    state: ClusterWatchState,
+    incident: IncidentState,
+    changes: WatchChange[],
+    now: number,
+  ): Promise<void> {
+    if (await opts.poster.clusterBusy(name)) return;
+    const plan = incident.planId ? await opts.poster.planState(incident.planId) : null;
+    if (plan?.finishedAt !== undefined && now - plan.finishedAt < SUMMARY_FIRST_MS) return;
+    const lasted = now - incident.openedAt;
+    const recovered = changes
+      .filter(
+        (c) => c.kind === 'node-recovered' || c.kind === 'slots-recovered' || c.kind === 'node-appeared',
+      )
+      .map((c) => `• ${describeChange(c)}`);
+    // Nobody acted on it (no plan ran): the incident was a blip after all; say so in place, not in a new message.
+    const acted = plan !== null && plan.status !== 'proposed' && plan.status !== 'expired';
+    await ensureLease();
+    if (lasted < opts.graceMs && !acted) {
+      await opts.poster.updateRoot({
+        cluster: name,
+        channel: incident.channel,
+        ts: incident.ts,
+        lines: [
+          `:white_check_mark: Cluster *${name}* degraded briefly and recovered by itself after ${formatDuration(lasted)} (within the ${formatDuration(opts.graceMs)} grace period). Nothing to do.`,
+          ...recovered,
+        ],
+        ...(incident.planId ? { planId: incident.planId } : {}),
+      });
+    } else {
+      await opts.poster.reply({
+        cluster: name,
+        channel: incident.channel,
+        threadTs: incident.ts,
+        lines: [
+          `:white_check_mark: All clear: cluster *${name}* is healthy again. The incident lasted ${formatDuration(lasted)}.`,
+          ...recovered,
+        ],
+      });
+    }
+    state.incident = undefined;
+    log.info({ cluster: name, lastedMs: lasted }, 'watcher: incident closed');
   }
 
   let chain: Promise<void> = Promise.resolve();
-  /** One round at a time in this process, whoever asks for it (the timer, the sandbox after chaos). */
+  /** One round at a time in this process, whoever asks for it (the timer, a test, the sandbox after chaos). */
   function tick(): Promise<void> {
     chain = chain.then(round, round);
     return chain;
   }
 
   async function round(): Promise<void> {
+    if (stopped) return;
     try {
       if (!(await holdLease())) return;
-      for (const cluster of opts.clusters) {
-        if (stopped) return;
-        try {
-          await tickCluster(cluster);
-        } catch (err) {
-          opts.logger.error({ err, cluster: cluster.name }, 'watcher: tick failed');
-        }
-      }
     } catch (err) {
-      opts.logger.warn({ err }, 'watcher: could not reach the control Redis for the lease');
+      log.warn({ err: (err as Error).message }, 'watcher: could not reach the control Redis for the lease');
+      return;
+    }
+    for (const cluster of opts.clusters) {
+      if (stopped) return;
+      try {
+        await tickCluster(cluster);
+      } catch (err) {
+        if (err instanceof LeaseLost) {
+          log.warn(
+            { cluster: cluster.name },
+            'watcher: lost the lease mid-round; another process carries on',
+          );
+          return;
+        }
+        log.error({ err: (err as Error).message, cluster: cluster.name }, 'watcher: round failed');
+      }
     }
   }
 
@@ -292,17 +469,19 @@ export function createWatcher(opts: WatcherOptions) {
   }
 
   return {
-    /** Starts scanning; the first scan runs at once. */
+    /** Starts scanning; the first round runs at once. */
     start(): void {
       stopped = false;
       running = tick().finally(schedule);
     },
-    /** Runs one round now (tests, and `npm run sandbox` after chaos). */
+    /** Runs one round now (tests, and the sandbox after chaos). */
     tick,
+    /** Stops the timer, waits for the round in progress, and hands the lease over. */
     async stop(): Promise<void> {
       stopped = true;
       if (timer) clearTimeout(timer);
       await running?.catch(() => undefined);
+      await chain.catch(() => undefined);
       await opts.redis.eval(LEASE_RELEASE, 1, leaseKey, opts.owner).catch(() => undefined);
     },
   };

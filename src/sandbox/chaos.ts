@@ -294,6 +294,7 @@ export function createChaos(deps: ChaosDeps): Chaos {
     },
   };
 
+  let okCount = 0;
   const run = async (action: string, ref?: string): Promise<ChaosReport> => {
     const f = actions[action];
     if (!f)
@@ -301,7 +302,9 @@ export function createChaos(deps: ChaosDeps): Chaos {
         'CHAOS_FAILED',
         `unknown chaos action "${action}": ${Object.keys(actions).join(', ')}`,
       );
-    return f(ref);
+    const r = await f(ref);
+    okCount += 1;
+    return r;
   };
 
   const revive = async (ref?: string): Promise<ChaosReport> => {
@@ -323,7 +326,7 @@ export function createChaos(deps: ChaosDeps): Chaos {
     pods.add(node.addr);
     return {
       did: [
-        `Restarted ${node.addr} with its nodes.conf (same id ${short(node.id)}…, pid ${node.pid}); its data is gone (no persistence).`,
+        `Restarted ${node.addr} with its nodes.conf (same id ${short(node.id)}…, pid ${node.pid}); its keys come back from its AOF.`,
       ],
       next: [
         'It rejoins with its old id: if its slots were never taken over it serves them again and the cluster recovers; if a replica was promoted meanwhile it becomes that replica’s replica.',

@@ -219,10 +219,10 @@ async function main(): Promise<number> {
     });
     if (result.failures.length > 0) {
       say(`sandbox: ${result.failures.length} line(s) failed:\n  ${result.failures.join('\n  ')}`);
-      if (existsSync(logFile)) {
-        const tail = readFileSync(logFile, 'utf8').trim().split('\n').slice(-15).join('\n');
-        process.stderr.write(`--- last lines of the app log ---\n${tail}\n`);
-      }
+      const tail = existsSync(logFile)
+        ? readFileSync(logFile, 'utf8').trim().split('\n').slice(-15).join('\n')
+        : '';
+      if (tail) process.stderr.write(`--- last lines of the app log ---\n${tail}\n`);
     }
     await cleanup(result.reason === 'interrupt' ? 'interrupted' : 'bye');
     return result.failures.length > 0 ? 1 : 0;

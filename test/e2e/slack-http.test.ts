@@ -210,7 +210,8 @@ describe('Slack over HTTP mode', () => {
       const threadText = thread.map(latestText).join('\n');
       const total = Number(/\*1\/(\d+)\*/.exec(threadText)?.[1] ?? '0');
       expect(total).toBeGreaterThanOrEqual(3);
-      for (let i = 1; i <= total; i++) expect(threadText).toContain(`*${i}/${total}*`);
+      for (let i = 1; i <= total; i++)
+        expect(threadText).toMatch(new RegExp(`(:white_check_mark:|:fast_forward:) \\*${i}/${total}\\*`));
       expect(thread.at(-1)).toBe(summary);
       // the plan message itself was updated in place as its status changed
       expect(latestText(slack.message(CHANNEL, planMessage.ts))).toMatch(/succeeded/i);
@@ -251,6 +252,29 @@ describe('Slack over HTTP mode', () => {
       } finally {
         cluster.thaw(node);
       }
+    });
+  });
+
+  describe('when Slack keeps failing', () => {
+    it('a message it never accepts is logged and kept in the audit, and the asker is told', async () => {
+      const channel = 'C0FLAKY';
+      slack.failNext('chat.postMessage', { status: 503 }, 6);
+      const res = await sim.command(ASKER, channel, 'status');
+      expect(res.status).toBe(200);
+      let entry: { what: string; detail?: string } | undefined;
+      const deadline = Date.now() + 30_000;
+      while (!entry && Date.now() < deadline) {
+        entry = (await app.composed.audit.last(50)).find((e) => e.what === 'report-lost');
+        if (!entry) await new Promise((r) => setTimeout(r, 100));
+      }
+      expect(entry?.detail).toContain(channel);
+      expect(entry?.detail).toContain('chat.postMessage');
+      const answer = await slack.waitFor(
+        () => answersFor(slack, res.responseUrl).join('\n') || undefined,
+        'an answer to the asker',
+        10_000,
+      );
+      expect(answer.length).toBeGreaterThan(0);
     });
   });
 

@@ -36,6 +36,8 @@ export async function startTestApp(env: NodeJS.ProcessEnv): Promise<RunningApp> 
   return startApp(env, {
     logger: createLogger(env.LOG_LEVEL ?? 'silent'),
     extra: { prefix: `e2e${randomBytes(4).toString('hex')}` },
+    // Slack's pacing (1 post/s/channel) as in production; only the 5xx backoff is shortened.
+    slack: { backoffMs: 50 },
   });
 }
 

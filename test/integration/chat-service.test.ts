@@ -1,4 +1,5 @@
 import { randomBytes } from 'node:crypto';
+import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { assertWithinBlockKitLimits } from '../../src/adapters/slack/blocks/index.ts';
 import type { ButtonElement, ChatMessage, ChatPort, Respond } from '../../src/app/chat-port.ts';
@@ -110,7 +111,9 @@ describe('ChatService on a real cluster, control Redis, queue and worker', () =>
   });
 
   afterAll(async () => {
-    if (process.env.DUMP_CHAT) for (const [ts, m] of chat.messages) console.log(ts, m.threadTs ?? '', m.edits, JSON.stringify(m.msg, null, 1));
+    if (process.env.DUMP_CHAT)
+      for (const [ts, m] of chat.messages)
+        console.log(ts, m.threadTs ?? '', m.edits, JSON.stringify(m.msg, null, 1));
     await app?.close();
     await cluster?.stop();
     await control?.stop();
@@ -193,6 +196,58 @@ describe('ChatService on a real cluster, control Redis, queue and worker', () =>
     await cluster.waitHealthy(20_000);
   });
 
+  it('answers every one of 300 generated commands and clicks, and never throws', async () => {
+    const words = fc.constantFrom(
+      'status',
+      'diagnose',
+      'plans',
+      'cancel',
+      'audit',
+      'clusters',
+      'help',
+      'chaos',
+      'failover',
+      'forget',
+      'join',
+      'restart',
+      '--cluster',
+      'it',
+      'nope',
+      'force',
+      'takeover',
+      'replica-of',
+      '127.0.0.1:1',
+      'p-zzzzzzzzzz',
+      'abcdef',
+      '0',
+      '5',
+      'kill-master',
+    );
+    const text = fc.oneof(
+      fc.string({ maxLength: 60 }),
+      fc.array(fc.oneof(words, fc.string({ maxLength: 8 })), { maxLength: 5 }).map((a) => a.join(' ')),
+    );
+    await fc.assert(
+      fc.asyncProperty(text, fc.boolean(), async (t, click) => {
+        const r = responder();
+        const before = chat.messages.size;
+        if (click)
+          await app.chatService.handleAction({
+            user: APPROVER,
+            channel: CHANNEL,
+            messageTs: '1.1',
+            actionId: t.length % 2 ? 'plan_approve' : t.slice(0, 20) || 'x',
+            value: t,
+            respond: r.respond,
+          });
+        else
+          await app.chatService.handleCommand({ user: ASKER, channel: CHANNEL, text: t, respond: r.respond });
+        expect(r.said.length + (chat.messages.size - before)).toBeGreaterThan(0);
+      }),
+      { numRuns: 300 },
+    );
+  });
+
   describe('when a master pod is replaced (write-ups 000 and 004)', () => {
     let planTs = '';
     let planId = '';
@@ -221,7 +276,9 @@ describe('ChatService on a real cluster, control Redis, queue and worker', () =>
         async () => {
           for (const n of members) {
             if (!(await cluster.cli(n, 'CLUSTER', 'INFO')).includes('cluster_state:ok')) return false;
-            const line = (await cluster.cli(n, 'CLUSTER', 'NODES')).split('\n').find((l) => l.startsWith(replica.id));
+            const line = (await cluster.cli(n, 'CLUSTER', 'NODES'))
+              .split('\n')
+              .find((l) => l.startsWith(replica.id));
             if (!line?.includes('master')) return false;
           }
           return true;
@@ -337,6 +394,30 @@ describe('ChatService on a real cluster, control Redis, queue and worker', () =>
       expect(t).toContain('*proposed*');
       expect(t).toContain(`<@${APPROVER}> *approval*`);
       expect(t).toContain('*result*');
+    });
+
+    it('lets the watcher open an incident and reply in its thread through the same messages', async () => {
+      const entry = app.clusters.get('it');
+      const topology = await entry.source.scan({ timeoutMs: 500 });
+      const poster = app.chatService.watchPoster;
+      const opened = await poster.openIncident({
+        cluster: 'it',
+        channel: CHANNEL,
+        topology,
+        findings: [],
+        lines: [':rotating_light: Cluster *it* degraded 12s ago.'],
+      });
+      expect(textOf(chat.messages.get(opened.ts)?.msg)).toContain('degraded 12s ago');
+      expect(opened.planId).toBeUndefined();
+      await poster.reply({ cluster: 'it', channel: CHANNEL, threadTs: opened.ts, lines: ['• all clear'] });
+      expect(chat.thread(opened.ts).map((m) => m.msg.text)).toEqual(['• all clear']);
+      await poster.updateRoot({
+        cluster: 'it',
+        channel: CHANNEL,
+        ts: opened.ts,
+        lines: ['recovered by itself'],
+      });
+      expect(textOf(chat.messages.get(opened.ts)?.msg)).toContain('recovered by itself');
     });
 
     it('plans lists it as succeeded, and clusters shows the cluster healthy again', async () => {

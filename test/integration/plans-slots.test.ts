@@ -39,7 +39,7 @@ describe('plans that change slot ownership', () => {
       expect(stepKinds(plan)).toEqual(['meet', 'fix-slots', 'forget']);
       expect(plan.risk).toBe('data-loss');
       expect(plan.approvalsNeeded).toBe(2);
-      expect(plan.steps[1]!.commands[0]).toMatch(
+      expect(plan.steps[1]!.commands[1]).toMatch(
         new RegExp(`^${fresh.addr} CLUSTER ADDSLOTSRANGE 5461 10921$`),
       );
 

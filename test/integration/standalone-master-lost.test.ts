@@ -29,15 +29,23 @@ afterEach(async () => {
 
 describe('standalone master/replica set', () => {
   describe('when one replica is given as the only seed', () => {
-    it('finds the master and the other replica through INFO replication, and reports nothing wrong', async () => {
+    it('finds the master and the other replica through INFO replication, and finds only the persistence risk', async () => {
       set = await startReplicationSet(2);
       commander = createNodeCommander({});
       const seed = set.replicas[0]!;
-      const topology = await scanCluster(definition('plain', [seed.addr]), { commander, recordMetrics: false });
+      const topology = await scanCluster(definition('plain', [seed.addr]), {
+        commander,
+        recordMetrics: false,
+      });
 
       expect(topology.mode).toBe('standalone');
       const answered = topology.probes.filter((p) => p.outcome === 'ok').map((p) => p.addr);
-      expect(answered.sort()).toEqual(set.all().map((r) => r.addr).sort());
+      expect(answered.sort()).toEqual(
+        set
+          .all()
+          .map((r) => r.addr)
+          .sort(),
+      );
       // Persistence is off on this master (as in write-up 004): the only finding is that risk.
       expect(analyzeTopology(topology).map((f) => f.code)).toEqual(['standalone-master-no-persistence']);
     });
@@ -69,7 +77,10 @@ describe('standalone master/replica set', () => {
         return (await replication(laggard)).master_link_status === 'down';
       });
 
-      const def = definition('plain', set.all().map((r) => r.addr));
+      const def = definition(
+        'plain',
+        set.all().map((r) => r.addr),
+      );
       const topology = await scanCluster(def, { commander, recordMetrics: false });
       const findings = analyzeTopology(topology);
       expect(findings[0]).toMatchObject({ code: 'standalone-no-master', severity: 'critical' });
@@ -113,7 +124,10 @@ describe('standalone master/replica set', () => {
       commander = createNodeCommander({});
       await writeAcknowledged(set.master, 'k', 20, 2);
       await set.master.kill();
-      const def = definition('plain', set.all().map((r) => r.addr));
+      const def = definition(
+        'plain',
+        set.all().map((r) => r.addr),
+      );
       const topology = await scanCluster(def, { commander, recordMetrics: false });
       const outcome = planForFindings(topology, analyzeTopology(topology), planCtx('plain'));
       if (!outcome.ok) throw new Error(outcome.reason);

@@ -241,7 +241,11 @@ export async function startSentinels(
 // ---------------------------------------------------------------------------------------------------
 // The bot's side
 
-export function definition(name: string, seeds: string[], extra: Partial<ClusterDefinition> = {}): ClusterDefinition {
+export function definition(
+  name: string,
+  seeds: string[],
+  extra: Partial<ClusterDefinition> = {},
+): ClusterDefinition {
   return { name, seeds, auth: {}, ...extra };
 }
 

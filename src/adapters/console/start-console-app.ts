@@ -35,7 +35,18 @@ export async function startConsoleApp(
     width: output.columns || 100,
     print: (t) => output.write(`${t}\n`),
   });
-  const app = await composeApp(config, { chat: chatPort, logger, role: config.ROLE });
+  // JSON log lines in the middle of the chat are noise: on a terminal, only warnings unless LOG_LEVEL says more.
+  const log =
+    (process.stderr.isTTY && output.isTTY && !process.env.LOG_LEVEL) || config.LOG_LEVEL === 'silent'
+      ? logger.child({}, { level: config.LOG_LEVEL === 'silent' ? 'silent' : 'warn' })
+      : logger;
+  // The watcher speaks in the console's channel: a degraded cluster shows up without typing anything.
+  const app = await composeApp(config, {
+    chat: chatPort,
+    logger: log,
+    role: config.ROLE,
+    extra: { watchChannel: channel },
+  });
   await app.chatService.start();
   let closed = false;
   const close = async () => {
@@ -47,6 +58,7 @@ export async function startConsoleApp(
     void close().finally(() => process.exit(143));
   };
   process.once('SIGTERM', onSignal);
+  process.once('SIGINT', onSignal); // a terminal's Ctrl-C goes to readline instead; this is for piped input
   try {
     const result = await runConsole({
       chatService: app.chatService,
@@ -61,6 +73,7 @@ export async function startConsoleApp(
     return result.failures.length > 0 ? 1 : 0;
   } finally {
     process.off('SIGTERM', onSignal);
+    process.off('SIGINT', onSignal);
     await close();
   }
 }

@@ -56,11 +56,14 @@ export async function readSentinel(
       ...(r['master-link-status'] ? { masterLinkStatus: r['master-link-status'] } : {}),
       ...(r['slave-repl-offset'] !== undefined ? { offset: Number(r['slave-repl-offset']) } : {}),
     }));
+    // During a failover SENTINEL MASTERS still lists the old address; GET-MASTER-ADDR-BY-NAME names the
+    // promoted replica as soon as Sentinel reconfigures the others: that is the master clients are sent to.
+    const current = await sentinelMasterAddr(commander, addr, name, timeoutMs).catch(() => undefined);
     return {
       addr,
       masterName: name,
       outcome: 'ok',
-      masterAddr: joinAddr(entry.ip ?? '', Number(entry.port)),
+      masterAddr: current ?? joinAddr(entry.ip ?? '', Number(entry.port)),
       flags: entry.flags ?? '',
       ...(entry.quorum !== undefined ? { quorum: Number(entry.quorum) } : {}),
       ...(entry['num-other-sentinels'] !== undefined

@@ -10,6 +10,7 @@
 import { CodedError, ErrorCodes } from '../../core/errors.ts';
 import { answers, describeNode, formatRanges, nodeById, splitAddr } from '../../core/plans/index.ts';
 import type { Addr, NodeView, SlotRange, Step } from '../../core/types.ts';
+import { parseInfo } from '../../core/topology/parse-info.ts';
 import { clusterNodesOf, failure, liveMembers, timed, waitFor } from './support.ts';
 import type { StepContext, StepHandlerFor } from './types.ts';
 
@@ -97,6 +98,17 @@ export const fixSlotsHandler: StepHandlerFor<'fix-slots'> = {
 };
 
 async function assign(ctx: StepContext, step: FixSlots): Promise<string> {
+  // A fresh node learns the cluster's currentEpoch from the first pings after the handshake; BUMPEPOCH
+  // before that gives it an epoch lower than the dead owner's, whose UPDATE then takes the slots back
+  // (and makes the new node its replica). Wait for the epoch first.
+  const need = Math.max(
+    0,
+    ...ctx.topology.nodes.map((n) => Math.max(n.configEpoch, n.info?.currentEpoch ?? 0)),
+  );
+  await waitFor(ctx, `${step.addr} to learn the cluster's current epoch (${need})`, async () => {
+    const info = parseInfo(String(await ctx.commander.call(step.addr, ['CLUSTER', 'INFO'])));
+    return Number(info.cluster_current_epoch ?? 0) >= need;
+  });
   const view = await clusterNodesOf(ctx, step.addr);
   const busy = new Set<number>();
   for (const v of view) {

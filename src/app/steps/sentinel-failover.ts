@@ -4,7 +4,7 @@
  * that node answers as master. Verified by asking every Sentinel (SENTINEL GET-MASTER-ADDR-BY-NAME) until a
  * majority of those answering name the same new master.
  */
-import { sentinelFailover, sentinelMasterAddr } from '../../adapters/redis/sentinel.ts';
+import { readSentinel, sentinelFailover, sentinelMasterAddr } from '../../adapters/redis/sentinel.ts';
 import { buildStandaloneView } from '../../core/standalone/view.ts';
 import type { Addr } from '../../core/types.ts';
 import { failure, infoOf, timed, waitFor } from './support.ts';
@@ -64,6 +64,17 @@ export const sentinelFailoverHandler: StepHandlerFor<'sentinel-failover'> = {
       const info = await infoOf(ctx, agreed.addr, 'replication');
       return info.role === 'master';
     });
-    return `Sentinel promoted ${agreed.addr}: ${agreed.votes} of ${step.sentinels.length} Sentinels name it master of "${step.masterName}"`;
+    // Sentinel's failover ends once it has repointed the replicas (or after its failover-timeout).
+    await waitFor(ctx, `the Sentinels to finish the failover of "${step.masterName}"`, async () => {
+      const views = await Promise.all(
+        step.sentinels.map((a) => readSentinel(ctx.commander, a, step.masterName).catch(() => undefined)),
+      );
+      const answering = views.filter((v) => v?.outcome === 'ok');
+      return (
+        answering.length >= need &&
+        answering.every((v) => !v!.flags?.includes('failover_in_progress') && v!.masterAddr === agreed.addr)
+      );
+    });
+    return `Sentinel promoted ${agreed.addr}: ${agreed.votes} of ${step.sentinels.length} Sentinels name it master of "${step.masterName}", and the failover is finished`;
   },
 };

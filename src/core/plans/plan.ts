@@ -177,9 +177,10 @@ export function assignSlotsStep(addr: Addr, targetId: NodeId, slots: SlotRange[]
     targetId,
     risk: 'data-loss',
     sentence: `Give slots ${formatRanges(slots)} (${slotCount(slots)} slots, their keys are lost) to ${label}, empty.`,
+    // The epoch first: claimed with epoch 0 the slots would be taken back by the dead owner's UPDATE.
     commands: [
-      `${addr} CLUSTER ADDSLOTSRANGE ${slots.map((r) => `${r.start} ${r.end}`).join(' ')}`,
       `${addr} CLUSTER BUMPEPOCH`,
+      `${addr} CLUSTER ADDSLOTSRANGE ${slots.map((r) => `${r.start} ${r.end}`).join(' ')}`,
     ],
   };
 }

@@ -1,11 +1,23 @@
+/**
+ * What the watcher (src/app/watcher.ts) says about a cluster: the changes between two scans, and whether a
+ * picture is an incident at all. Pure: topologies and findings in, data out.
+ */
 import { formatSlotRanges, subtractRanges, uncoveredSlots } from '../topology/slots.ts';
-import type { Addr, Finding, NodeId, SlotRange, Topology } from '../types.ts';
+import type { Addr, ClusterNode, Finding, NodeId, SlotRange, Topology } from '../types.ts';
 
 /** A change between two scans of one cluster: the watcher reports changes, not states. */
 export type WatchChange =
-  | { kind: 'node-failed'; key: string; nodeId: NodeId; addr: Addr | null; role: string; health: string }
+  | {
+      kind: 'node-failed';
+      key: string;
+      nodeId: NodeId;
+      addr: Addr | null;
+      role: ClusterNode['role'];
+      health: ClusterNode['health'];
+    }
   | { kind: 'node-recovered'; key: string; nodeId: NodeId; addr: Addr | null }
   | { kind: 'node-appeared'; key: string; nodeId: NodeId; addr: Addr | null }
+  | { kind: 'node-removed'; key: string; nodeId: NodeId; addr: Addr | null }
   | {
       kind: 'failover';
       key: string;
@@ -13,32 +25,98 @@ export type WatchChange =
       newMasterAddr: Addr | null;
       formerMasterId: NodeId | null;
       formerMasterAddr: Addr | null;
+      /** When the scan that first saw the new master was taken (epoch ms). */
+      at: number;
     }
   | { kind: 'slots-lost'; key: string; slots: SlotRange[] }
   | { kind: 'slots-recovered'; key: string; slots: SlotRange[] }
   | { kind: 'master-without-replicas'; key: string; nodeId: NodeId; addr: Addr | null }
   | { kind: 'outsider-appeared'; key: string; addr: Addr; pod?: string };
 
-const HEALTHY = new Set(['ok']);
+/**
+ * Standing risks, not degradations: `status` shows them, but a cluster that has them from the start is not an
+ * incident (otherwise the watcher would open one on its first scan and never close it).
+ */
+export const STANDING_RISK_CODES: ReadonlySet<string> = new Set([
+  'master-no-persistence',
+  'shard-same-k8s-node',
+]);
+
+/** Findings that may be a blip (a slow node, a GC pause): they are announced only when they outlast the grace. */
+export const SOFT_CODES: ReadonlySet<string> = new Set(['node-unreachable', 'node-pfail']);
+
+/** Findings that make an incident: critical or warning, and not a standing risk. */
+export function incidentFindings(findings: Finding[]): Finding[] {
+  return findings.filter((f) => f.severity !== 'info' && !STANDING_RISK_CODES.has(f.code));
+}
+
+/** Is this picture an incident? */
+export function isDegraded(findings: Finding[]): boolean {
+  return incidentFindings(findings).length > 0;
+}
+
+/** Every incident finding is a maybe-blip (unreachable / suspected), nothing confirmed yet. */
+export function onlySoft(findings: Finding[]): boolean {
+  return incidentFindings(findings).every((f) => SOFT_CODES.has(f.code));
+}
+
+/**
+ * Redis itself is still deciding: a node is only suspected (`fail?`), or a failed master still owns slots and
+ * has a live replica that may fail over by itself (Redis waits ~0.5–1 s plus a rank delay before electing).
+ * Speaking now would propose a manual failover that Redis is about to make on its own.
+ */
+export function redisIsDeciding(topology: Topology, findings: Finding[]): boolean {
+  if (topology.nodes.some((n) => n.health === 'pfail')) return true;
+  const stuck = new Set(
+    findings
+      .filter((f) => f.code === 'replica-cannot-failover' || f.code === 'replica-never-synced')
+      .flatMap((f) => f.nodes),
+  );
+  return topology.nodes.some(
+    (m) =>
+      m.role === 'master' &&
+      m.health === 'fail' &&
+      m.slots.length > 0 &&
+      topology.nodes.some(
+        (r) =>
+          r.role === 'replica' &&
+          r.masterId === m.id &&
+          r.reachable &&
+          r.health === 'ok' &&
+          !r.flags.includes('nofailover') &&
+          !stuck.has(r.id),
+      ),
+  );
+}
+
+/** Members worth talking about: a `handshake` entry is a transient record with a random id (a MEET in flight). */
+function members(topology: Topology): ClusterNode[] {
+  return topology.nodes.filter((n) => n.health !== 'handshake');
+}
 
 function uncovered(topology: Topology): SlotRange[] {
   return uncoveredSlots(topology.nodes.filter((n) => n.role === 'master' && n.health !== 'fail'));
 }
 
 function healthyReplicaCount(topology: Topology, masterId: NodeId): number {
-  return topology.nodes.filter(
-    (n) => n.role === 'replica' && n.masterId === masterId && HEALTHY.has(n.health),
-  ).length;
+  return topology.nodes.filter((n) => n.role === 'replica' && n.masterId === masterId && n.health === 'ok')
+    .length;
 }
 
-/** What changed from `before` to `after`. With no `before`, everything wrong in `after` counts as new. */
+const outsiderKey = (o: { myId?: NodeId; addr: Addr }) => o.myId ?? o.addr;
+
+/**
+ * What changed from `before` to `after`. With no `before` (the watcher just started, or took over), every
+ * problem in `after` counts as new; appearances, removals and failovers need a `before` to be seen.
+ */
 export function diffTopologies(before: Topology | null, after: Topology): WatchChange[] {
   const changes: WatchChange[] = [];
-  const prev = new Map((before?.nodes ?? []).map((n) => [n.id, n]));
-  for (const node of after.nodes) {
+  const prev = new Map((before ? members(before) : []).map((n) => [n.id, n]));
+  const now = members(after);
+  for (const node of now) {
     const old = prev.get(node.id);
-    const wasHealthy = old ? HEALTHY.has(old.health) : true;
-    const isHealthy = HEALTHY.has(node.health);
+    const wasHealthy = old ? old.health === 'ok' : true;
+    const isHealthy = node.health === 'ok';
     if (!old && before)
       changes.push({ kind: 'node-appeared', key: `appeared:${node.id}`, nodeId: node.id, addr: node.addr });
     if (wasHealthy && !isHealthy)
@@ -61,12 +139,12 @@ export function diffTopologies(before: Topology | null, after: Topology): WatchC
         newMasterAddr: node.addr,
         formerMasterId: old.masterId,
         formerMasterAddr: former?.addr ?? null,
+        at: after.takenAt,
       });
     }
-    if (node.role === 'master' && node.slots.length > 0 && isHealthy) {
-      const hadReplica = old
-        ? healthyReplicaCount(before as Topology, node.id) > 0 || old.role === 'replica'
-        : true;
+    if (node.role === 'master' && node.slots.length > 0 && isHealthy && before) {
+      // A master that had a healthy replica, or a replica just promoted (its former master is gone).
+      const hadReplica = old ? healthyReplicaCount(before, node.id) > 0 || old.role === 'replica' : false;
       if (hadReplica && healthyReplicaCount(after, node.id) === 0)
         changes.push({
           kind: 'master-without-replicas',
@@ -74,7 +152,21 @@ export function diffTopologies(before: Topology | null, after: Topology): WatchC
           nodeId: node.id,
           addr: node.addr,
         });
+    } else if (node.role === 'master' && node.slots.length > 0 && isHealthy && !before) {
+      if (healthyReplicaCount(after, node.id) === 0 && now.some((n) => n.role === 'replica'))
+        changes.push({
+          kind: 'master-without-replicas',
+          key: `orphan:${node.id}`,
+          nodeId: node.id,
+          addr: node.addr,
+        });
     }
+  }
+  if (before) {
+    const ids = new Set(now.map((n) => n.id));
+    for (const old of prev.values())
+      if (!ids.has(old.id))
+        changes.push({ kind: 'node-removed', key: `removed:${old.id}`, nodeId: old.id, addr: old.addr });
   }
   const lostBefore = before ? uncovered(before) : [];
   const lostNow = uncovered(after);
@@ -88,12 +180,12 @@ export function diffTopologies(before: Topology | null, after: Topology): WatchC
       key: `slots-recovered:${formatSlotRanges(regained)}`,
       slots: regained,
     });
-  const oldOutsiders = new Set((before?.outsiders ?? []).map((o) => o.myId ?? o.addr));
+  const oldOutsiders = new Set((before?.outsiders ?? []).map(outsiderKey));
   for (const o of after.outsiders) {
-    if (oldOutsiders.has(o.myId ?? o.addr)) continue;
+    if (oldOutsiders.has(outsiderKey(o))) continue;
     changes.push({
       kind: 'outsider-appeared',
-      key: `outsider:${o.myId ?? o.addr}`,
+      key: `outsider:${outsiderKey(o)}`,
       addr: o.addr,
       ...(o.pod ? { pod: o.pod.name } : {}),
     });
@@ -101,18 +193,36 @@ export function diffTopologies(before: Topology | null, after: Topology): WatchC
   return changes;
 }
 
-/** A short line for a person, e.g. "127.0.0.1:7000 (master) failed". */
+const HEALTH_WORDS: Record<ClusterNode['health'], string> = {
+  ok: 'healthy',
+  fail: 'failed',
+  pfail: 'suspected down (fail?)',
+  unreachable: 'not answering',
+  handshake: 'in handshake',
+  noaddr: 'without an address (noaddr)',
+};
+
+/** `HH:MM:SS UTC`. */
+function timeOfDay(ms: number): string {
+  const d = new Date(ms);
+  return Number.isNaN(d.getTime()) ? '?' : `${d.toISOString().slice(11, 19)} UTC`;
+}
+
+/** A short line for a person, e.g. "master 127.0.0.1:7000 (3f2a9c1d) failed". */
 export function describeChange(change: WatchChange): string {
-  const at = (addr: Addr | null, id: NodeId | null) => addr ?? (id ? id.slice(0, 8) : 'unknown');
+  const at = (addr: Addr | null, id: NodeId | null) =>
+    addr ? `${addr}${id ? ` (${id.slice(0, 8)})` : ''}` : id ? id.slice(0, 8) : 'an unknown node';
   switch (change.kind) {
     case 'node-failed':
-      return `${at(change.addr, change.nodeId)} (${change.role}, ${change.nodeId.slice(0, 8)}) is ${change.health === 'fail' ? 'failed' : change.health}`;
+      return `${change.role} ${at(change.addr, change.nodeId)} is ${HEALTH_WORDS[change.health]}`;
     case 'node-recovered':
-      return `${at(change.addr, change.nodeId)} (${change.nodeId.slice(0, 8)}) recovered`;
+      return `${at(change.addr, change.nodeId)} is healthy again`;
     case 'node-appeared':
-      return `${at(change.addr, change.nodeId)} (${change.nodeId.slice(0, 8)}) joined the cluster`;
+      return `${at(change.addr, change.nodeId)} joined the cluster`;
+    case 'node-removed':
+      return `${at(change.addr, change.nodeId)} is no longer listed by the cluster (forgotten)`;
     case 'failover':
-      return `failover: ${at(change.newMasterAddr, change.newMasterId)} was promoted to master in place of ${at(change.formerMasterAddr, change.formerMasterId)}`;
+      return `failover: Redis promoted replica ${at(change.newMasterAddr, change.newMasterId)} to master in place of ${change.formerMasterId ? at(change.formerMasterAddr, change.formerMasterId) : 'its former master'} (seen at ${timeOfDay(change.at)})`;
     case 'slots-lost':
       return `slots ${formatSlotRanges(change.slots)} are no longer served`;
     case 'slots-recovered':
@@ -122,9 +232,4 @@ export function describeChange(change: WatchChange): string {
     case 'outsider-appeared':
       return `${change.pod ? `pod ${change.pod} (${change.addr})` : change.addr} is alive but outside the cluster`;
   }
-}
-
-/** Findings that make an incident: anything critical or warning. */
-export function isDegraded(findings: Finding[]): boolean {
-  return findings.some((f) => f.severity === 'critical' || f.severity === 'warning');
 }

@@ -166,8 +166,8 @@ describe('planner', () => {
         risk: 'data-loss',
       });
       expect(p.steps[1]!.commands).toEqual([
-        `${addrOf(7002)} CLUSTER ADDSLOTSRANGE 5461 10922`,
         `${addrOf(7002)} CLUSTER BUMPEPOCH`,
+        `${addrOf(7002)} CLUSTER ADDSLOTSRANGE 5461 10922`,
       ]);
       expect(p.risk).toBe('data-loss');
       expect(p.approvalsNeeded).toBe(2);
@@ -223,7 +223,7 @@ describe('planner', () => {
       const p = plan(topology(nodes));
       expect(p.steps).toHaveLength(1);
       expect(p.steps[0]).toMatchObject({ kind: 'fix-slots', action: 'assign', targetId: M2 });
-      expect(p.steps[0]!.commands[0]).toBe(`${addrOf(7002)} CLUSTER ADDSLOTSRANGE 12001 16383`);
+      expect(p.steps[0]!.commands[1]).toBe(`${addrOf(7002)} CLUSTER ADDSLOTSRANGE 12001 16383`);
       expect(p.risk).toBe('data-loss');
     });
   });

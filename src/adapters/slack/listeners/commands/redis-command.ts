@@ -27,7 +27,7 @@ export function registerRedisCommand(app: App, deps: ListenerDeps): void {
         respond: respondFn,
       });
     } catch (err) {
-      commandsTotal.inc({ command: subCommand(text), outcome: 'error' });
+      commandsTotal.inc({ command: subCommand(text), outcome: 'transport-error' });
       log.error({ err: String(err), user: command.user_id, channel: command.channel_id }, 'command failed');
       await tellUser(log, () =>
         respondFn(errorMessage(`\`/redis ${text.slice(0, 80)}\``, err), { ephemeral: true }),

@@ -1,0 +1,142 @@
+import { type ChildProcess, spawn } from 'node:child_process';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { pickFreePort } from '../../src/sandbox/local-cluster.ts';
+import { type LocalRedis, startRedis } from '../support/redis-cluster.ts';
+import { postToApp, slashCommandBody } from '../support/slack-signing.ts';
+import { type SlackStandIn, startSlackStandIn } from '../support/slack-stand-in.ts';
+
+/** `npm start`: src/main.ts in its own process, with only the given environment. */
+function spawnMain(env: Record<string, string>) {
+  return spawn(process.execPath, ['--import', 'tsx', 'src/main.ts'], {
+    cwd: new URL('../..', import.meta.url).pathname,
+    env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '/tmp', ...env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+}
+
+/** Runs `npm start` until it exits. */
+function runMain(
+  env: Record<string, string>,
+): Promise<{ code: number | null; stderr: string; stdout: string }> {
+  return new Promise((resolve, reject) => {
+    const child = spawnMain(env);
+    let stderr = '';
+    let stdout = '';
+    child.stderr.on('data', (d: Buffer) => {
+      stderr += d.toString();
+    });
+    child.stdout.on('data', (d: Buffer) => {
+      stdout += d.toString();
+    });
+    const timer = setTimeout(() => child.kill('SIGKILL'), 20_000);
+    child.on('error', reject);
+    child.on('close', (code) => {
+      clearTimeout(timer);
+      resolve({ code, stderr, stdout });
+    });
+  });
+}
+
+describe('npm start with a bad configuration', () => {
+  it('prints each problem on its own line, naming the variable, and exits 1', async () => {
+    const { code, stderr } = await runMain({
+      SLACK_MODE: 'http',
+      SLACK_BOT_TOKEN: 'xoxb-very-secret-token',
+      PORT: 'eighty',
+      ROLE: 'both',
+    });
+    expect(code).toBe(1);
+    const lines = stderr.trim().split('\n');
+    expect(lines.some((l) => l.startsWith('CONTROL_REDIS_URL:'))).toBe(true);
+    expect(lines.some((l) => l.startsWith('PORT:'))).toBe(true);
+    expect(lines.some((l) => l.startsWith('ROLE:'))).toBe(true);
+    expect(lines.some((l) => l.startsWith('SLACK_SIGNING_SECRET:'))).toBe(true);
+    expect(lines.some((l) => l.startsWith('REDIS_CLUSTER_NODES:'))).toBe(true);
+    expect(stderr).not.toContain('xoxb-very-secret-token');
+    expect(stderr).not.toContain('eighty');
+  });
+
+  it('says plainly when Slack refuses the bot token, and exits 1', async () => {
+    const { code, stderr } = await runMain({
+      SLACK_MODE: 'http',
+      SLACK_BOT_TOKEN: 'xoxb-refused',
+      SLACK_SIGNING_SECRET: 's',
+      // nothing listens there: auth.test fails fast
+      SLACK_API_URL: 'http://127.0.0.1:9/api/',
+      CONTROL_REDIS_URL: 'redis://127.0.0.1:9',
+      REDIS_CLUSTER_NODES: '127.0.0.1:7000',
+      LOG_LEVEL: 'silent',
+    });
+    expect(code).toBe(1);
+    expect(stderr).toMatch(/could not start/);
+    expect(stderr).not.toContain('xoxb-refused');
+  });
+});
+
+describe('npm start in http mode', () => {
+  let slack: SlackStandIn;
+  let control: LocalRedis;
+  let child: ChildProcess | undefined;
+
+  beforeAll(async () => {
+    [slack, control] = await Promise.all([startSlackStandIn(), startRedis()]);
+  });
+  afterAll(async () => {
+    if (child && child.exitCode === null) child.kill('SIGKILL');
+    await Promise.all([slack?.close(), control?.stop()]);
+  });
+
+  it('serves Slack, /healthz and /metrics on PORT, answers a command, and stops cleanly on SIGTERM', async () => {
+    const port = await pickFreePort('127.0.0.1');
+    const proc = spawnMain({
+      SLACK_MODE: 'http',
+      SLACK_BOT_TOKEN: slack.botToken,
+      SLACK_SIGNING_SECRET: 'main-secret',
+      SLACK_API_URL: slack.url,
+      HOST: '127.0.0.1',
+      PORT: String(port),
+      CONTROL_REDIS_URL: control.url,
+      // a cluster that is not there: the bot must still start, answer and report it
+      REDIS_CLUSTER_NODES: '127.0.0.1:9',
+      LOG_LEVEL: 'info',
+    });
+    child = proc;
+    let stderr = '';
+    proc.stderr.on('data', (d: Buffer) => {
+      stderr += d.toString();
+    });
+    const exited = new Promise<number | null>((resolve) => proc.on('close', (code) => resolve(code)));
+    const base = `http://127.0.0.1:${port}`;
+    const deadline = Date.now() + 30_000;
+    let health = 0;
+    while (Date.now() < deadline) {
+      health = await fetch(`${base}/healthz`).then(
+        (r) => r.status,
+        () => 0,
+      );
+      if (health === 200) break;
+      await new Promise((r) => setTimeout(r, 200));
+    }
+    expect(health, stderr).toBe(200);
+    expect((await fetch(`${base}/metrics`)).status).toBe(200);
+
+    const responseUrl = slack.responseUrl('C0MAIN', 'U0ONCALL');
+    const res = await postToApp(
+      `${base}/slack/events`,
+      'main-secret',
+      slashCommandBody({
+        text: 'help',
+        user_id: 'U0ONCALL',
+        channel_id: 'C0MAIN',
+        response_url: responseUrl,
+      }),
+    );
+    expect(res.status).toBe(200);
+    await slack.waitFor(() => slack.answered('C0MAIN', responseUrl), 'an answer to /redis help', 15_000);
+
+    proc.kill('SIGTERM');
+    expect(await exited).toBe(0);
+    expect(stderr).not.toContain(slack.botToken);
+    expect(stderr).not.toContain('main-secret');
+  });
+});

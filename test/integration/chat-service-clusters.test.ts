@@ -1,0 +1,112 @@
+import { randomBytes } from 'node:crypto';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { assertWithinBlockKitLimits } from '../../src/adapters/slack/blocks/index.ts';
+import type { ChatMessage, ChatPort, Respond } from '../../src/app/chat-port.ts';
+import { type ComposedApp, composeApp } from '../../src/compose.ts';
+import { loadConfig } from '../../src/config.ts';
+import { createLogger } from '../../src/logger.ts';
+import {
+  type LocalCluster,
+  type LocalRedis,
+  startLocalCluster,
+  startRedis,
+} from '../support/redis-cluster.ts';
+
+/** Records what was posted; every message checked against Block Kit limits. */
+function recordingChat() {
+  const posts: { channel: string; msg: ChatMessage }[] = [];
+  const port: ChatPort = {
+    async post(channel, msg) {
+      assertWithinBlockKitLimits(msg);
+      posts.push({ channel, msg });
+      return { ts: `1.${posts.length}` };
+    },
+    async update(_channel, _ts, msg) {
+      assertWithinBlockKitLimits(msg);
+    },
+    async postEphemeral(channel, _user, msg) {
+      assertWithinBlockKitLimits(msg);
+      posts.push({ channel, msg });
+    },
+  };
+  return { port, posts };
+}
+
+const textOf = (m: ChatMessage | undefined) => (m ? `${m.text}\n${JSON.stringify(m.blocks)}` : '');
+
+describe('ChatService with several clusters (CLUSTERS_FILE)', () => {
+  let control: LocalRedis;
+  let cluster: LocalCluster;
+  let app: ComposedApp;
+  const chat = recordingChat();
+
+  async function ask(text: string): Promise<string> {
+    const said: ChatMessage[] = [];
+    const respond: Respond = async (msg) => {
+      assertWithinBlockKitLimits(msg);
+      said.push(msg);
+    };
+    const before = chat.posts.length;
+    await app.chatService.handleCommand({ user: 'U0ONCALL', channel: 'C0OPS', text, respond });
+    return [...said, ...chat.posts.slice(before).map((p) => p.msg)].map(textOf).join('\n');
+  }
+
+  beforeAll(async () => {
+    control = await startRedis();
+    cluster = await startLocalCluster({ masters: 3, replicasPerMaster: 0, nodeTimeoutMs: 1000 });
+    const loaded = loadConfig({
+      CONTROL_REDIS_URL: control.url,
+      // The definitions come from `extra.clusters` (what the CLUSTERS_FILE loader returns).
+      REDIS_CLUSTER_NODES: '127.0.0.1:1',
+      SCAN_TIMEOUT_MS: '300',
+      LOG_LEVEL: 'silent',
+    });
+    if (!loaded.ok) throw new Error(loaded.problems.join('; '));
+    app = await composeApp(loaded.config, {
+      chat: chat.port,
+      logger: createLogger('silent'),
+      role: 'bot',
+      extra: {
+        prefix: `itc-${randomBytes(4).toString('hex')}`,
+        clusters: [
+          { name: 'prod', seeds: cluster.addrs(), auth: {} },
+          // Nothing listens on port 1: a cluster that cannot be reached at all.
+          { name: 'staging', seeds: ['127.0.0.1:1'], auth: {} },
+        ],
+      },
+    });
+    await app.chatService.start();
+  });
+
+  afterAll(async () => {
+    await app?.close();
+    await cluster?.stop();
+    await control?.stop();
+  });
+
+  it('asks which cluster when several are configured and none is named', async () => {
+    expect(await ask('status')).toContain('several clusters are configured: name one of prod, staging');
+  });
+
+  it('takes the cluster by position or by --cluster, on any sub-command', async () => {
+    expect(await ask('status prod')).toContain('Redis prod:');
+    expect(await ask('status --cluster prod')).toContain('cluster_state:ok');
+    expect(await ask('failover abcdef --cluster prod')).toMatch(/no node.*"abcdef" in cluster prod/i);
+  });
+
+  it('names the known clusters when given an unknown one', async () => {
+    expect(await ask('diagnose -c qa')).toContain('unknown cluster "qa": known clusters are prod, staging');
+  });
+
+  it('lists every cluster with its health, also the one it cannot reach', async () => {
+    const t0 = Date.now();
+    const out = await ask('clusters');
+    expect(Date.now() - t0).toBeLessThan(3000);
+    expect(out).toMatch(/\*prod\* — (healthy|ok, with warnings)/);
+    expect(out).toMatch(/\*staging\* — unreachable/);
+  });
+
+  it('says plainly that a cluster cannot be reached', async () => {
+    expect(await ask('status staging')).toMatch(/unreachable|Could not read cluster staging/);
+  });
+});
