@@ -79,7 +79,10 @@ export interface ClusterBenchOptions {
 
 const round = round1;
 
-async function startWithRetry(opts: { masters: number; replicasPerMaster: number }, log: (l: string) => void) {
+async function startWithRetry(
+  opts: { masters: number; replicasPerMaster: number },
+  log: (l: string) => void,
+) {
   // A 60-node full-mesh MEET on 2 cores can time out a MEET now and then: one more try before giving up.
   for (let attempt = 1; ; attempt++) {
     try {
@@ -157,12 +160,7 @@ async function benchScanCases(
           nodesSeen,
           referenceMedianMs: refMedian === null ? null : round(refMedian),
           referenceRuns: cli.length,
-          reference:
-            refMedian === null
-              ? cliText
-              : frozen === 0
-                ? `median of ${cli.length} runs`
-                : cliText,
+          reference: refMedian === null ? cliText : frozen === 0 ? `median of ${cli.length} runs` : cliText,
           ratio: refMedian === null ? null : round(refMedian / scanMedianMs),
         };
         out.push(c);

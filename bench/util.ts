@@ -94,9 +94,9 @@ export interface NodeProcess {
   stop(graceMs?: number): Promise<void>;
 }
 
-/** `node --import tsx <script>` with `env`; output is kept (last 50 lines), not printed. */
-export function spawnNodeScript(script: string, env: NodeJS.ProcessEnv): NodeProcess {
-  const child = spawn(process.execPath, ['--import', 'tsx', script], {
+/** `node <args>` (e.g. `--import tsx src/main.ts`) with `env`; output is kept (last 50 lines), not printed. */
+export function spawnNode(args: string[], env: NodeJS.ProcessEnv): NodeProcess {
+  const child = spawn(process.execPath, args, {
     env,
     stdio: ['ignore', 'pipe', 'pipe'],
   });

@@ -112,7 +112,17 @@ export async function executePlan(
       // Transient: the worker retries (fromStep = this step); it reports the plan's end, not us.
       throw new CodedError(e.code, e.message, { ...(e.details ?? {}), transient: true, step: index });
     }
-    const check = handler.check(topology, step, plan);
+    let check: ReturnType<typeof handler.check>;
+    try {
+      check = handler.check(topology, step, plan);
+    } catch (err) {
+      const e = asCodedError(err);
+      await record('failed', 'failed', `could not check step ${index + 1}: ${e.message}`);
+      return finish('failed', `step ${index + 1} (${step.kind}): ${e.message}`, {
+        stoppedAt: index,
+        error: { code: e.code, message: e.message },
+      });
+    }
     if (check.state === 'stale') {
       await record('stale', 'stale', check.reason);
       return finish('stale', `stopped before step ${index + 1}, nothing touched: ${check.reason}`, {

@@ -78,11 +78,18 @@ export function createWatchPoster(deps: WatchPosterDeps): WatchPoster {
       });
     },
 
-    async reply({ cluster, channel, threadTs, lines, offerPlan, supersedes }) {
+    async reply({ cluster, channel, threadTs, lines, offerPlan, withdraw: old }) {
       // A plan's summary (posted once its settle scan is done) goes before the watcher's next words.
       await proposer.idle();
+      const withdrawOld = async (keep?: string) => {
+        if (!old || old === keep) return;
+        await withdraw(old).catch((err) =>
+          log.warn({ err: (err as Error).message, plan: old }, 'could not withdraw the old plan'),
+        );
+      };
       if (!offerPlan) {
         await chat.post(channel, linesMessage(lines, `Cluster ${cluster}: update`), { threadTs });
+        await withdrawOld();
         return {};
       }
       const posted = await proposer.proposePlan({
@@ -94,11 +101,7 @@ export function createWatchPoster(deps: WatchPosterDeps): WatchPoster {
         threadTs,
         preface: lines,
       });
-      if (supersedes && supersedes !== posted.planId) {
-        await withdraw(supersedes).catch((err) =>
-          log.warn({ err: (err as Error).message, plan: supersedes }, 'could not withdraw the old plan'),
-        );
-      }
+      await withdrawOld(posted.planId);
       return posted.planId ? { planId: posted.planId } : {};
     },
 

@@ -41,8 +41,8 @@ export interface WatchPoster {
     lines: string[];
   }): Promise<{ ts: string; planId?: string }>;
   /**
-   * A reply in the incident's thread; `offerPlan` also proposes a (new) plan there, with buttons, and
-   * `supersedes` names the plan it replaces (still waiting for votes: it is withdrawn).
+   * A reply in the incident's thread; `offerPlan` also proposes a (new) plan there, with buttons. `withdraw`
+   * names a plan that no longer applies (replaced, or the incident is over): if nobody voted yet, its buttons go.
    */
   reply(input: {
     cluster: string;
@@ -50,7 +50,7 @@ export interface WatchPoster {
     threadTs: string;
     lines: string[];
     offerPlan?: { topology: Topology; findings: Finding[] };
-    supersedes?: string;
+    withdraw?: string;
   }): Promise<{ planId?: string }>;
   /** Rewrites the first message, e.g. when the incident resolved itself within the grace period. */
   updateRoot(input: {
@@ -275,8 +275,10 @@ export function createWatcher(opts: WatcherOptions) {
 
     state.pendingSince ??= now;
     if (!state.incident) {
-      // A blip, or Redis still electing a replica, gets the grace period before anyone is paged.
-      const waiting = onlySoft(findings) || redisIsDeciding(topology, findings);
+      // Only what cannot wait is said at once: slots at risk that Redis is not about to save by itself. A blip,
+      // a replica lost, or a failover Redis is still deciding get the grace period (a flap then says nothing).
+      const urgent = serious.some((f) => f.severity === 'critical');
+      const waiting = !urgent || onlySoft(findings) || redisIsDeciding(topology, findings);
       if (waiting && now - state.pendingSince < opts.graceMs) {
         await saveState(name, state);
         return;
@@ -374,7 +376,7 @@ export function createWatcher(opts: WatcherOptions) {
       threadTs: incident.ts,
       lines: lines.length > 0 ? lines : ['The situation changed.'],
       ...(offer ? { offerPlan: { topology, findings } } : {}),
-      ...(offer && plan?.status === 'proposed' && incident.planId ? { supersedes: incident.planId } : {}),
+      ...(offer && plan?.status === 'proposed' && incident.planId ? { withdraw: incident.planId } : {}),
     });
     remember();
     if (offer) {
@@ -423,6 +425,7 @@ export function createWatcher(opts: WatcherOptions) {
           `:white_check_mark: All clear: cluster *${name}* is healthy again. The incident lasted ${formatDuration(lasted)}.`,
           ...recovered,
         ],
+        ...(plan?.status === 'proposed' && incident.planId ? { withdraw: incident.planId } : {}),
       });
     }
     state.incident = undefined;

@@ -169,12 +169,20 @@ export async function runDiagnose(argv: string[], io: CliIo = defaultIo): Promis
       io.stdout(`${JSON.stringify(body, null, 2)}\n`);
       return outcome.ok ? 1 : 0;
     }
-    io.stdout(`Cluster ${def.name}: ${findings.length} finding(s)\n${formatFindings(findings)}`);
-    if (!outcome.ok) {
-      io.stdout(`Nothing to do: ${outcome.reason}\n`);
-      return 0;
+    if (values.json) {
+      // --json --execute: the plan as one JSON line, then one JSON line per event.
+      io.stdout(
+        `${JSON.stringify(outcome.ok ? { findings, plan: outcome.plan } : { findings, nothing: outcome })}\n`,
+      );
+      if (!outcome.ok) return 0;
+    } else {
+      io.stdout(`Cluster ${def.name}: ${findings.length} finding(s)\n${formatFindings(findings)}`);
+      if (!outcome.ok) {
+        io.stdout(`Nothing to do: ${outcome.reason}\n`);
+        return 0;
+      }
+      io.stdout(formatPlan(outcome.plan));
     }
-    io.stdout(formatPlan(outcome.plan));
     if (!values.execute) return 1;
 
     const plan = outcome.plan;

@@ -55,22 +55,6 @@ describe('npm start with a bad configuration', () => {
     expect(stderr).not.toContain('xoxb-very-secret-token');
     expect(stderr).not.toContain('eighty');
   });
-
-  it('says plainly when Slack refuses the bot token, and exits 1', async () => {
-    const { code, stderr } = await runMain({
-      SLACK_MODE: 'http',
-      SLACK_BOT_TOKEN: 'xoxb-refused',
-      SLACK_SIGNING_SECRET: 's',
-      // nothing listens there: auth.test fails fast
-      SLACK_API_URL: 'http://127.0.0.1:9/api/',
-      CONTROL_REDIS_URL: 'redis://127.0.0.1:9',
-      REDIS_CLUSTER_NODES: '127.0.0.1:7000',
-      LOG_LEVEL: 'silent',
-    });
-    expect(code).toBe(1);
-    expect(stderr).toMatch(/could not start/);
-    expect(stderr).not.toContain('xoxb-refused');
-  });
 });
 
 describe('npm start in http mode', () => {
@@ -84,6 +68,24 @@ describe('npm start in http mode', () => {
   afterAll(async () => {
     if (child && child.exitCode === null) child.kill('SIGKILL');
     await Promise.all([slack?.close(), control?.stop()]);
+  });
+
+  it('says plainly when Slack refuses the bot token, and exits 1 before connecting anything else', async () => {
+    const { code, stderr } = await runMain({
+      SLACK_MODE: 'http',
+      SLACK_BOT_TOKEN: 'xoxb-refused-by-slack',
+      SLACK_SIGNING_SECRET: 's',
+      SLACK_API_URL: slack.url,
+      // nothing listens there: a bad token must be reported before the control Redis is even tried
+      CONTROL_REDIS_URL: 'redis://127.0.0.1:9',
+      REDIS_CLUSTER_NODES: '127.0.0.1:7000',
+      LOG_LEVEL: 'silent',
+    });
+    expect(code).toBe(1);
+    expect(stderr).toMatch(
+      /could not start: SLACK_AUTH_FAILED: Slack refused SLACK_BOT_TOKEN \(auth\.test: invalid_auth\)/,
+    );
+    expect(stderr).not.toContain('xoxb-refused-by-slack');
   });
 
   it('serves Slack, /healthz and /metrics on PORT, answers a command, and stops cleanly on SIGTERM', async () => {

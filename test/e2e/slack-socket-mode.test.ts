@@ -11,9 +11,10 @@ import {
   startLocalCluster,
   startRedis,
 } from '../support/redis-cluster.ts';
+import { blockActionPayload } from '../support/slack-signing.ts';
 import { type SlackStandIn, startSlackStandIn } from '../support/slack-stand-in.ts';
 import { type SocketModeStandIn, startSocketModeStandIn } from '../support/socket-mode-stand-in.ts';
-import { answersFor, appEnv, latestText, startTestApp } from './support.ts';
+import { answersFor, appEnv, findButton, latestText, startTestApp } from './support.ts';
 
 const CHANNEL = 'C0SOCKET';
 const USER = 'U0ONCALL';
@@ -81,6 +82,51 @@ describe('Slack over Socket Mode', () => {
     expect(summary).toMatch(/ok|healthy/i);
   });
 
+  it('runs an approved plan from a button click sent over the socket (a planned failover)', async () => {
+    const master = cluster.masters()[2];
+    const replica = master ? cluster.replicasOf(master)[0] : undefined;
+    if (!master || !replica) throw new Error('no replica');
+    await cluster.waitFor(
+      async () => (await cluster.cli(replica, 'INFO', 'replication')).includes('master_link_status:up'),
+      20_000,
+      'the replica link',
+    );
+    const ack = await socket.sendSlashCommand({
+      command: '/redis',
+      text: `failover ${replica.addr}`,
+      user_id: USER,
+      channel_id: CHANNEL,
+      team_id: 'T0MEDIC01',
+      response_url: slack.responseUrl(CHANNEL, USER),
+      trigger_id: '1.2.4',
+    });
+    expect(ack.envelope_id).toBeTruthy();
+    const plan = await slack.waitFor(
+      () => slack.channelMessages(CHANNEL).find((m) => findButton(m, 'plan_approve')),
+      'the failover plan',
+    );
+    const planId = findButton(plan, 'plan_approve')?.value ?? '';
+    const click = await socket.sendInteractive(
+      blockActionPayload({
+        user_id: 'U0APPROVER',
+        channel_id: CHANNEL,
+        message_ts: plan.ts,
+        action_id: 'plan_approve',
+        value: planId,
+        response_url: slack.responseUrl(CHANNEL, 'U0APPROVER', plan.ts),
+        message_blocks: plan.blocks,
+      }),
+    );
+    expect(click.envelope_id).toBeTruthy();
+    const summary = await slack.waitFor(
+      () => slack.thread(CHANNEL, plan.ts).find((m) => /After/.test(latestText(m))),
+      'the summary in the plan thread',
+      60_000,
+    );
+    expect(latestText(summary)).toMatch(/succeeded/);
+    expect(await cluster.roleOf(replica)).toBe('master');
+  });
+
   it('serves /healthz and /metrics on PORT in socket mode too', async () => {
     const base = `http://127.0.0.1:${app.port}`;
     expect((await fetch(`${base}/healthz`)).status).toBe(200);
@@ -88,5 +134,12 @@ describe('Slack over Socket Mode', () => {
     expect(metrics.status).toBe(200);
     expect(await metrics.text()).toContain('redis_medic_');
     expect((await fetch(`${base}/slack/events`, { method: 'POST' })).status).toBe(404);
+  });
+
+  it('sent nothing Slack would refuse for Block Kit limits', () => {
+    expect(
+      slack.calls.filter((c) => c.error === 'invalid_blocks' || c.error === 'invalid_blocks_format'),
+    ).toEqual([]);
+    expect(slack.responseUrlPosts.filter((p) => p.status !== 200)).toEqual([]);
   });
 });

@@ -15,21 +15,23 @@ import {
 /** Records what was posted; every message checked against Block Kit limits. */
 function recordingChat() {
   const posts: { channel: string; msg: ChatMessage }[] = [];
+  const edits: { ts: string; msg: ChatMessage }[] = [];
   const port: ChatPort = {
     async post(channel, msg) {
       assertWithinBlockKitLimits(msg);
       posts.push({ channel, msg });
       return { ts: `1.${posts.length}` };
     },
-    async update(_channel, _ts, msg) {
+    async update(_channel, ts, msg) {
       assertWithinBlockKitLimits(msg);
+      edits.push({ ts, msg });
     },
     async postEphemeral(channel, _user, msg) {
       assertWithinBlockKitLimits(msg);
       posts.push({ channel, msg });
     },
   };
-  return { port, posts };
+  return { port, posts, edits };
 }
 
 const textOf = (m: ChatMessage | undefined) => (m ? `${m.text}\n${JSON.stringify(m.blocks)}` : '');
@@ -53,12 +55,13 @@ describe('ChatService with several clusters (CLUSTERS_FILE)', () => {
 
   beforeAll(async () => {
     control = await startRedis();
-    cluster = await startLocalCluster({ masters: 3, replicasPerMaster: 0, nodeTimeoutMs: 1000 });
+    cluster = await startLocalCluster({ masters: 3, replicasPerMaster: 1, nodeTimeoutMs: 1000 });
     const loaded = loadConfig({
       CONTROL_REDIS_URL: control.url,
       // The definitions come from `extra.clusters` (what the CLUSTERS_FILE loader returns).
       REDIS_CLUSTER_NODES: '127.0.0.1:1',
       SCAN_TIMEOUT_MS: '300',
+      PLAN_TTL_MS: '1500',
       LOG_LEVEL: 'silent',
     });
     if (!loaded.ok) throw new Error(loaded.problems.join('; '));
@@ -68,6 +71,7 @@ describe('ChatService with several clusters (CLUSTERS_FILE)', () => {
       role: 'bot',
       extra: {
         prefix: `itc-${randomBytes(4).toString('hex')}`,
+        expiryIntervalMs: 200,
         clusters: [
           { name: 'prod', seeds: cluster.addrs(), auth: {} },
           // Nothing listens on port 1: a cluster that cannot be reached at all.
@@ -108,5 +112,24 @@ describe('ChatService with several clusters (CLUSTERS_FILE)', () => {
 
   it('says plainly that a cluster cannot be reached', async () => {
     expect(await ask('status staging')).toMatch(/unreachable|Could not read cluster staging/);
+  });
+
+  it('marks a plan nobody approved as expired, in place, and takes its buttons away', async () => {
+    const replica = cluster.replicas()[0]!;
+    await cluster.waitFor(
+      async () => (await cluster.cli(replica, 'INFO', 'replication')).includes('master_link_status:up'),
+      20_000,
+      'the replica link',
+    );
+    const before = chat.posts.length;
+    const out = await ask(`failover ${replica.addr} --cluster prod`);
+    expect(out).toContain('plan_approve');
+    const ts = `1.${before + 1}`;
+    const end = Date.now() + 10_000;
+    while (Date.now() < end && !chat.edits.some((e) => e.ts === ts && textOf(e.msg).includes('*Expired*')))
+      await new Promise((r) => setTimeout(r, 100));
+    const last = chat.edits.filter((e) => e.ts === ts).at(-1);
+    expect(textOf(last?.msg)).toContain('*Expired*');
+    expect(textOf(last?.msg)).not.toContain('plan_approve');
   });
 });

@@ -33,9 +33,13 @@ class SandboxProcess {
     this.child.stdin!.write(lines.endsWith('\n') ? lines : `${lines}\n`);
   }
 
-  async waitFor(pattern: RegExp | string, timeoutMs: number): Promise<void> {
+  /** Waits until `pattern` shows in the output after offset `from`. */
+  async waitFor(pattern: RegExp | string, timeoutMs: number, from = 0): Promise<void> {
     const deadline = Date.now() + timeoutMs;
-    const hit = () => (typeof pattern === 'string' ? this.out.includes(pattern) : pattern.test(this.out));
+    const hit = () => {
+      const text = this.out.slice(from);
+      return typeof pattern === 'string' ? text.includes(pattern) : pattern.test(text);
+    };
     while (!hit()) {
       if (this.child.exitCode !== null)
         throw new Error(
@@ -155,6 +159,27 @@ describe('the sandbox in scripted mode', () => {
       await new Promise((r) => setTimeout(r, 1500));
       expect(pids.filter(isLiveRedis)).toEqual([]);
       for (const n of runningNodes(t)) expect(() => redisCli(n.addr, 'PING')).toThrow();
+    });
+  });
+
+  describe('when the watcher is on', () => {
+    it('shows the bot speaking first after a master is killed, without anyone typing', async () => {
+      const sb = new SandboxProcess(['--script', '-'], { WATCH_INTERVAL: '2', WATCH_GRACE: '5' });
+      started.push(sb);
+      await sb.waitFor('You are U0ONCALL', 90_000);
+      sb.send('chaos kill-master');
+      await sb.waitFor(/Killed master (\S+)[\s\S]*Scanned \d+ addresses/, 60_000);
+      const killed = /Killed master (\S+)/.exec(sb.out)![1]!;
+      const quietFrom = sb.out.length;
+      // Nothing more is typed: the next message is the watcher's own post, naming the dead master.
+      await sb.waitFor('── redis-medic ·', 60_000, quietFrom);
+      const post = sb.out.slice(quietFrom);
+      expect(post).not.toMatch(/^U0ONCALL> /m);
+      await sb.waitFor(killed, 10_000, quietFrom);
+      sb.send('exit');
+      expect(await sb.exited).toBe(0);
+      await new Promise((r) => setTimeout(r, 1500));
+      expect(pidsIn(sb.out).filter(isLiveRedis)).toEqual([]);
     });
   });
 

@@ -90,6 +90,9 @@ describe('a master and two replicas watched by three Sentinels', () => {
     // Diagnosed again: no master problem, and Sentinel agrees with what the nodes say.
     const healed = analyzeTopology(await scanCluster(def, { commander, recordMetrics: false }));
     expect(healed.map((f) => f.code)).not.toContain('standalone-no-master');
-    expect(healed.map((f) => f.code), JSON.stringify(healed, null, 1)).not.toContain('standalone-sentinel-disagrees');
+    expect(
+      healed.map((f) => f.code),
+      JSON.stringify(healed, null, 1),
+    ).not.toContain('standalone-sentinel-disagrees');
   });
 });

@@ -109,7 +109,10 @@ describe('a master without persistence, with two replicas', () => {
 
     // Diagnose sees two masters, the old one empty, and makes it follow the new master: no key to drop.
     // (Seeds list every node, as REDIS_CLUSTER_NODES would: the old master alone names nobody.)
-    const everyNode = definition('plain', set.all().map((r) => r.addr));
+    const everyNode = definition(
+      'plain',
+      set.all().map((r) => r.addr),
+    );
     const after = await scanCluster(everyNode, {
       commander,
       recordMetrics: false,

@@ -19,7 +19,12 @@ export class SocketModeStandIn {
     this.wss = new WebSocketServer({ host: '127.0.0.1', port: 0 });
     this.wss.on('connection', (ws) => {
       this.sockets.add(ws);
-      ws.on('close', () => this.sockets.delete(ws));
+      // Slack pings every connection; the client drops a link that stays silent for 30 s.
+      const pinger = setInterval(() => ws.ping(), 5000);
+      ws.on('close', () => {
+        clearInterval(pinger);
+        this.sockets.delete(ws);
+      });
       ws.on('message', (data) => {
         let msg: SocketAck;
         try {

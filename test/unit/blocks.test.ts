@@ -402,6 +402,38 @@ describe('Block Kit renderers', () => {
     expect(allText(err)).toContain('Did you mean `/redis status`?');
   });
 
+  it('keeps the watcher preface on top of a plan, also when re-rendered from the record', () => {
+    const p = plan([step(1)]);
+    const lines = [':rotating_light: Cluster *prod* degraded 40s ago.', '• 10.0.0.1:6379 failed'];
+    const fromRef = renderPlan(record(p, { chatRef: { channel: 'C1', ts: '1.1', preface: lines } }), {
+      now: NOW,
+    });
+    assertWithinBlockKitLimits(fromRef);
+    expect(fromRef.blocks[0]?.type).toBe('section');
+    expect(allText(fromRef)).toContain('degraded 40s ago');
+    const long = renderPlan(record(plan(Array.from({ length: 60 }, (_, i) => step(i)))), {
+      now: NOW,
+      preface: Array.from({ length: 200 }, (_, i) => `• change ${i} ${'x'.repeat(60)}`),
+    });
+    assertWithinBlockKitLimits(long);
+    expect(buttons(long)).toHaveLength(2);
+  });
+
+  it('shows a Redis-only picture when the Kubernetes API failed, and a cluster nobody answers', () => {
+    const t = { ...bigTopology(3, 1), podError: 'K8S_ERROR: 403 Forbidden listing pods' };
+    expect(allText(renderStatus(t, []))).toContain('Kubernetes API: K8S_ERROR: 403 Forbidden');
+    const dead: Topology = {
+      ...bigTopology(3, 1),
+      nodes: [],
+      outsiders: [],
+      probes: [{ addr: '10.0.0.1:6379', source: 'seed', outcome: 'refused', ms: 2 }],
+    };
+    const msg = renderStatus(dead, []);
+    assertWithinBlockKitLimits(msg);
+    expect(msg.text).toContain('unreachable');
+    expect(allText(msg)).toContain('10.0.0.1:6379 (refused)');
+  });
+
   it('the limits checker catches what Slack would refuse', () => {
     const b = {
       type: 'button' as const,

@@ -27,7 +27,9 @@ describe('clusters file with Sentinels', () => {
   });
 
   it('refuses a sentinel that is not host:port', () => {
-    const r = parseClustersFile('clusters:\n  - name: carts\n    seeds: [10.0.0.21:6379]\n    sentinels: [sentinel-0]\n');
+    const r = parseClustersFile(
+      'clusters:\n  - name: carts\n    seeds: [10.0.0.21:6379]\n    sentinels: [sentinel-0]\n',
+    );
     expect(r.ok).toBe(false);
     if (!r.ok) expect(r.error).toContain('clusters[0] (carts).sentinels[0]: expected host:port');
   });

@@ -190,6 +190,55 @@ describe('safe restart of a master (restart <pod>)', () => {
   });
 });
 
+describe('planned handover (failover <replica>)', () => {
+  const live = (extra: Parameters<typeof standalone>[1] = {}, subscribers = 0) =>
+    standalone(
+      [
+        masterProbe({
+          addr: M,
+          replicas: [{ addr: R1 }, { addr: R2 }],
+          aof: true,
+          sentinelSubscribers: subscribers,
+        }),
+        replicaProbe({ addr: R1, follows: M }),
+        replicaProbe({ addr: R2, follows: M }),
+      ],
+      extra,
+    );
+
+  it('hands the master over to the named replica with FAILOVER TO, then repoints the other', () => {
+    const outcome = planForAction(live(), { kind: 'failover', node: R1, mode: 'default' }, ctx);
+    if (!outcome.ok) throw new Error(outcome.reason);
+    expect(outcome.plan.steps.map((s) => s.commands[0])).toEqual([
+      `${M} FAILOVER TO 10.0.0.2 6379 TIMEOUT 10000`,
+      `${R2} REPLICAOF 10.0.0.2 6379`,
+    ]);
+  });
+
+  it('asks Sentinel instead when Sentinel is configured', () => {
+    const outcome = planForAction(
+      live({ sentinel: sentinelView(M) }, 3),
+      { kind: 'failover', node: R1, mode: 'default' },
+      ctx,
+    );
+    if (!outcome.ok) throw new Error(outcome.reason);
+    expect(outcome.plan.steps.map((s) => s.kind)).toEqual(['sentinel-failover']);
+  });
+
+  it('refuses when Sentinel watches but is not configured, and names an unknown node plainly', () => {
+    expect(planForAction(live({}, 3), { kind: 'failover', node: R1, mode: 'default' }, ctx)).toMatchObject({
+      ok: false,
+      code: 'PLAN_REFUSED',
+    });
+    expect(
+      planForAction(live(), { kind: 'failover', node: '10.9.9.9:6379', mode: 'default' }, ctx),
+    ).toMatchObject({
+      ok: false,
+      code: 'UNKNOWN_NODE',
+    });
+  });
+});
+
 describe('standalone step checks', () => {
   const promote = (): Extract<Step, { kind: 'promote' }> => {
     const p = plan(masterGone());

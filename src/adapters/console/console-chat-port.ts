@@ -27,6 +27,8 @@ export interface ConsoleChatPortOptions {
 export interface ButtonTarget {
   channel: string;
   ts: string;
+  /** First line of the message, to say which one a number presses. */
+  title: string;
   threadTs?: string;
   buttons: NumberedButton[];
 }
@@ -181,7 +183,13 @@ export function createConsoleChatPort(opts: ConsoleChatPortOptions): ConsoleChat
       const m = messages.get(ts);
       if (!m) return undefined;
       const buttons = renderMessage(m.msg, { color: false }).buttons;
-      return { channel: m.channel, ts, ...(m.threadTs ? { threadTs: m.threadTs } : {}), buttons };
+      return {
+        channel: m.channel,
+        ts,
+        title: m.title,
+        ...(m.threadTs ? { threadTs: m.threadTs } : {}),
+        buttons,
+      };
     },
     responder(channel, user, messageTs) {
       return async (msg, o) => {

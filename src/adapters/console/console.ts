@@ -62,14 +62,14 @@ export interface ConsoleResult {
   failures: string[];
 }
 
-const BUILTIN_HELP = [
-  '/redis <sub-command>   or just the sub-command (status, diagnose, help, …)',
-  '/as <user>             act as another Slack user id (e.g. /as U0SECOND)',
-  '<n>                    press button [n] of the last message that has buttons (add "y" to confirm at once)',
-  'wait <seconds>         pause',
-  'wait-for <text> [--timeout <s>]   wait until <text> appears in the bot’s output',
-  'expect <text>          fail unless the output of the previous command contains <text>',
-  'exit                   stop (also Ctrl-C / Ctrl-D)',
+const BUILTIN_HELP: [string, string][] = [
+  ['/redis <sub-command>', 'or just the sub-command (status, diagnose, help, …)'],
+  ['/as <user>', 'act as another Slack user id (e.g. /as U0SECOND)'],
+  ['<n>', 'press button [n] of the last message that has buttons ("<n> y" confirms at once)'],
+  ['wait <seconds>', 'pause'],
+  ['wait-for <text> [--timeout <s>]', 'wait until <text> appears in the bot’s output'],
+  ['expect <text>', 'fail unless the output of the previous command contains <text>'],
+  ['exit', 'stop (also Ctrl-C / Ctrl-D)'],
 ];
 
 class LineFailure extends Error {
@@ -204,6 +204,7 @@ export async function runConsole(opts: RunConsoleOptions): Promise<ConsoleResult
         `no button [${n}]: the last message with buttons has ${target!.buttons.map((b) => `[${b.index}] ${b.label}`).join('  ')}`,
       );
     const b = button!;
+    note(`[${b.index}] ${b.label} on “${target!.title}”`);
     if (b.confirm && !preConfirmed) {
       note(`${b.confirm.title}${b.confirm.text ? ` — ${b.confirm.text}` : ''}`);
       const answer = await ask(`${b.confirm.confirm}? [y/N]`);
@@ -289,8 +290,12 @@ export async function runConsole(opts: RunConsoleOptions): Promise<ConsoleResult
       return;
     }
     if (lower === 'console-help' || lower === '?') {
-      const extras = Object.values(extra).map((c) => `${c.usage.padEnd(22)} ${c.about}`);
-      note([...BUILTIN_HELP, ...extras].join('\n'));
+      const rows = [
+        ...BUILTIN_HELP,
+        ...Object.values(extra).map((c): [string, string] => [c.usage, c.about]),
+      ];
+      const w = Math.max(...rows.map(([u]) => u.length));
+      note(rows.map(([u, a]) => `${u.padEnd(w)}  ${a}`).join('\n'));
       return;
     }
     const ext = extra[lower];

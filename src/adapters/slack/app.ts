@@ -94,8 +94,13 @@ export async function connectSlack(opts: SlackConnectOptions): Promise<SlackConn
   try {
     await app.init();
   } catch (err) {
-    const slackError = (err as { data?: { error?: string } }).data?.error ?? (err as Error).message;
-    throw new CodedError(SLACK_AUTH_FAILED, `Slack refused SLACK_BOT_TOKEN (auth.test: ${slackError})`);
+    const slackError = (err as { data?: { error?: string } }).data?.error;
+    throw new CodedError(
+      SLACK_AUTH_FAILED,
+      slackError
+        ? `Slack refused SLACK_BOT_TOKEN (auth.test: ${slackError})`
+        : `could not reach Slack's Web API at ${opts.slackApiUrl} (auth.test: ${(err as Error).message})`,
+    );
   }
 
   return {

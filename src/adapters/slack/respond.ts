@@ -48,6 +48,6 @@ export function createRespond(
 /** The one place transport errors become words: used when ChatService itself failed (it should not). */
 export function errorMessage(what: string, err: unknown): ChatMessage {
   const e = asCodedError(err);
-  const text = `:warning: redis-medic could not handle ${what} (${e.code}). Nothing was changed on the cluster. Try again, or ask in #redis-oncall if it keeps failing.`;
+  const text = `:warning: redis-medic could not handle ${what} (${e.code}). Nothing was changed on the cluster. Try again; if it keeps failing, the bot's logs say why.`;
   return { text, blocks: [{ type: 'section', text: { type: 'mrkdwn', text: text.slice(0, 3000) } }] };
 }

@@ -9,8 +9,8 @@
  */
 import { CodedError, ErrorCodes } from '../../core/errors.ts';
 import { answers, describeNode, formatRanges, nodeById, splitAddr } from '../../core/plans/index.ts';
-import type { Addr, NodeView, SlotRange, Step } from '../../core/types.ts';
 import { parseInfo } from '../../core/topology/parse-info.ts';
+import type { Addr, NodeView, SlotRange, Step } from '../../core/types.ts';
 import { clusterNodesOf, failure, liveMembers, timed, waitFor } from './support.ts';
 import type { StepContext, StepHandlerFor } from './types.ts';
 

@@ -66,14 +66,21 @@ export const forgetHandler: StepHandlerFor<'forget'> = {
     if (replies.length > 0) ctx.metrics.forgetSpreadMs = Math.max(...replies) - Math.min(...replies);
     ctx.metrics.forgetNodes = targets.length;
     if (errors.length > 0) {
-      const transient = errors.some((e) => e.details?.transient === true);
+      const firstTransient = errors.find((e) => e.details?.transient === true);
+      const transient = firstTransient !== undefined;
       throw new CodedError(
-        transient ? (errors[0]!.code ?? ErrorCodes.StepFailed) : ErrorCodes.StepFailed,
+        firstTransient?.code ?? ErrorCodes.StepFailed,
         `CLUSTER FORGET failed on ${errors.length} of ${targets.length} nodes: ${errors.map((e) => e.message).join('; ')}`,
         { transient, failed: errors.map((e) => e.details?.addr) },
       );
     }
-    return `${targets.length} nodes forgot ${id.slice(0, 8)} within ${ctx.metrics.forgetSpreadMs ?? 0} ms`;
+    // Members we could not reach keep the id: say so (on 7.0 they gossip it again once the 60 s ban ends).
+    const silent = ctx.topology.nodes.filter(
+      (n) => n.id !== id && !targets.includes(n) && (n.health === 'ok' || n.health === 'unreachable'),
+    );
+    const also =
+      silent.length > 0 ? `; not reached: ${silent.map((n) => n.addr ?? n.id.slice(0, 8)).join(', ')}` : '';
+    return `${targets.length} nodes forgot ${id.slice(0, 8)} within ${ctx.metrics.forgetSpreadMs ?? 0} ms${also}`;
   },
 
   async waitUntilDone(ctx, step) {

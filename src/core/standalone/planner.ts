@@ -11,6 +11,7 @@
 import { ErrorCodes } from '../errors.ts';
 import { assemblePlan, type PlanContext } from '../plans/plan.ts';
 import type { Addr, Finding, PlanOutcome, Step, Topology } from '../types.ts';
+import { analyzeStandalone } from './analyze.ts';
 import {
   chartPersistenceAdvice,
   enableAofStep,
@@ -223,7 +224,8 @@ function planHandover(
   if (replica.role !== 'replica')
     return refuse(`${replica.addr} is not a replica: name the replica to promote.`);
   const master = view.byAddr(replica.masterAddr);
-  if (!master?.reachable || master.role !== 'master') return planForStandalone(topology, [], ctx);
+  if (!master?.reachable || master.role !== 'master')
+    return planForStandalone(topology, analyzeStandalone(topology), ctx);
   if (view.sentinel) {
     const step = sentinelFailoverStep(view.sentinel, `a planned handover requested for ${replica.addr}`);
     return {

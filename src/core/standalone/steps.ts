@@ -73,7 +73,7 @@ export function replicaofStep(addr: Addr, masterAddr: Addr, opts: ReplicaofOptio
     ...(opts.pod ? { pod: opts.pod } : {}),
     ...(keys === 0 ? { expectEmpty: true } : {}),
     risk: keys > 0 ? 'data-loss' : 'low',
-    sentence: `Make ${label} a replica of ${masterAddr}, then wait until its link is up.${loss}${opts.note ? ` ${opts.note}` : ''}`,
+    sentence: `Make ${label} follow ${masterAddr} as its replica, then wait until its link is up.${loss}${opts.note ? ` ${opts.note}` : ''}`,
     commands: [`${addr} REPLICAOF ${host} ${port}`],
   };
 }
@@ -84,7 +84,7 @@ export function enableAofStep(node: StandaloneNode, role: 'master' | 'replica'):
     kind: 'enable-aof',
     addr: node.addr,
     risk: 'low',
-    sentence: `Turn on AOF persistence on ${role} ${describeStandalone(node)} (${node.keys ?? 0} keys) and wait until its first AOF rewrite has finished. ${chartPersistenceAdvice(role)}`,
+    sentence: `Turn on AOF persistence on ${role} ${describeStandalone(node)} (${node.keys ?? 0} key${node.keys === 1 ? '' : 's'}) and wait until its first AOF rewrite has finished. ${chartPersistenceAdvice(role)}`,
     commands: [`${node.addr} CONFIG SET appendonly yes`],
   };
 }

@@ -61,8 +61,9 @@ export function onlySoft(findings: Finding[]): boolean {
 }
 
 /**
- * Redis itself is still deciding: a node is only suspected (`fail?`), or a failed master still owns slots and
- * has a live replica that may fail over by itself (Redis waits ~0.5–1 s plus a rank delay before electing).
+ * Redis itself is still deciding: a node is only suspected (`fail?`), or a master that owns slots is down (we
+ * cannot reach it, or the cluster flagged it) and has a live replica that may fail over by itself (Redis
+ * flags a master after cluster-node-timeout, then waits ~0.5–1 s plus a rank delay before electing).
  * Speaking now would propose a manual failover that Redis is about to make on its own.
  */
 export function redisIsDeciding(topology: Topology, findings: Finding[]): boolean {
@@ -75,7 +76,7 @@ export function redisIsDeciding(topology: Topology, findings: Finding[]): boolea
   return topology.nodes.some(
     (m) =>
       m.role === 'master' &&
-      m.health === 'fail' &&
+      m.health !== 'ok' &&
       m.slots.length > 0 &&
       topology.nodes.some(
         (r) =>

@@ -119,8 +119,8 @@ describe('planner', () => {
       node({ id: M1, port: 7001, slots: THIRDS[0], health: 'pfail', flags: ['master', 'fail?'] }),
       node({ id: M2, port: 7002, slots: THIRDS[1], health: 'pfail', flags: ['master', 'fail?'] }),
       node({ id: M3, port: 7003, slots: THIRDS[2] }),
-      node({ id: R1, port: 7004, role: 'replica', masterId: M1, linkUp: false }),
-      node({ id: R2, port: 7005, role: 'replica', masterId: M2, linkUp: false }),
+      node({ id: R1, port: 7004, role: 'replica', masterId: M1, linkUp: false, offset: 500 }),
+      node({ id: R2, port: 7005, role: 'replica', masterId: M2, linkUp: false, offset: 500 }),
       node({ id: R3, port: 7006, role: 'replica', masterId: M3 }),
     ];
     const p = plan(topology(nodes, [outsider(7010, NEW), outsider(7011, NEW2)]));
@@ -274,5 +274,34 @@ describe('chooseMaster', () => {
   });
   it('nothing when no master serves slots', () => {
     expect(chooseMaster([], null)).toBeUndefined();
+  });
+});
+
+describe('planner, more cases', () => {
+  it('marks a forced failover onto a replica that never synced as data loss', () => {
+    const nodes = [
+      node({ id: M1, port: 7001, slots: THIRDS[0], health: 'fail' }),
+      node({ id: M2, port: 7002, slots: THIRDS[1] }),
+      node({ id: M3, port: 7003, slots: THIRDS[2] }),
+      node({ id: R1, port: 7004, role: 'replica', masterId: M1, offset: 0, linkUp: false }),
+    ];
+    const p = plan(topology(nodes));
+    expect(p.steps[0]).toMatchObject({ kind: 'failover', mode: 'force', risk: 'data-loss' });
+    expect(p.steps[0]!.sentence).toMatch(/never finished a sync/);
+  });
+
+  it('replaces a dead replica pod: forgets it and makes the new node the replica of the master it left orphaned', () => {
+    const nodes = [
+      node({ id: M1, port: 7001, slots: THIRDS[0] }),
+      node({ id: M2, port: 7002, slots: THIRDS[1] }),
+      node({ id: M3, port: 7003, slots: THIRDS[2] }),
+      node({ id: R1, port: 7004, role: 'replica', masterId: M1 }),
+      node({ id: R2, port: 7005, role: 'replica', masterId: M2, health: 'fail' }),
+      node({ id: R3, port: 7006, role: 'replica', masterId: M3 }),
+    ];
+    const p = plan(topology(nodes, [outsider(7010, NEW)]));
+    expect(kinds(p)).toEqual(['forget', 'meet', 'replicate']);
+    expect(p.steps[0]).toMatchObject({ nodeId: R2 });
+    expect(p.steps[2]).toMatchObject({ masterId: M2 });
   });
 });

@@ -176,8 +176,8 @@ describe('diffTopologies', () => {
     it('reports nothing for a healthy cluster, nor for a cluster built without replicas', () => {
       expect(diffTopologies(null, healthy())).toEqual([]);
       const mastersOnly = topology([
-        node({ id: A, port: 7000, slots: THIRDS[0] }),
-        node({ id: B, port: 7001, slots: THIRDS[1] }),
+        node({ id: A, port: 7000, slots: [{ start: 0, end: 8191 }] }),
+        node({ id: B, port: 7001, slots: [{ start: 8192, end: 16383 }] }),
       ]);
       expect(diffTopologies(null, mastersOnly)).toEqual([]);
     });
@@ -232,6 +232,19 @@ describe('redisIsDeciding', () => {
     const t = healthy();
     t.nodes[0] = node({ id: A, port: 7000, slots: THIRDS[0], health: 'fail', reachable: false });
     expect(redisIsDeciding(t, [])).toBe(true);
+  });
+
+  it('is true while a master that owns slots does not answer us, before the cluster flags it', () => {
+    const t = healthy();
+    t.nodes[0] = node({ id: A, port: 7000, slots: THIRDS[0], health: 'unreachable', reachable: false });
+    expect(redisIsDeciding(t, [])).toBe(true);
+  });
+
+  it('is false for a master that owns slots, is down and has no replica: nothing will save it by itself', () => {
+    const t = healthy();
+    t.nodes[0] = node({ id: A, port: 7000, slots: THIRDS[0], health: 'fail', reachable: false });
+    t.nodes.splice(3, 1);
+    expect(redisIsDeciding(t, [])).toBe(false);
   });
 
   it('is false when that replica cannot fail over by itself', () => {

@@ -1,0 +1,199 @@
+/**
+ * `npm run bench`: every benchmark of issue 8, in one run on this machine, side by side with the reference
+ * tools run in the same process at the same time. Writes `bench/results.json` (everything) and
+ * `bench/results.md` (the table for the README: medians and the ratio to the reference).
+ *
+ * Each section degrades on its own: a missing module or a failure records `{ skipped: "why" }` and the run
+ * goes on. A time budget keeps the whole run under 10 minutes: a section that would not fit is skipped.
+ * Every process started (redis-server, redis-cli, bot, worker) is stopped at the end, on failure and on Ctrl-C.
+ */
+import { execFileSync } from 'node:child_process';
+import { writeFileSync } from 'node:fs';
+import { cpus, totalmem } from 'node:os';
+import { resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import type { AppBenchResult } from './app.ts';
+import type { ClusterSizeResult } from './cluster.ts';
+import type { ParseBenchResult } from './parse.ts';
+import { renderMarkdown } from './report.ts';
+import { errorText, killAllChildren, round2 } from './util.ts';
+
+export interface ParseSection {
+  sizes: (ParseBenchResult | { nodes: number; skipped: string })[];
+  /** Exponent k of time ∝ nodes^k between consecutive sizes, and the factor per 10× nodes (10^k). */
+  growth: { from: number; to: number; exponent: number; per10x: number }[];
+}
+
+export interface BenchResults {
+  startedAt: string;
+  totalMs: number;
+  machine: {
+    cpus: number;
+    cpuModel: string;
+    memGiB: number;
+    node: string;
+    redisServer: string;
+    redisCli: string;
+  };
+  parse: ParseSection | { skipped: string };
+  clusters: (ClusterSizeResult | { nodes: number; skipped: string })[];
+  app: AppBenchResult | { skipped: string };
+  /** Unhandled rejections seen during the run (should be none). */
+  unhandled: string[];
+}
+
+const HERE = fileURLToPath(new URL('.', import.meta.url));
+/** Stop starting sections after this; every section also has its own bounds. */
+const BUDGET_MS = 9 * 60_000;
+const t0 = performance.now();
+const elapsed = () => performance.now() - t0;
+const log = (line: string) =>
+  process.stderr.write(`[${(elapsed() / 1000).toFixed(0).padStart(3)} s] ${line}\n`);
+
+const unhandled: string[] = [];
+process.on('unhandledRejection', (err) => {
+  unhandled.push(errorText(err));
+  log(`unhandled rejection: ${errorText(err)}`);
+});
+for (const sig of ['SIGINT', 'SIGTERM'] as const) {
+  process.on(sig, () => {
+    log(`${sig}: stopping every process the bench started`);
+    killAllChildren();
+    // 'exit' hooks (local-cluster's, ours) kill the redis-servers.
+    process.exit(sig === 'SIGINT' ? 130 : 143);
+  });
+}
+
+function version(cmd: string): string {
+  try {
+    return execFileSync(cmd, ['--version'], { encoding: 'utf8', timeout: 5000 }).trim();
+  } catch {
+    return 'unknown';
+  }
+}
+
+/** Runs a section if the budget has room for its estimate; never throws. */
+async function section<T>(
+  name: string,
+  estimateMs: number,
+  fn: () => Promise<T>,
+): Promise<T | { skipped: string }> {
+  if (elapsed() + estimateMs > BUDGET_MS) {
+    const why = `not run: it needs about ${Math.round(estimateMs / 1000)} s and the 9-minute budget had ${Math.round((BUDGET_MS - elapsed()) / 1000)} s left`;
+    log(`${name}: ${why}`);
+    return { skipped: why };
+  }
+  log(`${name}…`);
+  try {
+    return await fn();
+  } catch (err) {
+    const why = `failed: ${errorText(err)}`;
+    log(`${name}: ${why}`);
+    return { skipped: why };
+  }
+}
+
+async function parseSection(): Promise<ParseSection> {
+  let mod: typeof import('./parse.ts');
+  try {
+    mod = await import('./parse.ts');
+  } catch (err) {
+    throw new Error(`bench/parse.ts or the topology core is missing: ${errorText(err)}`);
+  }
+  const sizes: ParseSection['sizes'] = [];
+  for (const [nodes, runs] of [
+    [100, 41],
+    [1000, 21],
+    [5000, 9],
+  ] as const) {
+    try {
+      const r = await mod.benchParse({ nodes, runs });
+      sizes.push(r);
+      log(`  ${nodes} nodes: parse ${r.parseMedianMs} ms + build/analyze ${r.buildAndAnalyzeMedianMs} ms`);
+    } catch (err) {
+      sizes.push({ nodes, skipped: errorText(err) });
+    }
+  }
+  const ok = sizes.filter((s): s is ParseBenchResult => !('skipped' in s));
+  const growth: ParseSection['growth'] = [];
+  for (let i = 1; i < ok.length; i++) {
+    const a = ok[i - 1]!;
+    const b = ok[i]!;
+    const ta = a.parseMedianMs + a.buildAndAnalyzeMedianMs;
+    const tb = b.parseMedianMs + b.buildAndAnalyzeMedianMs;
+    const exponent = Math.log(tb / ta) / Math.log(b.nodes / a.nodes);
+    growth.push({ from: a.nodes, to: b.nodes, exponent: round2(exponent), per10x: round2(10 ** exponent) });
+  }
+  return { sizes, growth };
+}
+
+const startedAt = new Date().toISOString();
+const machine = {
+  cpus: cpus().length,
+  cpuModel: cpus()[0]?.model ?? 'unknown',
+  memGiB: Math.round(totalmem() / 2 ** 30),
+  node: process.version,
+  redisServer: version('redis-server'),
+  redisCli: version('redis-cli'),
+};
+log(`${machine.cpus} × ${machine.cpuModel}, Node ${machine.node}, ${machine.redisServer}`);
+
+const parse = await section('2. parse + analyze', 40_000, parseSection);
+
+const app = await section('4-6. heal, ack latency, memory (bot + worker processes)', 120_000, async () => {
+  let mod: typeof import('./app.ts');
+  try {
+    mod = await import('./app.ts');
+  } catch (err) {
+    throw new Error(`the app modules are not ready: ${errorText(err)}`);
+  }
+  return mod.benchApp({ log, deadline: t0 + BUDGET_MS - 60_000 });
+});
+
+const clusters: BenchResults['clusters'] = [];
+let clusterMod: typeof import('./cluster.ts') | undefined;
+try {
+  clusterMod = await import('./cluster.ts');
+} catch (err) {
+  log(`1/3. scan and forget: ${errorText(err)}`);
+}
+for (const [masters, replicasPerMaster, estimate, forgetRuns] of [
+  [3, 1, 45_000, 1],
+  [10, 2, 70_000, 2],
+  [20, 2, 100_000, 2],
+] as const) {
+  const nodes = masters * (1 + replicasPerMaster);
+  if (!clusterMod) {
+    clusters.push({ nodes, skipped: 'bench/cluster.ts or a module it needs could not be loaded' });
+    continue;
+  }
+  const mod = clusterMod;
+  const r = await section(`1/3. scan + forget on ${nodes} nodes`, estimate, () =>
+    mod.benchClusterSize({
+      masters,
+      replicasPerMaster,
+      runs: 5,
+      frozenRuns: 3,
+      cliLimitMs: 10_000,
+      forgetRuns,
+      log,
+    }),
+  );
+  clusters.push('skipped' in r ? { nodes, skipped: r.skipped } : r);
+}
+
+const results: BenchResults = {
+  startedAt,
+  totalMs: Math.round(elapsed()),
+  machine,
+  parse,
+  clusters,
+  app,
+  unhandled,
+};
+writeFileSync(resolve(HERE, 'results.json'), `${JSON.stringify(results, null, 2)}\n`);
+writeFileSync(resolve(HERE, 'results.md'), renderMarkdown(results));
+log(`done in ${(results.totalMs / 1000).toFixed(0)} s: bench/results.json, bench/results.md`);
+process.stdout.write(renderMarkdown(results));
+// Stray handles (a stand-in socket, a pub/sub connection) must not keep the run alive.
+process.exit(0);
