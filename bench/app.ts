@@ -117,6 +117,8 @@ export interface AppBenchResult {
   heal:
     | { runs: HealRun[]; medianTotalMs: number; medianRedisMs: number; medianBotMs: number }
     | { skipped: string };
+  /** The same repair by hand (scripted redis-cli), timed to the same health check as `benchSawHealthyMs`. */
+  healReference: HealReference | { skipped: string };
   ack: AckResult | { skipped: string };
   memory: MemoryResult | { skipped: string };
 }

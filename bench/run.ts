@@ -9,7 +9,7 @@
  */
 import { execFileSync } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
-import { cpus, totalmem } from 'node:os';
+import { cpus, loadavg, totalmem } from 'node:os';
 import { resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { AppBenchResult } from './app.ts';
@@ -135,7 +135,8 @@ const machine = {
   node: process.version,
   redisServer: version('redis-server'),
   redisCli: version('redis-cli'),
-};
+  loadAtStart: round2(loadavg()[0] ?? 0),
+} as BenchResults['machine'];
 log(`${machine.cpus} × ${machine.cpuModel}, Node ${machine.node}, ${machine.redisServer}`);
 
 const parse = await section('2. parse + analyze', 40_000, parseSection);
@@ -182,6 +183,7 @@ for (const [masters, replicasPerMaster, estimate, forgetRuns] of [
   clusters.push('skipped' in r ? { nodes, skipped: r.skipped } : r);
 }
 
+machine.loadAtEnd = round2(loadavg()[0] ?? 0);
 const results: BenchResults = {
   startedAt,
   totalMs: Math.round(elapsed()),

@@ -58,6 +58,17 @@ describe('Slack ChatPort (WebClient against the Web API stand-in)', () => {
     expect(slack.calls.filter((c) => c.args.channel === 'C0ORDER' && c.status === 429)).toHaveLength(0);
   });
 
+  it('collapses updates of one message queued behind other sends into the latest version', async () => {
+    const { ts } = await port.post('C0COALESCE', msg('plan'));
+    const before = slack.calls.filter((c) => c.method === 'chat.update').length;
+    // the thread post waits ~1 s for the channel's pacing; the updates queue behind it
+    const thread = port.post('C0COALESCE', msg('step 1'), { threadTs: ts });
+    const updates = [1, 2, 3, 4, 5].map((i) => port.update('C0COALESCE', ts, msg(`plan: ${i}/5`)));
+    await Promise.all([thread, ...updates]);
+    expect(slack.calls.filter((c) => c.method === 'chat.update').length - before).toBe(1);
+    expect(currentText(slack, 'C0COALESCE', ts)).toBe('plan: 5/5');
+  });
+
   it('honours Retry-After on a 429 and then delivers', async () => {
     slack.failNext('chat.postMessage', { status: 429, retryAfter: 1 });
     const started = Date.now();

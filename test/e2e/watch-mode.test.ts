@@ -179,7 +179,10 @@ describe('watch mode over Slack HTTP mode', () => {
       await cluster.waitHealthy(30_000);
       await sleep(2500); // the watcher has seen the healed cluster
       const before = slack.messages.filter((m) => m.channel === WATCH_CHANNEL).length;
-      const node = cluster.replicas().find((r) => r.state === 'running');
+      // A node that is a replica now (the repair above changed who is what).
+      let node: LocalNode | undefined;
+      for (const n of cluster.all().filter((x) => x.state === 'running'))
+        if ((await cluster.roleOf(n)) === 'replica') node = n;
       if (!node) throw new Error('no running replica');
       cluster.freeze(node);
       try {

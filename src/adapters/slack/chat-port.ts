@@ -113,6 +113,7 @@ export class SlackChatPort implements ChatPort {
   onLost?: (lost: LostMessage) => void | Promise<void>;
   private readonly chains = new Map<string, Promise<void>>();
   private readonly lastPostAt = new Map<string, number>();
+  private readonly pendingUpdates = new Map<string, { msg: ChatMessage; done: Promise<void> }>();
   private readonly maxAttempts: number;
   private readonly backoffMs: number;
   private readonly maxBackoffMs: number;
@@ -154,12 +155,27 @@ export class SlackChatPort implements ChatPort {
     });
   }
 
+  /**
+   * Updates queued for the same message collapse into the latest one (chat.update replaces the whole message,
+   * so intermediate versions are never worth a call); every caller's promise settles with the sent version.
+   */
   update(channel: string, ts: string, msg: ChatMessage): Promise<void> {
-    return this.inOrder(channel, async () => {
-      await this.call('chat.update', { channel, ts, text: msg.text }, () =>
-        this.opts.client.chat.update({ channel, ts, ...body(msg) }),
+    const key = `${channel}/${ts}`;
+    const pending = this.pendingUpdates.get(key);
+    if (pending) {
+      pending.msg = msg;
+      return pending.done;
+    }
+    const entry: { msg: ChatMessage; done: Promise<void> } = { msg, done: Promise.resolve() };
+    entry.done = this.inOrder(channel, async () => {
+      this.pendingUpdates.delete(key);
+      const latest = entry.msg;
+      await this.call('chat.update', { channel, ts, text: latest.text }, () =>
+        this.opts.client.chat.update({ channel, ts, ...body(latest) }),
       );
     });
+    this.pendingUpdates.set(key, entry);
+    return entry.done;
   }
 
   /** Ephemerals go to one person, outside the channel's queue: answers must not wait behind progress reports. */

@@ -11,6 +11,7 @@ import type {
   TransitionRefusal,
   TransitionResult,
 } from '../../core/plan-record.ts';
+import { needsTwoApprovers } from '../../core/plans/plan.ts';
 import type { Plan } from '../../core/types.ts';
 
 /**
@@ -68,10 +69,7 @@ export function storeKeys(prefix = 'medic'): StoreKeys {
 
 /** Steps that need two different approvers whatever the planner said. */
 export function approvalsNeededFor(plan: Plan): 1 | 2 {
-  const risky = plan.steps.some(
-    (s) => s.kind === 'fix-slots' || (s.kind === 'failover' && s.mode === 'takeover'),
-  );
-  return risky || plan.approvalsNeeded === 2 ? 2 : 1;
+  return plan.steps.some(needsTwoApprovers) || plan.approvalsNeeded === 2 ? 2 : 1;
 }
 
 // Shared Lua prelude: `finishOpen` removes a plan from the open set.

@@ -41,8 +41,13 @@ export function highestRisk(risks: Risk[]): Risk {
 }
 
 /** Steps that need two different approvers. */
+/** TAKEOVER, slot fixes and anything that can lose data need two different approvers. */
 export function needsTwoApprovers(step: Step): boolean {
-  return step.kind === 'fix-slots' || (step.kind === 'failover' && step.mode === 'takeover');
+  return (
+    step.kind === 'fix-slots' ||
+    (step.kind === 'failover' && step.mode === 'takeover') ||
+    step.risk === 'data-loss'
+  );
 }
 
 export function assemblePlan(

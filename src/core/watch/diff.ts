@@ -45,6 +45,9 @@ export const STANDING_RISK_CODES: ReadonlySet<string> = new Set([
 /** Findings that may be a blip (a slow node, a GC pause): they are announced only when they outlast the grace. */
 export const SOFT_CODES: ReadonlySet<string> = new Set(['node-unreachable', 'node-pfail']);
 
+/** Disagreements that a failover leaves for a few seconds, until gossip has told every node. */
+const SETTLING_CODES: ReadonlySet<string> = new Set(['slot-owner-disagreement', 'role-disagreement']);
+
 /** Findings that make an incident: critical or warning, and not a standing risk. */
 export function incidentFindings(findings: Finding[]): Finding[] {
   return findings.filter((f) => f.severity !== 'info' && !STANDING_RISK_CODES.has(f.code));
@@ -61,13 +64,16 @@ export function onlySoft(findings: Finding[]): boolean {
 }
 
 /**
- * Redis itself is still deciding: a node is only suspected (`fail?`), or a master that owns slots is down (we
+ * Redis itself is still deciding: a node is only suspected (`fail?`), nodes disagree about slot owners or roles
+ * (an election's gossip has not reached everyone), or a master that owns slots is down (we
  * cannot reach it, or the cluster flagged it) and has a live replica that may fail over by itself (Redis
  * flags a master after cluster-node-timeout, then waits ~0.5–1 s plus a rank delay before electing).
  * Speaking now would propose a manual failover that Redis is about to make on its own.
  */
 export function redisIsDeciding(topology: Topology, findings: Finding[]): boolean {
   if (topology.nodes.some((n) => n.health === 'pfail')) return true;
+  // Nodes disagree on who owns slots or who is master: an election or its gossip is still going round.
+  if (findings.some((f) => SETTLING_CODES.has(f.code))) return true;
   const stuck = new Set(
     findings
       .filter((f) => f.code === 'replica-cannot-failover' || f.code === 'replica-never-synced')

@@ -234,6 +234,11 @@ describe('redisIsDeciding', () => {
     expect(redisIsDeciding(t, [])).toBe(true);
   });
 
+  it('is true while nodes disagree about who owns slots or who is master (gossip still settling)', () => {
+    expect(redisIsDeciding(afterFailover(), [finding('slot-owner-disagreement')])).toBe(true);
+    expect(redisIsDeciding(afterFailover(), [finding('role-disagreement')])).toBe(true);
+  });
+
   it('is true while a master that owns slots does not answer us, before the cluster flags it', () => {
     const t = healthy();
     t.nodes[0] = node({ id: A, port: 7000, slots: THIRDS[0], health: 'unreachable', reachable: false });
