@@ -34,6 +34,9 @@ export interface BenchResults {
     node: string;
     redisServer: string;
     redisCli: string;
+    /** 1-minute load average at the start and the end: above the CPU count, other work shared the machine. */
+    loadAtStart: number;
+    loadAtEnd?: number;
   };
   parse: ParseSection | { skipped: string };
   clusters: (ClusterSizeResult | { nodes: number; skipped: string })[];

@@ -657,7 +657,7 @@ export async function startLocalCluster(opts: StartClusterOptions): Promise<Loca
               for (const line of (await cli(n, 'CLUSTER', 'NODES')).split('\n')) {
                 const [, addrField = '', flags = ''] = line.split(' ');
                 const addr = addrField.split('@')[0] ?? '';
-                if (running.has(addr) && /fail|handshake/.test(flags)) return false;
+                if (running.has(addr) && /(^|,)(fail\??|handshake)(,|$)/.test(flags)) return false;
               }
               const repl = parseInfoText(await cli(n, 'INFO', 'replication'));
               if (repl.role === 'slave' && repl.master_link_status !== 'up') return false;

@@ -178,11 +178,10 @@ async function main(): Promise<number> {
       CLUSTER_NAME: SANDBOX_CLUSTER,
       APPROVERS: `${SANDBOX_USERS.oncall},${SANDBOX_USERS.second}`,
       WATCH_CHANNEL: SANDBOX_CHANNEL,
-      // The watcher speaks first: a scan every 3 s, and a degradation that lasts 10 s gets its own thread.
+      // The watcher speaks first: a scan every 3 s, and a degradation that outlasts 5 s gets its own thread,
+      // so `chaos kill-master` is followed by the bot's own report within seconds.
       WATCH_INTERVAL: '3',
-      // Short, so `chaos kill-master` is followed by the bot's own report within seconds.
       WATCH_GRACE: '5',
-      WATCH_GRACE: '10',
       ROLE: 'all',
     };
     for (const k of PASSED_THROUGH) if (process.env[k] !== undefined) env[k] = process.env[k];

@@ -69,6 +69,21 @@ describe('Slack ChatPort (WebClient against the Web API stand-in)', () => {
     expect(currentText(slack, 'C0COALESCE', ts)).toBe('plan: 5/5');
   });
 
+  it('never collapses an update across a post queued after it', async () => {
+    const { ts } = await port.post('C0NOREORDER', msg('plan'));
+    const sent: string[] = [];
+    const a = port.post('C0NOREORDER', msg('step 1'), { threadTs: ts }).then(() => sent.push('post 1'));
+    const u1 = port.update('C0NOREORDER', ts, msg('plan: 1 done')).then(() => sent.push('update 1'));
+    const b = port.post('C0NOREORDER', msg('step 2'), { threadTs: ts }).then(() => sent.push('post 2'));
+    const u2 = port.update('C0NOREORDER', ts, msg('plan: 2 done')).then(() => sent.push('update 2'));
+    await Promise.all([a, u1, b, u2]);
+    expect(sent).toEqual(['post 1', 'update 1', 'post 2', 'update 2']);
+    expect(slack.message('C0NOREORDER', ts)?.edits.map((e) => e.text)).toEqual([
+      'plan: 1 done',
+      'plan: 2 done',
+    ]);
+  });
+
   it('honours Retry-After on a 429 and then delivers', async () => {
     slack.failNext('chat.postMessage', { status: 429, retryAfter: 1 });
     const started = Date.now();

@@ -114,6 +114,8 @@ export class SlackChatPort implements ChatPort {
   private readonly chains = new Map<string, Promise<void>>();
   private readonly lastPostAt = new Map<string, number>();
   private readonly pendingUpdates = new Map<string, { msg: ChatMessage; done: Promise<void> }>();
+  /** Per channel: the not-yet-started update that is last in the queue, if the last thing queued is one. */
+  private readonly tailUpdate = new Map<string, string>();
   private readonly maxAttempts: number;
   private readonly backoffMs: number;
   private readonly maxBackoffMs: number;
@@ -136,6 +138,7 @@ export class SlackChatPort implements ChatPort {
   }
 
   post(channel: string, msg: ChatMessage, opts: { threadTs?: string } = {}): Promise<{ ts: string }> {
+    this.tailUpdate.delete(channel);
     return this.inOrder(channel, async () => {
       await this.pace(channel);
       const res = await this.call(
@@ -162,19 +165,22 @@ export class SlackChatPort implements ChatPort {
   update(channel: string, ts: string, msg: ChatMessage): Promise<void> {
     const key = `${channel}/${ts}`;
     const pending = this.pendingUpdates.get(key);
-    if (pending) {
+    // Only when nothing was queued in the channel after it: collapsing must never reorder.
+    if (pending && this.tailUpdate.get(channel) === key) {
       pending.msg = msg;
       return pending.done;
     }
     const entry: { msg: ChatMessage; done: Promise<void> } = { msg, done: Promise.resolve() };
     entry.done = this.inOrder(channel, async () => {
-      this.pendingUpdates.delete(key);
+      if (this.pendingUpdates.get(key) === entry) this.pendingUpdates.delete(key);
+      if (this.tailUpdate.get(channel) === key) this.tailUpdate.delete(channel);
       const latest = entry.msg;
       await this.call('chat.update', { channel, ts, text: latest.text }, () =>
         this.opts.client.chat.update({ channel, ts, ...body(latest) }),
       );
     });
     this.pendingUpdates.set(key, entry);
+    this.tailUpdate.set(channel, key);
     return entry.done;
   }
 

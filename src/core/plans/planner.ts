@@ -57,6 +57,17 @@ export function bestReplica(candidates: ClusterNode[]): ClusterNode | undefined 
 export function planForFindings(topology: Topology, findings: Finding[], ctx: PlanContext): PlanOutcome {
   // Plain master/replica deployments have their own planner (src/core/standalone, issue 10).
   if (topology.mode === 'standalone') return planForStandalone(topology, findings, ctx);
+  // Right after a failover, gossip has not reached everyone: a plan made from half the story could hand
+  // served slots to an empty node. Wait until the live nodes agree on who owns what.
+  const unsettled = topology.disagreements.find((d) => d.kind === 'slots' || d.kind === 'role');
+  if (unsettled) {
+    const views = unsettled.views.map((v) => `${v.observer} says ${v.says}`).join('; ');
+    return {
+      ok: false,
+      code: 'CLUSTER_SETTLING',
+      reason: `the nodes do not agree yet on ${unsettled.subject} (${views}). Redis is probably still spreading a failover by gossip: diagnose again in a few seconds.`,
+    };
+  }
   const notes: string[] = [];
   const titles: string[] = [];
   const majorityLost = isMajorityLost(topology);

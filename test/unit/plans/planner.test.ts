@@ -42,6 +42,44 @@ describe('planner', () => {
     });
   });
 
+  describe('while gossip has not settled after a failover', () => {
+    it('waits instead of planning from half the story', () => {
+      // R1 promoted itself over the dead M1, but a live node still says M1 owns the slots.
+      const nodes = [
+        node({
+          id: M1,
+          port: 7001,
+          health: 'fail',
+          flags: ['master', 'fail'],
+          reachable: false,
+          slots: THIRDS[0],
+        }),
+        node({ id: M2, port: 7002, slots: THIRDS[1] }),
+        node({ id: M3, port: 7003, slots: THIRDS[2] }),
+        node({ id: R1, port: 7004, slots: THIRDS[0] }),
+        node({ id: R2, port: 7005, role: 'replica', masterId: M2 }),
+        node({ id: R3, port: 7006, role: 'replica', masterId: M3 }),
+      ];
+      const t = topology(nodes, [outsider(7009, NEW)]);
+      t.disagreements = [
+        {
+          subject: 'owner of slots 0-5460',
+          kind: 'slots',
+          views: [
+            { observer: addrOf(7002), says: M1.slice(0, 8) },
+            { observer: addrOf(7004), says: R1.slice(0, 8) },
+          ],
+        },
+      ];
+      const out = planForFindings(t, [], ctx);
+      expect(out.ok).toBe(false);
+      if (out.ok) return;
+      expect(out.code).toBe('CLUSTER_SETTLING');
+      expect(out.reason).toContain('owner of slots 0-5460');
+      expect(out.reason).toContain('diagnose again');
+    });
+  });
+
   describe('when a restarted pod sits alone (write-ups 000, 004)', () => {
     // M1 died; R1 took over its slots and has no replica; the pod came back at M1's address with a new id.
     const nodes = [
