@@ -25,7 +25,8 @@ import { chaosMessage, createChaos, createSandboxPods } from './chaos.ts';
 import { type LocalCluster, type LocalRedis, startLocalCluster, startRedis } from './local-cluster.ts';
 import { sandboxCommands } from './script.ts';
 
-export const SANDBOX_USERS = { oncall: 'U0ONCALL', second: 'U0SECOND' } as const;
+/** Three approvers: a takeover or fix-slots plan needs two, and nobody approves their own plan. */
+export const SANDBOX_USERS = { oncall: 'U0ONCALL', second: 'U0SECOND', third: 'U0THIRD' } as const;
 export const SANDBOX_CHANNEL = 'C0SANDBOX';
 export const SANDBOX_CLUSTER = 'sandbox';
 /** Short enough that a failover is seen within seconds, long enough for a loaded laptop. */
@@ -176,7 +177,7 @@ async function main(): Promise<number> {
       CONTROL_REDIS_URL: control.url,
       REDIS_CLUSTER_NODES: seeds.join(','),
       CLUSTER_NAME: SANDBOX_CLUSTER,
-      APPROVERS: `${SANDBOX_USERS.oncall},${SANDBOX_USERS.second}`,
+      APPROVERS: Object.values(SANDBOX_USERS).join(','),
       WATCH_CHANNEL: SANDBOX_CHANNEL,
       // The watcher speaks first: a scan every 3 s, and a degradation that outlasts 5 s gets its own thread,
       // so `chaos kill-master` is followed by the bot's own report within seconds.
@@ -265,7 +266,7 @@ function welcome(o: {
     `  replicas  ${list(o.cluster.replicas())}`,
     `  spares    ${list(o.cluster.spares)}   (not in the cluster)`,
     `  control Redis ${o.control.addr} (AOF on, pid ${o.control.node.pid}) · cluster-node-timeout ${NODE_TIMEOUT_MS} ms · app log ${o.logFile}`,
-    `You are ${SANDBOX_USERS.oncall}; ${SANDBOX_USERS.oncall} and ${SANDBOX_USERS.second} are the approvers, and nobody approves their own plan.`,
+    `You are ${SANDBOX_USERS.oncall}. Approvers: ${Object.values(SANDBOX_USERS).join(', ')}; nobody approves their own plan, and a takeover needs two.`,
   ];
   if (!o.scripted)
     lines.push(
@@ -273,11 +274,12 @@ function welcome(o: {
       '  status                  the cluster as the bot sees it',
       '  chaos replace-pod       kill a master, start a fresh node in its place (write-ups 000, 004)',
       '  diagnose                findings, and a plan with [1] Approve  [2] Reject',
-      `  /as ${SANDBOX_USERS.second}           become the second approver`,
-      '  1                       press [1] Approve on the last plan',
-      '  more: chaos kill-master | freeze <node>|master|replica | thaw | kill-majority | orphan,',
-      '        revive [node], nodes, wait-healthy,',
-      '        help (bot commands), ? (console keys), exit',
+      `  /as ${SANDBOX_USERS.second}           become another approver (nobody approves their own plan)`,
+      '  1                       press [1] Approve on the last plan, then answer y',
+      '  wait-healthy            wait until Redis agrees the cluster is whole again',
+      '  more: chaos kill-master | freeze master|replica|<node> | thaw | kill-majority | orphan,',
+      `        revive [node], nodes; a takeover plan needs two approvers (/as ${SANDBOX_USERS.third} too);`,
+      '        help (bot commands), ? (console keys), exit (or Ctrl-C): everything started is stopped',
     );
   return lines.join('\n');
 }

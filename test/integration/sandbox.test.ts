@@ -162,6 +162,44 @@ describe('the sandbox in scripted mode', () => {
     });
   });
 
+  describe('when most masters are killed (write-up 001)', () => {
+    it('takes over with two approvers, brings the spares in, and ends healthy', async () => {
+      const sb = new SandboxProcess(['--script', '-']);
+      started.push(sb);
+      await sb.waitFor('You are U0ONCALL', 90_000);
+      sb.send(
+        [
+          'chaos kill-majority',
+          'expect No promotion will happen',
+          'wait 5',
+          'diagnose',
+          'expect CLUSTER FAILOVER TAKEOVER',
+          '/as U0SECOND',
+          '1 y',
+          'expect waiting for a second approver',
+          '/as U0THIRD',
+          '1 y',
+          'wait-for Succeeded --timeout 120',
+          'wait-healthy 60',
+          'nodes',
+        ].join('\n'),
+      );
+      await sb.waitFor(/> nodes\n[\s\S]*spare\s+running\s+pid/, 180_000);
+      expect(sb.out).not.toContain('✖');
+      const members = runningNodes(sb.out);
+      // 1 surviving master + its replica + 2 promoted replicas + the 2 spares as their replicas.
+      expect(members).toHaveLength(6);
+      for (const n of members) {
+        expect(redisCli(n.addr, 'CLUSTER', 'INFO')).toContain('cluster_state:ok');
+        expect(redisCli(n.addr, 'CLUSTER', 'NODES')).not.toMatch(/\bfail\??\b|handshake|noaddr/);
+      }
+      sb.send('exit');
+      expect(await sb.exited).toBe(0);
+      await new Promise((r) => setTimeout(r, 1500));
+      expect(pidsIn(sb.out).filter(isLiveRedis)).toEqual([]);
+    });
+  });
+
   describe('when the watcher is on', () => {
     it('shows the bot speaking first after a master is killed, without anyone typing', async () => {
       const sb = new SandboxProcess(['--script', '-'], { WATCH_INTERVAL: '2', WATCH_GRACE: '5' });
