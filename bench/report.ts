@@ -189,7 +189,7 @@ function memoryTable(app: BenchResults['app']): string[] {
   const mem = app.memory as MemoryResult;
   out.push(
     `${mem.note}. The 1,000 commands: ${mem.commands.mix.map((c) => `\`${c}\``).join(', ')} in turn, 50 in flight;`,
-    `${mem.commands.acked} acked, ${mem.commands.answered} answered in ${fmtMs(mem.commands.wallMs)}. The worker had run ${healRunsPlusOne(app)} plans by then.`,
+    `${mem.commands.acked} acked, ${mem.commands.answered} answered in ${fmtMs(mem.commands.wallMs)}. The worker had run ${mem.plansRunByWorker} plan(s) by then.`,
     '',
     '| process | idle | after 1,000 commands | peak |',
     '| --- | ---: | ---: | ---: |',
@@ -202,11 +202,6 @@ function memoryTable(app: BenchResults['app']): string[] {
       `After a second batch of 1,000 (leak check): bot ${mem.after2000.botMiB} MiB, worker ${mem.after2000.workerMiB} MiB.`,
     );
   return out;
-}
-
-function healRunsPlusOne(app: BenchResults['app']): number {
-  if (skipped(app) || skipped(app.heal)) return 1;
-  return (app.heal as { runs: HealRun[] }).runs.length + 1;
 }
 
 export function renderMarkdown(r: BenchResults): string {

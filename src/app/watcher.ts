@@ -4,6 +4,13 @@
  * Every interval, the one process holding the lease scans each cluster, compares the scan with the last one
  * and posts what changed: the first message of an incident is the summary plus the plan (exactly what
  * `diagnose` posts), later changes go into its thread, and the all-clear closes the thread with the duration.
+ *
+ * When to speak: slots that are down, and that Redis is not about to save by itself, at once; anything that
+ * can wait (a replica lost, a failover Redis already made, a node that does not answer, nodes that still
+ * disagree) once it has lasted the grace period — so a flap says nothing, and a failover is reported once,
+ * with the plan for what Redis leaves undone. An incident that ends within the grace period, with no plan run,
+ * rewrites its first message in place. While a plan runs, its own thread tells the story; the all-clear waits.
+ *
  * Everything the watcher knows (last scan, last healthy scan, the open incident and what it already said) is
  * kept in the control Redis, so a new leader continues the same thread instead of starting another.
  */
@@ -261,7 +268,7 @@ export function createWatcher(opts: WatcherOptions) {
     }
 
     const findings = analyzeTopology(topology);
-    const serious = incidentFindings(findings);
+    const serious = incidentFindings(findings, topology);
     const changes = diffTopologies(state.last ?? null, topology);
     state.last = trim(topology);
 
@@ -278,7 +285,7 @@ export function createWatcher(opts: WatcherOptions) {
       // Only what cannot wait is said at once: slots at risk that Redis is not about to save by itself. A blip,
       // a replica lost, or a failover Redis is still deciding get the grace period (a flap then says nothing).
       const urgent = serious.some((f) => f.severity === 'critical');
-      const waiting = !urgent || onlySoft(findings) || redisIsDeciding(topology, findings);
+      const waiting = !urgent || onlySoft(findings, topology) || redisIsDeciding(topology, findings);
       if (waiting && now - state.pendingSince < opts.graceMs) {
         await saveState(name, state);
         return;
@@ -322,7 +329,7 @@ export function createWatcher(opts: WatcherOptions) {
         ...new Set([
           ...sinceHealthy.map((c) => c.key),
           ...changes.map((c) => c.key),
-          ...incidentFindings(findings).map(findingKey),
+          ...incidentFindings(findings, topology).map(findingKey),
         ]),
       ],
       ...(posted.planId ? { planId: posted.planId } : {}),
@@ -340,7 +347,7 @@ export function createWatcher(opts: WatcherOptions) {
     changes: WatchChange[],
   ): Promise<void> {
     const announced = new Set(incident.announced);
-    const serious = incidentFindings(findings);
+    const serious = incidentFindings(findings, topology);
     const fresh = changes.filter((c) => !announced.has(c.key));
     const newFindings = serious.filter((f) => !announced.has(findingKey(f)));
     const remember = () => {

@@ -48,19 +48,28 @@ export const SOFT_CODES: ReadonlySet<string> = new Set(['node-unreachable', 'nod
 /** Disagreements that a failover leaves for a few seconds, until gossip has told every node. */
 const SETTLING_CODES: ReadonlySet<string> = new Set(['slot-owner-disagreement', 'role-disagreement']);
 
-/** Findings that make an incident: critical or warning, and not a standing risk. */
-export function incidentFindings(findings: Finding[]): Finding[] {
-  return findings.filter((f) => f.severity !== 'info' && !STANDING_RISK_CODES.has(f.code));
+/**
+ * Findings that make an incident: critical or warning, and not a standing risk. With the topology: in a cluster
+ * built without any replica, a master without one is how it was built, not a degradation.
+ */
+export function incidentFindings(findings: Finding[], topology?: Topology): Finding[] {
+  const noReplicasAtAll = topology !== undefined && !topology.nodes.some((n) => n.role === 'replica');
+  return findings.filter(
+    (f) =>
+      f.severity !== 'info' &&
+      !STANDING_RISK_CODES.has(f.code) &&
+      !(noReplicasAtAll && f.code === 'master-orphaned'),
+  );
 }
 
 /** Is this picture an incident? */
-export function isDegraded(findings: Finding[]): boolean {
-  return incidentFindings(findings).length > 0;
+export function isDegraded(findings: Finding[], topology?: Topology): boolean {
+  return incidentFindings(findings, topology).length > 0;
 }
 
 /** Every incident finding is a maybe-blip (unreachable / suspected), nothing confirmed yet. */
-export function onlySoft(findings: Finding[]): boolean {
-  return incidentFindings(findings).every((f) => SOFT_CODES.has(f.code));
+export function onlySoft(findings: Finding[], topology?: Topology): boolean {
+  return incidentFindings(findings, topology).every((f) => SOFT_CODES.has(f.code));
 }
 
 /**

@@ -211,6 +211,20 @@ describe('isDegraded', () => {
   });
 });
 
+describe('incidentFindings with the topology', () => {
+  it('does not count masters without a replica in a cluster built without replicas', () => {
+    const mastersOnly = topology([
+      node({ id: A, port: 7000, slots: [{ start: 0, end: 8191 }] }),
+      node({ id: B, port: 7001, slots: [{ start: 8192, end: 16383 }] }),
+    ]);
+    expect(isDegraded([finding('master-orphaned')], mastersOnly)).toBe(false);
+  });
+
+  it('counts a master left without a replica where replicas exist', () => {
+    expect(isDegraded([finding('master-orphaned')], afterFailover())).toBe(true);
+  });
+});
+
 describe('onlySoft', () => {
   it('is true while every problem may be a blip (unreachable, suspected)', () => {
     expect(onlySoft([finding('node-unreachable', 'critical'), finding('node-pfail')])).toBe(true);
