@@ -284,7 +284,8 @@ export function createWatcher(opts: WatcherOptions) {
     if (!state.incident) {
       // Only what cannot wait is said at once: slots at risk that Redis is not about to save by itself. A blip,
       // a replica lost, or a failover Redis is still deciding get the grace period (a flap then says nothing).
-      const urgent = serious.some((f) => f.severity === 'critical');
+      // cluster_state:fail alone (no slot down) is a node that just restarted or sits in a minority: it can wait.
+      const urgent = serious.some((f) => f.severity === 'critical' && f.code !== 'cluster-state-fail');
       const waiting = !urgent || onlySoft(findings, topology) || redisIsDeciding(topology, findings);
       if (waiting && now - state.pendingSince < opts.graceMs) {
         await saveState(name, state);

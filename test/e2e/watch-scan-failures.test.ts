@@ -44,7 +44,7 @@ describe('watch mode when the only seed does not answer', () => {
         mode: 'http',
         controlUrl: control.url,
         seeds: [seed.addr],
-        extra: { WATCH_CHANNEL, WATCH_INTERVAL: '1', WATCH_GRACE: '2' },
+        extra: { WATCH_CHANNEL, WATCH_INTERVAL: '1', WATCH_GRACE: '6' },
       }),
     );
   });
