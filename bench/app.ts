@@ -111,7 +111,17 @@ export interface MemoryResult {
   after1000: { botMiB: number; workerMiB: number; botPeakMiB: number; workerPeakMiB: number };
   commands: { sent: number; acked: number; answered: number; mix: string[]; wallMs: number };
   /** After a second batch of 1,000 (leak check). */
-  after2000?: { botMiB: number; workerMiB: number };
+  after2000?: {
+    botMiB: number;
+    workerMiB: number;
+    botHeapUsedMiB: number | null;
+    workerHeapUsedMiB: number | null;
+  };
+  /** V8 heap in use (live objects plus garbage not yet collected), from each process's /metrics. */
+  heapUsedMiB: {
+    idle: { bot: number | null; worker: number | null };
+    after1000: { bot: number | null; worker: number | null };
+  };
 }
 
 export interface AppBenchResult {
@@ -169,6 +179,7 @@ interface Stack {
   bot: NodeProcess;
   worker: NodeProcess;
   botPort: number;
+  workerPort: number;
   sim: Sim;
   execEvents: { e: ExecEvent; seenAt: number }[];
   planEvents: { kind: string; plan: string; at: number }[];
@@ -266,6 +277,7 @@ async function startStack(log: (l: string) => void): Promise<Stack> {
       bot,
       worker,
       botPort,
+      workerPort,
       sim,
       execEvents,
       planEvents,
@@ -542,6 +554,17 @@ async function ackUnderLoad(s: Stack, k: number, seen: Set<string>, concurrent: 
   };
 }
 
+/** V8 heap in use (MiB) from the process's own `GET /metrics` (prom-client default metrics). */
+async function heapUsedMiB(port: number): Promise<number | null> {
+  try {
+    const text = await (await fetch(`http://127.0.0.1:${port}/metrics`)).text();
+    const m = /^redis_medic_nodejs_heap_size_used_bytes (\S+)/m.exec(text);
+    return m ? round1(Number(m[1]) / 2 ** 20) : null;
+  } catch {
+    return null;
+  }
+}
+
 /** 1,000 commands that answer through response_url (no per-channel pacing), 50 in flight at a time. */
 async function thousandCommands(s: Stack, total = 1000): Promise<MemoryResult['commands']> {
   const mix = ['help', 'plans', 'audit 10', 'clusters'];
@@ -599,6 +622,7 @@ export async function benchApp(
     await sleep(2000);
     const idleBot = rssOf(s.bot.pid);
     const idleWorker = rssOf(s.worker.pid);
+    const idleHeap = { bot: await heapUsedMiB(s.botPort), worker: await heapUsedMiB(s.workerPort) };
     log(`  idle RSS: bot ${idleBot?.rssMiB} MiB, worker ${idleWorker?.rssMiB} MiB`);
     const seen = new Set<string>();
     const healRuns = opts.healRuns ?? 2;
@@ -656,6 +680,7 @@ export async function benchApp(
       const bot = rssOf(s.bot.pid);
       const worker = rssOf(s.worker.pid);
       if (!bot || !worker) throw new Error('bot or worker exited');
+      const heap1000 = { bot: await heapUsedMiB(s.botPort), worker: await heapUsedMiB(s.workerPort) };
       // Another 1,000: a plateau says garbage not yet collected, a second climb says a leak.
       let after2000: MemoryResult['after2000'];
       if (Date.now() < deadline) {
@@ -663,7 +688,13 @@ export async function benchApp(
         await sleep(3000);
         const b2 = rssOf(s.bot.pid);
         const w2 = rssOf(s.worker.pid);
-        if (b2 && w2) after2000 = { botMiB: b2.rssMiB, workerMiB: w2.rssMiB };
+        if (b2 && w2)
+          after2000 = {
+            botMiB: b2.rssMiB,
+            workerMiB: w2.rssMiB,
+            botHeapUsedMiB: await heapUsedMiB(s.botPort),
+            workerHeapUsedMiB: await heapUsedMiB(s.workerPort),
+          };
       }
       memory = {
         note: `VmRSS of each node process, which runs ${s.entry}`,
@@ -678,6 +709,7 @@ export async function benchApp(
         },
         commands,
         ...(after2000 ? { after2000 } : {}),
+        heapUsedMiB: { idle: idleHeap, after1000: heap1000 },
       };
       log(
         `  RSS after 1,000 commands (${commands.acked} acked, ${commands.answered} answered in ${commands.wallMs} ms): bot ${bot.rssMiB} MiB (peak ${bot.peakMiB}), worker ${worker.rssMiB} MiB`,

@@ -158,6 +158,8 @@ function healTable(app: BenchResults['app']): string[] {
   return out;
 }
 
+const mib = (x: number | null | undefined) => (x === null || x === undefined ? '—' : `${x} MiB`);
+
 const pct = (a: number, b: number) => (b > 0 ? `${Math.round((100 * a) / b)} %` : '—');
 
 function ackTable(app: BenchResults['app']): string[] {
@@ -191,16 +193,11 @@ function memoryTable(app: BenchResults['app']): string[] {
     `${mem.note}. The 1,000 commands: ${mem.commands.mix.map((c) => `\`${c}\``).join(', ')} in turn, 50 in flight;`,
     `${mem.commands.acked} acked, ${mem.commands.answered} answered in ${fmtMs(mem.commands.wallMs)}. The worker had run ${mem.plansRunByWorker} plan(s) by then.`,
     '',
-    '| process | idle | after 1,000 commands | peak |',
-    '| --- | ---: | ---: | ---: |',
-    `| bot (\`ROLE=bot\`) | ${mem.idle.botMiB} MiB | ${mem.after1000.botMiB} MiB | ${mem.after1000.botPeakMiB} MiB |`,
-    `| worker (\`ROLE=worker\`) | ${mem.idle.workerMiB} MiB | ${mem.after1000.workerMiB} MiB | ${mem.after1000.workerPeakMiB} MiB |`,
+    '| process | RSS idle | RSS after 1,000 commands | RSS after 2,000 (leak check) | V8 heap used: idle → 1,000 → 2,000 |',
+    '| --- | ---: | ---: | ---: | --- |',
+    `| bot (\`ROLE=bot\`) | ${mem.idle.botMiB} MiB | ${mem.after1000.botMiB} MiB | ${mem.after2000 ? `${mem.after2000.botMiB} MiB` : '—'} | ${mib(mem.heapUsedMiB.idle.bot)} → ${mib(mem.heapUsedMiB.after1000.bot)} → ${mib(mem.after2000?.botHeapUsedMiB)} |`,
+    `| worker (\`ROLE=worker\`) | ${mem.idle.workerMiB} MiB | ${mem.after1000.workerMiB} MiB | ${mem.after2000 ? `${mem.after2000.workerMiB} MiB` : '—'} | ${mib(mem.heapUsedMiB.idle.worker)} → ${mib(mem.heapUsedMiB.after1000.worker)} → ${mib(mem.after2000?.workerHeapUsedMiB)} |`,
   );
-  if (mem.after2000)
-    out.push(
-      '',
-      `After a second batch of 1,000 (leak check): bot ${mem.after2000.botMiB} MiB, worker ${mem.after2000.workerMiB} MiB.`,
-    );
   return out;
 }
 

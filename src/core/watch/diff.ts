@@ -2,6 +2,7 @@
  * What the watcher (src/app/watcher.ts) says about a cluster: the changes between two scans, and whether a
  * picture is an incident at all. Pure: topologies and findings in, data out.
  */
+import { isMajorityLost } from '../plans/cluster-view.ts';
 import { formatSlotRanges, subtractRanges, uncoveredSlots } from '../topology/slots.ts';
 import type { Addr, ClusterNode, Finding, NodeId, SlotRange, Topology } from '../types.ts';
 
@@ -80,6 +81,8 @@ export function onlySoft(findings: Finding[], topology?: Topology): boolean {
  * Speaking now would propose a manual failover that Redis is about to make on its own.
  */
 export function redisIsDeciding(topology: Topology, findings: Finding[]): boolean {
+  // Most masters gone: no majority to flag a failure or elect a replica; waiting changes nothing (write-up 001).
+  if (isMajorityLost(topology)) return false;
   if (topology.nodes.some((n) => n.health === 'pfail')) return true;
   // Nodes disagree on who owns slots or who is master: an election or its gossip is still going round.
   if (findings.some((f) => SETTLING_CODES.has(f.code))) return true;

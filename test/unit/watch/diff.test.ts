@@ -276,6 +276,13 @@ describe('redisIsDeciding', () => {
     expect(redisIsDeciding(t, [])).toBe(false);
   });
 
+  it('is false when most masters are gone: no majority can flag a failure or elect a replica', () => {
+    const t = healthy();
+    t.nodes[0] = node({ id: A, port: 7000, slots: THIRDS[0], health: 'pfail', reachable: false });
+    t.nodes[1] = node({ id: B, port: 7001, slots: THIRDS[1], health: 'pfail', reachable: false });
+    expect(redisIsDeciding(t, [])).toBe(false);
+  });
+
   it('is false once the replica was promoted', () => {
     expect(redisIsDeciding(afterFailover(), [])).toBe(false);
   });
