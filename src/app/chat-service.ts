@@ -714,7 +714,7 @@ export function createChatService(deps: ChatServiceDeps): ChatServiceInternals {
     const msg = renderPlan(rec, { now: clock.now(), ...(preface ? { preface } : {}) });
     const { ts } = await chat.post(
       channel,
-      preface?.length ? { ...msg, text: `${preface[0]} ${msg.text}` } : msg,
+      preface?.length ? fitMessage(`${preface[0]} ${msg.text}`, msg.blocks) : msg,
       where,
     );
     await store.setChatRef(rec.plan.id, {
