@@ -132,7 +132,7 @@ function healTable(app: BenchResults['app']): string[] {
     `| Redis: gossip + first sync (waits the executor reports as Redis's) | ${fmtMs(heal.medianRedisMs)} | ${pct(heal.medianRedisMs, heal.medianTotalMs)} |`,
     `| **bot** | **${fmtMs(heal.medianBotMs)}** | ${pct(heal.medianBotMs, heal.medianTotalMs)} |`,
     `| · click → plan queued (ack, approval guard, store) | ${fmtMs(m((r) => r.bot.approveToQueuedMs))} | |`,
-    `| · queue pickup (BullMQ → worker) | ${fmtMs(m((r) => r.bot.queuePickupMs))} | |`,
+    `| · queue pickup (BullMQ → worker) | ${m((r) => r.bot.queuePickupMs) < 1 ? '< 1 ms' : fmtMs(m((r) => r.bot.queuePickupMs))} | |`,
     `| · re-check scans before each step | ${fmtMs(m((r) => r.bot.recheckScansMs))} | |`,
     `| · commands (FORGET ×n, MEET ×n, REPLICATE) | ${fmtMs(m((r) => r.bot.commandsMs))} | |`,
     `| · the rest (progress, events, poll granularity) | ${fmtMs(m((r) => r.bot.otherMs))} | |`,

@@ -79,6 +79,14 @@ export interface ComposedApp {
 }
 
 /** Builds everything once. Connections are opened lazily by ioredis; nothing here blocks on a target cluster. */
+const CLAIM = `if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('PEXPIRE', KEYS[1], ARGV[2]) end
+return redis.call('SET', KEYS[1], ARGV[1], 'NX', 'PX', ARGV[2]) and 1 or 0`;
+
+/** One bot process renders a plan's progress; another takes over if it stays silent for 2 minutes. */
+async function claimPlanUpdates(control: Redis, key: string, owner: string): Promise<boolean> {
+  return (await control.eval(CLAIM, 1, key, owner, '120000')) === 1;
+}
+
 export async function composeApp(config: Config, opts: ComposeOptions): Promise<ComposedApp> {
   const { logger, role } = opts;
   const extra = opts.extra ?? {};
@@ -98,6 +106,8 @@ export async function composeApp(config: Config, opts: ComposeOptions): Promise<
 
   try {
     // BullMQ needs maxRetriesPerRequest: null on every connection it uses; the store and audit are fine with it.
+    /** Names this process in leases (watcher, plan progress) held in the control Redis. */
+    const instanceId = `${hostname()}:${process.pid}:${randomBytes(3).toString('hex')}`;
     const control = new Redis(config.CONTROL_REDIS_URL, { maxRetriesPerRequest: null });
     control.on('error', (err) =>
       log.warn({ err: err.message, url: redactUrl(config.CONTROL_REDIS_URL) }, 'control Redis'),
@@ -163,6 +173,7 @@ export async function composeApp(config: Config, opts: ComposeOptions): Promise<
         planTtlMs: config.PLAN_TTL_MS,
       },
       ...(extra.chaos ? { chaos: extra.chaos } : {}),
+      claimPlan: (planId) => claimPlanUpdates(control, `${prefix}:chat:owner:${planId}`, instanceId),
     });
     closers.push(() => chatService.stop());
 
@@ -226,7 +237,7 @@ export async function composeApp(config: Config, opts: ComposeOptions): Promise<
         graceMs: config.WATCH_GRACE * 1000,
         clock,
         logger,
-        owner: `${hostname()}:${process.pid}:${randomBytes(3).toString('hex')}`,
+        owner: instanceId,
         scanTimeoutMs: config.SCAN_TIMEOUT_MS,
       });
       w.start();

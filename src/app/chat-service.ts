@@ -91,6 +91,11 @@ export interface ChatServiceDeps {
   chaos?: ChaosHandler;
   /** Findings of a topology (default analyzeTopology). */
   analyze?: (t: Topology) => Finding[];
+  /**
+   * With several bot processes, exactly one keeps a plan's message and thread up to date: the one that
+   * wins this claim (a lease in the control Redis). Default: this process always does.
+   */
+  claimPlan?: (planId: string) => Promise<boolean>;
 }
 
 /** What a running chat service exposes beyond the ChatService contract (tests, the watcher). */
@@ -623,10 +628,20 @@ export function createChatService(deps: ChatServiceDeps): ChatServiceInternals {
     return renderSummary(rec, { ...(progress ? { progress } : {}), ...(after ? { after } : {}) });
   }
 
+  /** Does this process render this plan's progress? Fails open: a lost update is worse than a double one. */
+  async function ownsPlan(planId: string): Promise<boolean> {
+    if (!deps.claimPlan) return true;
+    return deps.claimPlan(planId).catch(() => true);
+  }
+
   function onExecEvent(e: ExecEvent) {
     if (stopped || !e || typeof e.plan !== 'string') return;
     const t = track(e.plan);
     void (async () => {
+      if (!(await ownsPlan(e.plan))) {
+        tracks.delete(e.plan);
+        return;
+      }
       if (!t.progress) {
         const rec = await store.get(e.plan).catch(() => null);
         if (!rec?.chatRef) {
@@ -660,7 +675,9 @@ export function createChatService(deps: ChatServiceDeps): ChatServiceInternals {
   function onPlanEvent(e: PlanEvent) {
     if (stopped || !e || typeof e.plan !== 'string') return;
     if (e.kind === 'refused' || e.kind === 'proposed') return;
-    schedule(e.plan);
+    void ownsPlan(e.plan).then((mine) => {
+      if (mine && !stopped) schedule(e.plan);
+    });
   }
 
   // ---------------------------------------------------------------------------------------------
