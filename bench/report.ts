@@ -1,7 +1,10 @@
 /**
  * Renders `bench/results.json` as the Markdown tables for the README (`bench/results.md`): medians of one run,
- * and the ratio to the reference measured in the same run.
+ * and the ratio to the reference measured in the same run. `npx tsx bench/report.ts` re-renders results.md
+ * from results.json without running anything.
  */
+import { readFileSync, writeFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
 import type { AckResult, HealReference, HealRun, MemoryResult } from './app.ts';
 import type { ClusterSizeResult, ForgetCase, ScanCase } from './cluster.ts';
 import type { ParseBenchResult } from './parse.ts';
@@ -203,9 +206,8 @@ function memoryTable(app: BenchResults['app']): string[] {
 
 export function renderMarkdown(r: BenchResults): string {
   const m = r.machine;
+  // No heading of its own: it goes under the README's "## Benchmarks".
   const lines = [
-    '## Benchmarks',
-    '',
     `One run of \`npm run bench\` on ${m.cpus} × ${m.cpuModel}, ${m.memGiB} GiB, Node ${m.node}, ${m.redisServer.replace(/ sha=.*$/, '')};`,
     `${r.startedAt}, ${Math.round(r.totalMs / 1000)} s in all. Every figure is a median from this run, and every reference`,
     'was measured in the same run on the same cluster. What each number owes to the design: `docs/benchmarks.md`.',
@@ -233,4 +235,11 @@ export function renderMarkdown(r: BenchResults): string {
   if (r.unhandled.length)
     lines.push(`Unhandled rejections during the run: ${r.unhandled.length} (see results.json).`, '');
   return lines.join('\n');
+}
+
+if (process.argv[1] && fileURLToPath(import.meta.url) === process.argv[1]) {
+  const dir = fileURLToPath(new URL('.', import.meta.url));
+  const results = JSON.parse(readFileSync(`${dir}results.json`, 'utf8')) as BenchResults;
+  writeFileSync(`${dir}results.md`, renderMarkdown(results));
+  process.stdout.write(renderMarkdown(results));
 }

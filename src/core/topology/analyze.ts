@@ -42,6 +42,7 @@ export const FindingCodes = {
   PodNotReady: 'pod-not-ready',
   ShardSameK8sNode: 'shard-same-k8s-node',
   K8sApiError: 'k8s-api-error',
+  ClusterUnreachable: 'cluster-unreachable',
 } as const;
 export type FindingCode = (typeof FindingCodes)[keyof typeof FindingCodes];
 
@@ -72,6 +73,18 @@ export function analyzeTopology(topology: Topology, opts: AnalyzeOptions = {}): 
     return sortFindings(topology.podError ? [...standalone, k8sApiError(topology.podError)] : standalone);
   }
   if (topology.mode !== 'cluster') return topology.podError ? [k8sApiError(topology.podError)] : [];
+  // Nobody answered: say that, not "16384 slots have no owner", which would be a guess about a cluster we never saw.
+  if (topology.probes.length > 0 && !topology.probes.some((p) => p.outcome === 'ok')) {
+    const unreachable: Finding = {
+      code: FindingCodes.ClusterUnreachable,
+      severity: 'critical',
+      summary: `no node answered (${topology.probes.length} address${topology.probes.length === 1 ? '' : 'es'} asked): the cluster's state is unknown`,
+      nodes: [],
+      addrs: topology.probes.map((p) => p.addr),
+      evidence: topology.probes.map((p) => `${p.addr}: ${p.outcome}${p.error ? ` (${p.error})` : ''}`),
+    };
+    return sortFindings(topology.podError ? [unreachable, k8sApiError(topology.podError)] : [unreachable]);
+  }
   const maxLinkDown = opts.maxLinkDownSeconds ?? DEFAULT_MAX_LINK_DOWN_SECONDS;
   const maxLag = opts.maxLagSeconds ?? DEFAULT_MAX_LAG_SECONDS;
   const maxGap = opts.maxOffsetGap ?? DEFAULT_MAX_OFFSET_GAP;

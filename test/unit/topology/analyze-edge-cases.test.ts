@@ -407,3 +407,35 @@ ${R2} 127.0.0.1:7004@17004 slave ${M2} 0 0 2 connected
     });
   });
 });
+
+describe('when no node answers', () => {
+  const probes: Probe[] = [
+    {
+      addr: '127.0.0.1:7001',
+      source: 'seed',
+      outcome: 'refused',
+      ms: 2,
+      error: '127.0.0.1:7001 refused the connection',
+    },
+    {
+      addr: '127.0.0.1:7002',
+      source: 'seed',
+      outcome: 'timeout',
+      ms: 1000,
+      error: 'no answer within 1000 ms',
+    },
+  ];
+  const findings = analyzeTopology(buildTopology('c', probes, { takenAt: 0 }));
+
+  it('says the state is unknown instead of guessing that every slot is lost', () => {
+    expect(findings.map((f) => f.code)).toEqual(['cluster-unreachable']);
+    expect(findings[0]?.severity).toBe('critical');
+  });
+
+  it('names each address and what happened to it', () => {
+    expect(findings[0]?.evidence).toEqual([
+      '127.0.0.1:7001: refused (127.0.0.1:7001 refused the connection)',
+      '127.0.0.1:7002: timeout (no answer within 1000 ms)',
+    ]);
+  });
+});
