@@ -5,7 +5,6 @@
 import { randomBytes } from 'node:crypto';
 import { hostname } from 'node:os';
 import { Redis } from 'ioredis';
-import { createPodApi, loadKubeConfig } from './adapters/k8s/index.ts';
 import { createEventBus, type RedisEventBus } from './adapters/queue/event-bus.ts';
 import { createPlanQueue, type PlanQueue, planQueuePrefix } from './adapters/queue/plan-queue.ts';
 import { type PlanWorker, type PlanWorkerOptions, startPlanWorker } from './adapters/queue/plan-worker.ts';
@@ -140,7 +139,11 @@ export async function composeApp(config: Config, opts: ComposeOptions): Promise<
 
     const defs = extra.clusters ?? clusterDefinitionsFromConfig(config);
     let podApi: PodApi | undefined = extra.podApi;
-    if (!podApi && defs.some((d) => d.k8s)) podApi = createPodApi(loadKubeConfig());
+    if (!podApi && defs.some((d) => d.k8s)) {
+      // client-node costs ~80 MiB and seconds to load: only when a cluster lives in Kubernetes.
+      const { createPodApi, loadKubeConfig } = await import('./adapters/k8s/index.ts');
+      podApi = createPodApi(loadKubeConfig());
+    }
     const clusters = createClusterRegistry(
       defs,
       {
