@@ -161,12 +161,47 @@ export async function composeApp(config: Config, opts: ComposeOptions): Promise<
     );
     closers.push(() => clusters.close());
 
+    // What people type must never wait for the control Redis: the chat reads and writes plans, approvals and
+    // the audit through its own connection that fails fast (no offline queue, bounded commands), so a command
+    // sent while the control Redis is down is answered at once, and never replayed minutes later.
+    const chatControl = control.duplicate({
+      enableOfflineQueue: false,
+      maxRetriesPerRequest: 0,
+      commandTimeout: 2000,
+    });
+    chatControl.on('error', () => undefined); // already logged by the main connection
+    closers.push(() => chatControl.quit().catch(() => chatControl.disconnect()));
+    await Promise.race([
+      new Promise((resolve) => chatControl.once('ready', resolve)),
+      new Promise((resolve) => setTimeout(resolve, 2000).unref()),
+    ]);
+    const chatStore = createPlanStore(chatControl, { prefix });
+    const chatAudit = createAuditLog(chatControl, {
+      prefix,
+      maxAgeMs: config.AUDIT_MAX_AGE_DAYS * 24 * 3600_000,
+      clock,
+    });
+    const chatApprovals = createApprovalService({
+      store: chatStore,
+      queue,
+      policy: { approvers: config.APPROVERS, allowSelfApproval: config.ALLOW_SELF_APPROVAL },
+      audit: chatAudit,
+      bus,
+      clock,
+      onError: (err, context) =>
+        log.warn({ err: (err as Error)?.message, context }, 'approval side effect failed'),
+    });
+
     const chatService = createChatService({
       chat: opts.chat,
       clusters,
-      store,
-      audit,
-      approvals,
+      store: chatStore,
+      audit: chatAudit,
+      approvals: chatApprovals,
+      controlHealthy: () => chatControl.ping().then(
+        (pong) => pong === 'PONG',
+        () => false,
+      ),
       bus,
       logger,
       clock,

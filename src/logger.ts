@@ -19,9 +19,18 @@ export const REDACT_PATHS = [
 
 export type Logger = pino.Logger;
 
-/** One logger per process; JSON to stderr so stdout stays free for the CLI and console. */
-export function createLogger(level = process.env.LOG_LEVEL ?? 'info'): Logger {
-  return pino({ level, redact: { paths: REDACT_PATHS, censor: '[redacted]' } }, pino.destination(2));
+/**
+ * One logger per process; JSON to stderr so stdout stays free for the CLI and console. `destination`
+ * (tests) receives the same lines instead.
+ */
+export function createLogger(
+  level = process.env.LOG_LEVEL ?? 'info',
+  destination?: pino.DestinationStream,
+): Logger {
+  return pino(
+    { level, redact: { paths: REDACT_PATHS, censor: '[redacted]' } },
+    destination ?? pino.destination(2),
+  );
 }
 
 /** Removes a password embedded in a redis:// URL before the URL is shown anywhere. */

@@ -96,6 +96,11 @@ export interface ChatServiceDeps {
    * wins this claim (a lease in the control Redis). Default: this process always does.
    */
   claimPlan?: (planId: string) => Promise<boolean>;
+  /**
+   * Does the control Redis (plans, approvals, audit) answer? Asked when something unexpected fails, so the
+   * answer can say plainly that it is down. Default: not asked.
+   */
+  controlHealthy?: () => Promise<boolean>;
 }
 
 /** What a running chat service exposes beyond the ChatService contract (tests, the watcher). */
@@ -180,8 +185,23 @@ export function createChatService(deps: ChatServiceDeps): ChatServiceInternals {
     }
   }
 
-  function errorMessage(err: unknown): ChatMessage {
+  /** `what` could not be done because the control Redis is down: say so, and what still works. */
+  function controlDown(what: string): ChatMessage {
+    return renderNotice(
+      `${what}: the control Redis, where redis-medic keeps plans, approvals and the audit, does not answer.`,
+      ':electric_plug:',
+      'Nothing was changed. `/redis status` still works; try again once the control Redis is back (the bot’s /healthz says 503 until then).',
+    );
+  }
+
+  async function errorMessage(err: unknown, what = 'Could not do that'): Promise<ChatMessage> {
     const e = asCodedError(err);
+    if (
+      e.code === 'UNEXPECTED' &&
+      deps.controlHealthy &&
+      !(await deps.controlHealthy().catch(() => false))
+    )
+      return controlDown(what);
     switch (e.code) {
       case ErrorCodes.UnknownCluster:
         return refusal(e.message);
@@ -214,7 +234,24 @@ export function createChatService(deps: ChatServiceDeps): ChatServiceInternals {
     return Promise.race([p, t]).finally(() => clearTimeout(timer));
   }
 
-  async function scan(entry: ClusterEntry): Promise<ScanResult> {
+  /** Scans in flight, per cluster: requests that arrive meanwhile share the answer (nothing is kept after). */
+  const scansInFlight = new Map<string, Promise<ScanResult>>();
+
+  /**
+   * A fresh read of the cluster. Concurrent requests for one cluster (twenty people typing `/redis status`
+   * during an incident) share one scan instead of asking every node twenty times; a request that arrives
+   * after it finished starts a new one, so no answer is older than the request. `fresh`: never share.
+   */
+  function scan(entry: ClusterEntry, opts: { fresh?: boolean } = {}): Promise<ScanResult> {
+    if (opts.fresh) return scanNow(entry);
+    const running = scansInFlight.get(entry.name);
+    if (running) return running;
+    const p = scanNow(entry).finally(() => scansInFlight.delete(entry.name));
+    scansInFlight.set(entry.name, p);
+    return p;
+  }
+
+  async function scanNow(entry: ClusterEntry): Promise<ScanResult> {
     const deadline = settings.scanTimeoutMs * 3 + 250;
     try {
       const topology = await withDeadline(
@@ -278,10 +315,19 @@ export function createChatService(deps: ChatServiceDeps): ChatServiceInternals {
         { err: asCodedError(err).message, stack: (err as Error)?.stack, text: req.text },
         'command failed',
       );
-      await answer(req.respond, req, errorMessage(err));
+      await answer(req.respond, req, await errorMessage(err, failedWhat(command)));
     } finally {
       commandsTotal.inc({ command, outcome });
     }
+  }
+
+  function failedWhat(command: string): string {
+    if (['diagnose', 'failover', 'forget', 'join', 'restart'].includes(command))
+      return 'The plan could not be stored';
+    if (command === 'plans') return 'Could not list the plans';
+    if (command === 'cancel') return 'Could not cancel the plan';
+    if (command === 'audit') return 'Could not read the audit';
+    return 'Could not do that';
   }
 
   async function dispatch(intent: Intent, req: CommandRequest): Promise<string> {
@@ -312,7 +358,7 @@ export function createChatService(deps: ChatServiceDeps): ChatServiceInternals {
         if (!s.ok) return refuse(req, unreachable(c.entry, s.error));
         const outcome = planForFindings(s.topology, s.findings, ctx(c.entry, req.user));
         if (!outcome.ok) {
-          await postPublic(req, withNote(renderStatus(s.topology, s.findings), noPlanNote(outcome)));
+          await postPublic(req, withNote(renderStatus(s.topology, s.findings), noPlanNote(outcome, s.findings)));
           return 'no-plan';
         }
         const addressed = new Set(outcome.plan.findings.map((f) => `${f.code}|${f.summary}`));
@@ -447,8 +493,10 @@ export function createChatService(deps: ChatServiceDeps): ChatServiceInternals {
     return { cluster: entry.name, requestedBy: user, now: clock.now(), ttlMs: settings.planTtlMs };
   }
 
-  function noPlanNote(o: Extract<PlanOutcome, { ok: false }>): string {
-    return o.code === ErrorCodes.NothingToDo
+  /** Why there is no plan. "No plan needed" only when nothing is wrong: else it would read as all-clear. */
+  function noPlanNote(o: Extract<PlanOutcome, { ok: false }>, findings: Finding[]): string {
+    const wrong = findings.some((f) => f.severity !== 'info');
+    return o.code === ErrorCodes.NothingToDo && !wrong
       ? `:white_check_mark: *No plan needed:* ${esc(o.reason)}`
       : `:no_entry: *No plan:* ${esc(o.reason)}`;
   }
@@ -542,7 +590,13 @@ export function createChatService(deps: ChatServiceDeps): ChatServiceInternals {
     } catch (err) {
       outcome = 'error';
       log.error({ err: asCodedError(err).message, action: req.actionId, plan: req.value }, 'action failed');
-      await answer(req.respond, req, errorMessage(err));
+      const what =
+        req.actionId === ActionIds.approve
+          ? 'Your approval could not be recorded'
+          : req.actionId === ActionIds.reject
+            ? 'Your rejection could not be recorded'
+            : 'Could not do that';
+      await answer(req.respond, req, await errorMessage(err, what));
     } finally {
       const known = req.actionId === ActionIds.approve || req.actionId === ActionIds.reject;
       commandsTotal.inc({ command: `button:${known ? req.actionId : 'other'}`, outcome });
@@ -616,10 +670,11 @@ export function createChatService(deps: ChatServiceDeps): ChatServiceInternals {
     if (r.ok) {
       // Gossip takes a moment to agree after the last step: re-read until the picture settles (bounded).
       const settleUntil = clock.now() + (settings.settleMs ?? 10_000);
-      let s = await scan(r.entry);
+      // Fresh reads only: a scan started before the last step acted would show the cluster before it.
+      let s = await scan(r.entry, { fresh: true });
       while (s.ok && !settled(s.findings) && clock.now() < settleUntil && !stopped) {
         await new Promise((res) => setTimeout(res, 500));
-        s = await scan(r.entry);
+        s = await scan(r.entry, { fresh: true });
       }
       after = s.ok
         ? { findings: s.findings, healthy: !s.findings.some((f) => f.severity === 'critical') }
@@ -715,7 +770,7 @@ export function createChatService(deps: ChatServiceDeps): ChatServiceInternals {
       ttlMs: settings.planTtlMs,
     });
     if (!outcome.ok) {
-      const msg = withNote(renderStatus(topology, findings), noPlanNote(outcome));
+      const msg = withNote(renderStatus(topology, findings), noPlanNote(outcome, findings));
       const { ts } = await chat.post(channel, withPreface(msg, preface), where);
       return { ts };
     }

@@ -10,6 +10,7 @@ import { planForFindings } from '../core/plans/planner.ts';
 import { type ClusterDefinition, systemClock } from '../core/ports.ts';
 import { analyzeTopology } from '../core/topology/analyze.ts';
 import type { ExecEvent, Finding, Plan } from '../core/types.ts';
+import { unreachableMessage } from './format-status.ts';
 import type { CliIo } from './status.ts';
 
 export const DIAGNOSE_USAGE = `usage: redis-medic diagnose --nodes host:port[,host:port…] [--password …] [--user …] [--timeout ms] [--extra host:port,…] [--json] [--execute --yes]
@@ -152,7 +153,7 @@ export async function runDiagnose(argv: string[], io: CliIo = defaultIo): Promis
   try {
     const topology = await source.scan();
     if (!topology.probes.some((p) => p.outcome === 'ok')) {
-      io.stderr(`redis-medic diagnose: could not reach the cluster at ${seeds.join(', ')}\n`);
+      io.stderr(unreachableMessage('diagnose', topology, seeds));
       return 2;
     }
     const findings = analyzeTopology(topology);

@@ -24,8 +24,16 @@ function replicaLine(r: ClusterNode): string {
 }
 
 function probeProblem(p: Probe): string {
+  if (p.authFailed) return `  ${p.addr}  authentication failed${p.error ? `: ${p.error}` : ''}`;
   const what = p.outcome === 'timeout' ? `no answer within its timeout` : p.outcome;
   return `  ${p.addr}  ${what}${p.error ? `: ${p.error}` : ''}`;
+}
+
+/** The stderr line when no node answered: a refused password is said as such, not as "could not reach". */
+export function unreachableMessage(command: string, topology: Topology, seeds: string[]): string {
+  if (topology.probes.some((p) => p.authFailed))
+    return `redis-medic ${command}: authentication failed at ${seeds.join(', ')}: the nodes refused our credentials (--password / --user, or REDIS_PASSWORD / REDIS_USERNAME)\n`;
+  return `redis-medic ${command}: could not reach the cluster at ${seeds.join(', ')}\n`;
 }
 
 /**

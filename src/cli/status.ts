@@ -3,7 +3,7 @@ import { scanCluster } from '../adapters/redis/scanner.ts';
 import type { ClusterDefinition } from '../core/ports.ts';
 import { analyzeTopology } from '../core/topology/analyze.ts';
 import type { Finding, Topology } from '../core/types.ts';
-import { formatStatus } from './format-status.ts';
+import { formatStatus, unreachableMessage } from './format-status.ts';
 
 export interface CliIo {
   stdout: (text: string) => void;
@@ -107,7 +107,7 @@ export async function runStatus(argv: string[], io: CliIo): Promise<number> {
   else {
     io.stdout(formatStatus(topology, findings));
     if (code === EXIT_UNREACHABLE)
-      io.stderr(`redis-medic status: could not reach the cluster at ${seeds.join(', ')}\n`);
+      io.stderr(unreachableMessage('status', topology, seeds));
   }
   return code;
 }

@@ -13,10 +13,26 @@ export interface RedisAuth {
 }
 
 /**
+ * Stand-ins for the target's credentials inside a command's arguments. A step that must hand them to Redis
+ * (MIGRATE … AUTH, CONFIG SET masterauth) writes these; only the `NodeCommander`, which holds the
+ * credentials, puts the real values in, right before sending. So the password never sits in a step, a plan,
+ * an event, a log line or an error message, and the dry run shows `***` in its place.
+ */
+export const Credential = {
+  /** Expands to `AUTH <password>`, `AUTH2 <username> <password>`, or nothing when there is no password. */
+  migrateAuth: '\u0000medic:migrate-auth',
+  /** Expands to the password ('' when there is none). */
+  password: '\u0000medic:password',
+  /** Expands to the username (`default` when none is configured). */
+  username: '\u0000medic:username',
+} as const;
+
+/**
  * Sends one command to one node, fail-fast (RESP2, short connect/command timeouts, no retries).
  * Rejects with a CodedError: NODE_UNREACHABLE (refused), NODE_TIMEOUT (frozen), NODE_ERROR (Redis error reply).
  */
 export interface NodeCommander {
+  /** `args` may hold `Credential` stand-ins; they are replaced by the credentials just before sending. */
   call(addr: Addr, args: (string | number)[], opts?: { timeoutMs?: number }): Promise<unknown>;
   close(): Promise<void>;
 }

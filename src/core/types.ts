@@ -120,7 +120,18 @@ export interface PodInfo {
   uid?: string;
   /** metadata.creationTimestamp, epoch ms. */
   createdAt?: number;
+  /**
+   * What holds the Redis container's data dir (Bitnami `/bitnami/redis/data`, else `/data`):
+   * `persistent` a PersistentVolumeClaim, `emptyDir` an emptyDir (gone with the pod, AOF or not),
+   * `none` no volume there (the container's own filesystem), `unknown` another kind of volume.
+   * Absent when the pod spec says nothing about volumes.
+   */
+  dataVolume?: PodDataVolume;
+  /** Where that volume is mounted in the Redis container, when one is. */
+  dataMountPath?: string;
 }
+
+export type PodDataVolume = 'persistent' | 'emptyDir' | 'none' | 'unknown';
 
 export type ProbeOutcome = 'ok' | 'refused' | 'timeout' | 'error';
 
@@ -144,6 +155,8 @@ export interface Probe {
   pod?: PodInfo;
   /** Subscribers of `__sentinel__:hello` (PUBSUB NUMSUB): > 0 means Sentinel watches this node. */
   sentinelSubscribers?: number;
+  /** The node refused our credentials (NOAUTH / WRONGPASS): it answers, but not to us. */
+  authFailed?: boolean;
 }
 
 export type NodeHealth = 'ok' | 'pfail' | 'fail' | 'unreachable' | 'handshake' | 'noaddr';
@@ -203,6 +216,11 @@ export interface Topology {
   podError?: string;
   /** What the configured Sentinels say (standalone deployments with `sentinels` configured). */
   sentinel?: SentinelView;
+  /**
+   * Set when the nodes were read with a password (REDIS_PASSWORD, a cluster's `password`): steps in which one
+   * node connects to another (MIGRATE, a replica's sync) must authenticate too. Never holds the password.
+   */
+  auth?: { username?: string };
 }
 
 /** One Sentinel asked, and what it said about the monitored master. */

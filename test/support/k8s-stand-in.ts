@@ -17,6 +17,17 @@ import { join } from 'node:path';
 import { Redis } from 'ioredis';
 import type { LocalCluster, LocalNode } from '../../src/sandbox/local-cluster.ts';
 
+/**
+ * The volume at the Redis data dir, as the StatefulSet's pod template gives it: `persistentVolumeClaim`
+ * (a volumeClaimTemplate, claim `redis-data-<pod>`) or `emptyDir` (the chart with persistence off).
+ * Unset: the pod spec has no volumes at all, as before.
+ */
+export interface StandInDataVolume {
+  kind: 'persistentVolumeClaim' | 'emptyDir';
+  /** Default `/bitnami/redis/data` (Bitnami's redis-cluster chart); Bitnami's `redis` chart uses `/data`. */
+  mountPath?: string;
+}
+
 export interface StandInPodSpec {
   name: string;
   ip: string;
@@ -24,6 +35,7 @@ export interface StandInPodSpec {
   nodeName?: string;
   labels?: Record<string, string>;
   namespace?: string;
+  dataVolume?: StandInDataVolume;
 }
 
 export interface StandInPod {
@@ -40,6 +52,8 @@ export interface StandInPod {
   restarts: number;
   /** Bitnami's readiness script leaves a marker once it has seen cluster_state:ok; so do we. */
   clusterOkSeen: boolean;
+  /** Part of the pod template: a recreated pod keeps it. */
+  dataVolume?: StandInDataVolume;
 }
 
 export type StandInMode = 'ok' | 'forbidden' | 'hang' | 'unauthorized';
@@ -271,8 +285,38 @@ export async function startK8sStandIn(opts: K8sStandInOptions): Promise<K8sStand
               { name: 'tcp-redis', containerPort: p.port, protocol: 'TCP' },
               { name: 'tcp-redis-bus', containerPort: p.port + 10000, protocol: 'TCP' },
             ],
+            ...(p.dataVolume
+              ? {
+                  volumeMounts: [
+                    { name: 'scripts', mountPath: '/scripts' },
+                    { name: 'redis-data', mountPath: p.dataVolume.mountPath ?? '/bitnami/redis/data' },
+                    {
+                      name: 'kube-api-access',
+                      mountPath: '/var/run/secrets/kubernetes.io/serviceaccount',
+                      readOnly: true,
+                    },
+                  ],
+                }
+              : {}),
           },
         ],
+        ...(p.dataVolume
+          ? {
+              volumes: [
+                {
+                  name: 'scripts',
+                  configMap: { name: `${statefulSetName(p.name)}-scripts`, defaultMode: 493 },
+                },
+                p.dataVolume.kind === 'persistentVolumeClaim'
+                  ? { name: 'redis-data', persistentVolumeClaim: { claimName: `redis-data-${p.name}` } }
+                  : { name: 'redis-data', emptyDir: {} },
+                {
+                  name: 'kube-api-access',
+                  projected: { sources: [{ serviceAccountToken: { path: 'token' } }] },
+                },
+              ],
+            }
+          : {}),
       },
       status: {
         phase: p.phase,
@@ -390,6 +434,7 @@ function newPod(spec: StandInPodSpec, defaultNs: string): StandInPod {
     deleting: null,
     restarts: 0,
     clusterOkSeen: false,
+    ...(spec.dataVolume ? { dataVolume: spec.dataVolume } : {}),
   };
 }
 
@@ -492,6 +537,8 @@ export interface ClusterStandInOptions {
   /** Kubernetes node of each pod; default spreads a master and its replica over different nodes. */
   nodeName?: (node: LocalNode, index: number) => string;
   redisReadiness?: boolean;
+  /** The volume at the data dir of every pod (default: none in the spec). */
+  dataVolume?: StandInDataVolume;
 }
 
 export interface ClusterStandIn extends K8sStandIn {
@@ -521,7 +568,13 @@ export async function startK8sStandInForCluster(
   const specs = members.map((node, i) => {
     const name = `${prefix}-${i}`;
     byPod.set(name, node);
-    return { name, ip: node.host, port: node.port, nodeName: (opts.nodeName ?? spread)(node, i) };
+    return {
+      name,
+      ip: node.host,
+      port: node.port,
+      nodeName: (opts.nodeName ?? spread)(node, i),
+      ...(opts.dataVolume ? { dataVolume: opts.dataVolume } : {}),
+    };
   });
   let nextHost = 30 + Math.floor(Math.random() * 150);
   const standIn = await startK8sStandIn({

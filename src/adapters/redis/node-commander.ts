@@ -1,6 +1,6 @@
 import { Command, Redis } from 'ioredis';
 import { CodedError, ErrorCodes } from '../../core/errors.ts';
-import type { NodeCommander, RedisAuth } from '../../core/ports.ts';
+import { Credential, type NodeCommander, type RedisAuth } from '../../core/ports.ts';
 import type { Addr } from '../../core/types.ts';
 
 export interface NodeCommanderOptions {
@@ -32,6 +32,30 @@ export function splitAddr(addr: Addr): { host: string; port: number } {
 
 class OuterTimeout extends Error {}
 
+/** Put the credentials in place of their `Credential` stand-ins (ports.ts), and only here. */
+export function expandCredentials(args: (string | number)[], auth: RedisAuth): string[] {
+  const out: string[] = [];
+  for (const a of args) {
+    if (a === Credential.migrateAuth) {
+      if (auth.password)
+        out.push(...(auth.username ? ['AUTH2', auth.username, auth.password] : ['AUTH', auth.password]));
+    } else if (a === Credential.password) out.push(auth.password ?? '');
+    else if (a === Credential.username) out.push(auth.username ?? 'default');
+    else out.push(String(a));
+  }
+  return out;
+}
+
+/** A Redis reply that means our credentials were refused (not a permission on one command: NOPERM). */
+export const AUTH_FAILED_REPLY = /^(NOAUTH|WRONGPASS)\b|invalid username-password pair/;
+
+/** Every text the commander lets out goes through this: the password never leaves it, whatever Redis echoes. */
+function scrubber(auth: RedisAuth): (text: string) => string {
+  const secret = auth.password;
+  if (!secret) return (t) => t;
+  return (t) => t.split(secret).join('***');
+}
+
 /** Turn whatever ioredis threw into NODE_UNREACHABLE / NODE_TIMEOUT / NODE_ERROR naming the address only. */
 function classify(err: unknown, addr: Addr, command: string, timeoutMs: number): CodedError {
   if (err instanceof CodedError) return err;
@@ -39,12 +63,20 @@ function classify(err: unknown, addr: Addr, command: string, timeoutMs: number):
   const message = e?.message ?? String(err);
   if (e?.name === 'ReplyError') {
     const auth = /^(NOAUTH|WRONGPASS|NOPERM)/.test(message);
-    return new CodedError(ErrorCodes.NodeError, `${addr} answered ${command} with: ${message}`, {
-      addr,
-      command,
-      reply: message,
-      ...(auth ? { auth: true } : {}),
-    });
+    const authFailed = AUTH_FAILED_REPLY.test(message);
+    return new CodedError(
+      ErrorCodes.NodeError,
+      authFailed
+        ? `${addr}: authentication failed (${command} answered: ${message})`
+        : `${addr} answered ${command} with: ${message}`,
+      {
+        addr,
+        command,
+        reply: message,
+        ...(auth ? { auth: true } : {}),
+        ...(authFailed ? { authFailed: true } : {}),
+      },
+    );
   }
   if (err instanceof OuterTimeout || /timed out|ETIMEDOUT/i.test(message) || e?.code === 'ETIMEDOUT') {
     return new CodedError(
@@ -73,6 +105,7 @@ function classify(err: unknown, addr: Addr, command: string, timeoutMs: number):
 export function createNodeCommander(auth: RedisAuth, opts: NodeCommanderOptions = {}): NodeCommander {
   const defaultTimeout = opts.timeoutMs ?? 1000;
   const conns = new Map<Addr, Conn>();
+  const scrub = scrubber(auth);
 
   const discard = (addr: Addr, conn: Conn) => {
     if (conns.get(addr) === conn) conns.delete(addr);
@@ -126,7 +159,7 @@ export function createNodeCommander(auth: RedisAuth, opts: NodeCommanderOptions 
         const c = conn;
         const run = async () => {
           await c.ready;
-          const cmd = new Command(String(name), rest.map(String), { replyEncoding: 'utf8' });
+          const cmd = new Command(String(name), expandCredentials(rest, auth), { replyEncoding: 'utf8' });
           // Our own per-call timer; ioredis's connection-wide commandTimeout then leaves it alone.
           cmd.setTimeout(timeoutMs);
           c.redis.sendCommand(cmd);
@@ -138,9 +171,12 @@ export function createNodeCommander(auth: RedisAuth, opts: NodeCommanderOptions 
         // (WRONGPASS, ECONNREFUSED, …) only came through the 'error' event.
         const closed = err instanceof Error && /Connection is closed/.test(err.message);
         const cause = closed && conn?.lastError ? conn.lastError : err;
-        const coded = classify(cause, addr, command, timeoutMs);
-        if (conn && coded.code !== ErrorCodes.NodeError) discard(addr, conn);
-        throw coded;
+        const raw = classify(cause, addr, command, timeoutMs);
+        if (conn && raw.code !== ErrorCodes.NodeError) discard(addr, conn);
+        // Only the message and our own details go out: never ioredis's error, whose `command.args` hold AUTH's.
+        const details = raw.details ? { ...raw.details } : undefined;
+        if (details && typeof details.reply === 'string') details.reply = scrub(details.reply);
+        throw new CodedError(raw.code, scrub(raw.message), details);
       } finally {
         clearTimeout(timer);
       }

@@ -73,6 +73,7 @@ export async function probeNode(
     );
     probe.outcome = outcomeOf(errors);
     probe.error = infoCluster.error.message;
+    if (infoCluster.error.details?.authFailed) probe.authFailed = true;
     return done();
   }
 

@@ -115,6 +115,7 @@ export async function scanCluster(def: ClusterDefinition, opts: ScanOptions = {}
     ...(opts.podError !== undefined ? { podError: opts.podError } : {}),
   });
   if (sentinel) topology.sentinel = sentinel;
+  if (def.auth.password) topology.auth = def.auth.username ? { username: def.auth.username } : {};
   if (opts.recordMetrics !== false) observeScan(def.name, (performance.now() - t0) / 1000);
   return topology;
 }

@@ -8,6 +8,7 @@
  *   node marks the slot stable.
  */
 import { CodedError, ErrorCodes } from '../../core/errors.ts';
+import { Credential } from '../../core/ports.ts';
 import { answers, describeNode, formatRanges, nodeById, splitAddr } from '../../core/plans/index.ts';
 import { parseInfo } from '../../core/topology/parse-info.ts';
 import type { Addr, NodeView, SlotRange, Step } from '../../core/types.ts';
@@ -205,13 +206,16 @@ async function stabilise(ctx: StepContext, step: FixSlots): Promise<string> {
   return done.join('; ');
 }
 
-/** MIGRATE every key of `slot` from `from` to `to`, 100 at a time. */
+/**
+ * MIGRATE every key of `slot` from `from` to `to`, 100 at a time. On a password-protected cluster the
+ * source node must log in to the target: `AUTH` / `AUTH2`, which the commander fills in (Credential).
+ */
 async function moveKeys(ctx: StepContext, from: Addr, to: Addr, slot: number): Promise<void> {
   const { host, port } = splitAddr(to);
   for (;;) {
     const keys = (await ctx.commander.call(from, ['CLUSTER', 'GETKEYSINSLOT', slot, 100])) as string[];
     if (!Array.isArray(keys) || keys.length === 0) return;
-    await ctx.commander.call(from, ['MIGRATE', host, port, '', 0, 5000, 'REPLACE', 'KEYS', ...keys], {
+    await ctx.commander.call(from, ['MIGRATE', host, port, '', 0, 5000, 'REPLACE', Credential.migrateAuth, 'KEYS', ...keys], {
       timeoutMs: 10_000,
     });
   }

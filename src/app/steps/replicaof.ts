@@ -9,7 +9,7 @@ import { splitHostPort } from '../../core/standalone/steps.ts';
 import { buildStandaloneView, joinAddr } from '../../core/standalone/view.ts';
 import type { Step, Topology } from '../../core/types.ts';
 import { sentinelWatchedReason } from './promote.ts';
-import { failure, infoOf, timed, waitFor } from './support.ts';
+import { ensureMasterauth, failure, infoOf, timed, waitFor } from './support.ts';
 import type { StepHandlerFor } from './types.ts';
 
 type ReplicaofStep = Extract<Step, { kind: 'replicaof' }>;
@@ -55,12 +55,13 @@ export const replicaofHandler: StepHandlerFor<'replicaof'> = {
   async act(ctx, step) {
     const addr = currentAddr(ctx.topology, step);
     const { host, port } = splitHostPort(step.masterAddr);
+    const auth = await ensureMasterauth(ctx, addr);
     try {
       await timed(ctx, () => ctx.commander.call(addr, ['REPLICAOF', host, port]));
     } catch (err) {
       throw failure(err, `REPLICAOF ${host} ${port} on ${addr}`);
     }
-    return `${addr} accepted REPLICAOF ${host} ${port}`;
+    return `${addr} accepted REPLICAOF ${host} ${port}${auth ? ` (${auth})` : ''}`;
   },
 
   async waitUntilDone(ctx, step) {

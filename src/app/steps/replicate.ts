@@ -3,7 +3,7 @@
  * the master: retried until known. Then wait for the replication link (Redis's repl-diskless-sync-delay).
  */
 import { answers, describeNode, memberByAddr, nodeById } from '../../core/plans/index.ts';
-import { failure, infoOf, isReply, timed, waitFor } from './support.ts';
+import { ensureMasterauth, failure, infoOf, isReply, timed, waitFor } from './support.ts';
 import type { StepHandlerFor } from './types.ts';
 
 export const replicateHandler: StepHandlerFor<'replicate'> = {
@@ -40,8 +40,9 @@ export const replicateHandler: StepHandlerFor<'replicate'> = {
 
   async act(ctx, step) {
     const n = memberByAddr(ctx.topology, step.addr);
+    const auth = await ensureMasterauth(ctx, step.addr);
     if (n?.role === 'replica' && n.masterId === step.masterId)
-      return 'already following; waiting for the link';
+      return auth ? `${auth}; already following, waiting for the link` : 'already following; waiting for the link';
     await waitFor(
       ctx,
       `${step.addr} to learn about master ${step.masterId.slice(0, 8)} (gossip)`,
@@ -58,7 +59,7 @@ export const replicateHandler: StepHandlerFor<'replicate'> = {
       },
       { metric: 'gossipWaitMs' },
     );
-    return `${step.addr} now replicates ${step.masterId.slice(0, 8)}`;
+    return `${step.addr} now replicates ${step.masterId.slice(0, 8)}${auth ? ` (${auth})` : ''}`;
   },
 
   async waitUntilDone(ctx, step) {

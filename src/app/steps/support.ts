@@ -3,6 +3,7 @@
  * then STEP_TIMEOUT naming what we waited for and what we last saw).
  */
 import { CodedError, ErrorCodes } from '../../core/errors.ts';
+import { Credential } from '../../core/ports.ts';
 import { answers } from '../../core/plans/cluster-view.ts';
 import { parseClusterNodes } from '../../core/topology/parse-cluster-nodes.ts';
 import { parseInfo } from '../../core/topology/parse-info.ts';
@@ -111,4 +112,33 @@ export function failure(err: unknown, what: string): CodedError {
     ...(err instanceof CodedError ? (err.details ?? {}) : {}),
     transient: false,
   });
+}
+
+/**
+ * A replica of a password-protected master needs `masterauth` (and `masteruser` for an ACL user) to sync;
+ * a node started without them (a pod without the chart's settings) would never bring its link up. When
+ * the cluster is read with a password and the node has no `masterauth`, give it ours, through the
+ * commander's `Credential` stand-ins (the password never passes through here). Returns a note for the
+ * report, or undefined when nothing was needed. A node that will not tell (CONFIG renamed or forbidden)
+ * is left as it is.
+ */
+export async function ensureMasterauth(ctx: StepContext, addr: Addr): Promise<string | undefined> {
+  const auth = ctx.topology.auth;
+  if (!auth) return undefined;
+  let current: unknown;
+  try {
+    current = await ctx.commander.call(addr, ['CONFIG', 'GET', 'masterauth']);
+  } catch (err) {
+    if (err instanceof CodedError && err.details?.transient) throw err;
+    return `could not read masterauth on ${addr}: it needs one to sync with a password-protected master`;
+  }
+  if (Array.isArray(current) && String(current[1] ?? '') !== '') return undefined;
+  const args: string[] = ['CONFIG', 'SET', 'masterauth', Credential.password];
+  if (auth.username) args.push('masteruser', Credential.username);
+  try {
+    await ctx.commander.call(addr, args);
+  } catch (err) {
+    throw failure(err, `setting masterauth on ${addr} (it has none, so it cannot sync)`);
+  }
+  return `set masterauth${auth.username ? ' and masteruser' : ''} on ${addr} (it had none)`;
 }

@@ -95,3 +95,18 @@ export function observersKnowing(topology: Topology, id: NodeId): Addr[] {
     .filter((p) => p.outcome === 'ok' && p.nodes?.some((v) => v.id === id && !v.flags.includes('handshake')))
     .map((p) => p.addr);
 }
+
+/**
+ * Nobody answered the scan: we cannot see the cluster, so nothing can be planned or changed. The refusal
+ * says so, instead of reasoning about slots "nobody owns" from an empty picture. Undefined otherwise.
+ */
+export function unreachableRefusal(topology: Topology): { ok: false; code: string; reason: string } | undefined {
+  if (topology.probes.length === 0 || topology.probes.some((p) => p.outcome === 'ok')) return undefined;
+  const n = topology.probes.length;
+  const auth = topology.probes.some((p) => p.authFailed);
+  return {
+    ok: false,
+    code: 'CLUSTER_UNREACHABLE',
+    reason: `No node of ${topology.cluster} answered (${n} address${n === 1 ? '' : 'es'} asked), so redis-medic cannot see the cluster and changes nothing. ${auth ? 'They refuse our credentials: check REDIS_PASSWORD / REDIS_USERNAME.' : 'Check that the Redis pods run and that this bot can reach them, then try again.'}`,
+  };
+}

@@ -7,7 +7,13 @@ import { planStandaloneAction } from '../standalone/planner.ts';
 import { resolveNodeRef } from '../topology/resolve-node.ts';
 import type { ClusterNode, FailoverMode, PlanOutcome, Probe, Step, Topology } from '../types.ts';
 import { chooseMaster, isHealthyReplica, servingMasters } from './choose-master.ts';
-import { answers, isMajorityLost, nodeById, replicationOffset } from './cluster-view.ts';
+import {
+  answers,
+  isMajorityLost,
+  nodeById,
+  replicationOffset,
+  unreachableRefusal,
+} from './cluster-view.ts';
 import {
   assemblePlan,
   describeNode,
@@ -75,6 +81,8 @@ function sharePrefix(a: string, b: string): number {
 }
 
 export function planForAction(topology: Topology, action: PlanAction, ctx: PlanContext): PlanOutcome {
+  const blind = unreachableRefusal(topology);
+  if (blind) return blind;
   // Plain master/replica deployments: failover / restart have their own plans (issue 10).
   if (topology.mode === 'standalone') return planStandaloneAction(topology, action, ctx);
   switch (action.kind) {
@@ -304,6 +312,12 @@ function planRestart(topology: Topology, podName: string, ctx: PlanContext): Pla
       if (noPersistence) {
         return refuse(
           `${describeNode(node)} is a master without persistence and without a replica: restarting it empties slots ${formatRanges(node.slots)}.`,
+        );
+      }
+      // AOF on an emptyDir dies with the pod (write-up 004, part 1).
+      if (node.pod?.dataVolume === 'emptyDir') {
+        return refuse(
+          `${describeNode(node)} keeps its data on an emptyDir (${node.pod.dataMountPath ?? '/data'}) and has no replica: restarting its pod empties slots ${formatRanges(node.slots)}, AOF or not.`,
         );
       }
       const step = restartPodStep(

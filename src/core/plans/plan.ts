@@ -66,10 +66,43 @@ export function assemblePlan(
     createdAt: ctx.now,
     expiresAt: ctx.now + ctx.ttlMs,
     risk: highestRisk(steps.map((s) => s.risk)),
-    steps,
+    steps: topology.auth ? steps.map((s) => withCredentialLines(s, topology.auth!)) : steps,
     approvalsNeeded: steps.some(needsTwoApprovers) ? 2 : 1,
     findings: findings.map((f) => ({ code: f.code, severity: f.severity, summary: f.summary })),
   };
+}
+
+/** The dry-run line of the keys a `stable` slot fix moves. */
+export const MIGRATE_LINE = '(keys of the open slots move with MIGRATE where needed)';
+
+/**
+ * On a password-protected cluster the executor also sends credentials (MIGRATE … AUTH, a new replica's
+ * masterauth): the dry run shows those commands with `***` where the password goes, never the password
+ * (the plan knows only that there is one).
+ */
+function withCredentialLines(step: Step, auth: NonNullable<Topology['auth']>): Step {
+  const secret = auth.username ? `AUTH2 ${auth.username} ***` : 'AUTH ***';
+  if (step.kind === 'fix-slots' && step.action === 'stable') {
+    return {
+      ...step,
+      commands: step.commands.map((c) =>
+        c === MIGRATE_LINE
+          ? `(keys of the open slots move with MIGRATE <host> <port> "" 0 5000 REPLACE ${secret} KEYS … where needed)`
+          : c,
+      ),
+    };
+  }
+  if (step.kind === 'replicate' || step.kind === 'replicaof') {
+    const master = auth.username ? ` masteruser ${auth.username}` : '';
+    return {
+      ...step,
+      commands: [
+        `${step.addr} CONFIG SET masterauth ***${master} (only if it has no masterauth: a replica needs it to sync with a password-protected master)`,
+        ...step.commands,
+      ],
+    };
+  }
+  return step;
 }
 
 // ---------------------------------------------------------------------------------------------------
@@ -210,7 +243,7 @@ export function stableSlotsStep(owner: ClusterNode, slots: number[], others: Clu
     targetId: owner.id,
     risk: 'medium',
     sentence: `Close the open slot(s) ${list} like redis-cli --cluster fix: finish the migration when both sides are open, else move stray keys back to the owner ${describeNode(owner)} and mark the slot stable.`,
-    commands: [`(keys of the open slots move with MIGRATE where needed)`, ...commands],
+    commands: [MIGRATE_LINE, ...commands],
   };
 }
 

@@ -26,6 +26,7 @@ import {
   replicationOffset,
   slotMasters,
   uncoveredRanges,
+  unreachableRefusal,
 } from './cluster-view.ts';
 import {
   assemblePlan,
@@ -55,6 +56,8 @@ export function bestReplica(candidates: ClusterNode[]): ClusterNode | undefined 
 }
 
 export function planForFindings(topology: Topology, findings: Finding[], ctx: PlanContext): PlanOutcome {
+  const blind = unreachableRefusal(topology);
+  if (blind) return blind;
   // Plain master/replica deployments have their own planner (src/core/standalone, issue 10).
   if (topology.mode === 'standalone') return planForStandalone(topology, findings, ctx);
   // Right after a failover, gossip has not reached everyone: a plan made from half the story could hand

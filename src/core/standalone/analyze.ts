@@ -164,7 +164,32 @@ export function analyzeStandalone(topology: Topology, opts: StandaloneAnalyzeOpt
   // A master without persistence, with replicas: restarted, it comes back empty and they copy it.
   for (const m of view.masters) {
     const followers = replicasOf(view, m.addr);
-    if (m.persistent !== false || followers.length === 0) continue;
+    // AOF on an emptyDir (write-up 004, part 1): Redis says aof_enabled:1, yet the file dies with the pod.
+    const emptyDir = m.pod?.dataVolume === 'emptyDir' ? m.pod : undefined;
+    if ((m.persistent !== false && !emptyDir) || followers.length === 0) continue;
+    if (m.persistent !== false && emptyDir) {
+      const dir = emptyDir.dataMountPath ?? '/data';
+      const p = m.persistence;
+      const what = p?.aofEnabled
+        ? `AOF is on, but ${dir} is an emptyDir`
+        : p?.saveConfig
+          ? `RDB snapshots are on (save "${p.saveConfig}"), but ${dir} is an emptyDir`
+          : `${dir} is an emptyDir`;
+      add({
+        code: StandaloneFindingCodes.MasterNoPersistence,
+        severity: 'warning',
+        summary: `master ${describeStandalone(m)}: ${what}: a pod restart empties this master and then its replicas (${plural(followers.length, 'replica')}, ${plural(m.keys ?? 0, 'key')} at risk). Promote a replica before restarting it, and give the pod a persistent volume (the chart's master.persistence.enabled=true)`,
+        addrs: [m.addr, ...followers.map((r) => r.addr)],
+        evidence: [
+          ...(p ? [`${m.addr} says aof_enabled:${p.aofEnabled ? 1 : 0}`] : []),
+          ...(p?.saveConfig !== undefined ? [`${m.addr} says save "${p.saveConfig}"`] : []),
+          `pod ${emptyDir.name} mounts an emptyDir at ${dir}: it is emptied when the pod is deleted or rescheduled`,
+          ...followers.map((r) => `${r.addr} follows it (${r.linkUp ? 'link up' : 'link down'})`),
+          `a master restarted without data is still their master: they resync to its empty dataset (write-up 004, parts 1 and 2)`,
+        ],
+      });
+      continue;
+    }
     add({
       code: StandaloneFindingCodes.MasterNoPersistence,
       severity: 'warning',

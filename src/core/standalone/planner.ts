@@ -297,7 +297,9 @@ export function planSafeRestart(topology: Topology, addr: Addr, ctx: PlanContext
     };
   }
   const followers = replicasOf(view, node.addr);
-  if (node.persistent !== false) {
+  // AOF or RDB on an emptyDir dies with the pod: restarting the pod is a restart without persistence.
+  const emptyDir = node.pod?.dataVolume === 'emptyDir' && node.persistent !== false;
+  if (node.persistent !== false && !emptyDir) {
     const step = restart(`master with persistence: it reloads its data`);
     if (!step)
       return refuse(
@@ -309,6 +311,10 @@ export function planSafeRestart(topology: Topology, addr: Addr, ctx: PlanContext
     };
   }
   if (followers.length === 0) {
+    if (emptyDir)
+      return refuse(
+        `${addr} keeps its data on an emptyDir (${node.pod?.dataMountPath ?? '/data'}) and has no replica: restarting its pod loses its ${node.keys ?? 0} keys, AOF or not. ${chartPersistenceAdvice('master')}`,
+      );
     return refuse(
       `${addr} is a master without persistence and without a replica: restarting it loses its ${node.keys ?? 0} keys. Turn AOF on first (\`CONFIG SET appendonly yes\`). ${chartPersistenceAdvice('master')}`,
     );
@@ -348,6 +354,6 @@ export function planSafeRestart(topology: Topology, addr: Addr, ctx: PlanContext
       }),
     );
   }
-  const title = `Safe restart of master ${describeStandalone(node)} (no persistence): hand over to ${best.addr} first${r ? ', then restart it' : ', then restart it yourself'}`;
+  const title = `Safe restart of master ${describeStandalone(node)} (${emptyDir ? 'data on an emptyDir' : 'no persistence'}): hand over to ${best.addr} first${r ? ', then restart it' : ', then restart it yourself'}`;
   return { ok: true, plan: assemblePlan(topology, ctx, title, steps, []) };
 }

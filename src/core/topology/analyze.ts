@@ -43,6 +43,7 @@ export const FindingCodes = {
   ShardSameK8sNode: 'shard-same-k8s-node',
   K8sApiError: 'k8s-api-error',
   ClusterUnreachable: 'cluster-unreachable',
+  AuthFailed: 'auth-failed',
 } as const;
 export type FindingCode = (typeof FindingCodes)[keyof typeof FindingCodes];
 
@@ -75,6 +76,12 @@ export function analyzeTopology(topology: Topology, opts: AnalyzeOptions = {}): 
   if (topology.mode !== 'cluster') return topology.podError ? [k8sApiError(topology.podError)] : [];
   // Nobody answered: say that, not "16384 slots have no owner", which would be a guess about a cluster we never saw.
   if (topology.probes.length > 0 && !topology.probes.some((p) => p.outcome === 'ok')) {
+    // They answer, but not to us: that is a credentials problem, not a network one.
+    const refused = topology.probes.filter((p) => p.authFailed);
+    if (refused.length > 0) {
+      const f = authFailedFinding(topology, refused, true);
+      return sortFindings(topology.podError ? [f, k8sApiError(topology.podError)] : [f]);
+    }
     const unreachable: Finding = {
       code: FindingCodes.ClusterUnreachable,
       severity: 'critical',
@@ -137,11 +144,13 @@ export function analyzeTopology(topology: Topology, opts: AnalyzeOptions = {}): 
       const how =
         p?.outcome === 'ok'
           ? `answers as another node (${(p.myId ?? '?').slice(0, 8)})`
-          : p?.outcome === 'refused'
-            ? 'refused our connection'
-            : p?.outcome === 'timeout'
-              ? `did not answer within ${p.ms} ms`
-              : `answered an error${p?.error ? `: ${p.error}` : ''}`;
+          : p?.authFailed
+            ? 'refused our credentials (authentication failed)'
+            : p?.outcome === 'refused'
+              ? 'refused our connection'
+              : p?.outcome === 'timeout'
+                ? `did not answer within ${p.ms} ms`
+                : `answered an error${p?.error ? `: ${p.error}` : ''}`;
       add({
         code: FindingCodes.NodeUnreachable,
         severity: servesSlots(n) ? 'critical' : 'warning',
@@ -384,16 +393,47 @@ export function analyzeTopology(topology: Topology, opts: AnalyzeOptions = {}): 
   for (const m of masters) {
     const replicas = replicasOf.get(m.id) ?? [];
     const p = m.persistence;
-    if (replicas.length === 0 || !p || p.aofEnabled || p.saveConfig !== '') continue;
+    const noPersistence = !!p && !p.aofEnabled && p.saveConfig === '';
+    // AOF on an emptyDir (write-up 004, part 1): Redis says aof_enabled:1, yet the file dies with the pod.
+    const emptyDir = m.pod?.dataVolume === 'emptyDir' ? m.pod : undefined;
+    if (replicas.length === 0 || (!noPersistence && !emptyDir)) continue;
+    const volumeEvidence = emptyDir
+      ? [
+          `pod ${emptyDir.name} mounts an emptyDir at ${emptyDir.dataMountPath ?? 'its data dir'}: it is emptied when the pod is deleted or rescheduled`,
+        ]
+      : [];
+    if (noPersistence) {
+      add({
+        code: FindingCodes.MasterNoPersistence,
+        severity: 'warning',
+        summary: `master ${nodeLabel(m)} has no persistence: a restart of this master empties every replica — fail over to a replica first`,
+        nodes: [m.id, ...replicas.map((r) => r.id)],
+        ...addrs(m.addr),
+        evidence: [
+          `${m.addr} says aof_enabled:0`,
+          `${m.addr} says save ""`,
+          ...volumeEvidence,
+          `${replicas.length} replica(s) follow it`,
+        ],
+      });
+      continue;
+    }
+    const dir = emptyDir?.dataMountPath ?? '/data';
+    const what = p?.aofEnabled
+      ? `AOF is on, but ${dir} is an emptyDir`
+      : p?.saveConfig
+        ? `RDB snapshots are on (save "${p.saveConfig}"), but ${dir} is an emptyDir`
+        : `${dir} is an emptyDir`;
     add({
       code: FindingCodes.MasterNoPersistence,
       severity: 'warning',
-      summary: `master ${nodeLabel(m)} has no persistence: a restart of this master empties every replica — fail over to a replica first`,
+      summary: `master ${nodeLabel(m)}: ${what}: a pod restart empties this master and then its replicas — fail over to a replica first, and give the pods a persistent volume (the chart's persistence.enabled=true)`,
       nodes: [m.id, ...replicas.map((r) => r.id)],
       ...addrs(m.addr),
       evidence: [
-        `${m.addr} says aof_enabled:0`,
-        `${m.addr} says save ""`,
+        ...(p ? [`${m.addr} says aof_enabled:${p.aofEnabled ? 1 : 0}`] : []),
+        ...(p?.saveConfig !== undefined ? [`${m.addr} says save "${p.saveConfig}"`] : []),
+        ...volumeEvidence,
         `${replicas.length} replica(s) follow it`,
       ],
     });
@@ -417,6 +457,11 @@ export function analyzeTopology(topology: Topology, opts: AnalyzeOptions = {}): 
   for (const p of topology.outsiders) {
     add(outsiderFinding(p, topology.pods));
   }
+  // Addresses that refused our credentials and are no member we know (those have node-unreachable above):
+  // e.g. a restarted pod with another password. They are left out of the picture: say so.
+  const memberAddrs = new Set(topology.nodes.map((n) => n.addr));
+  const strangers = topology.probes.filter((p) => p.authFailed && !memberAddrs.has(p.addr));
+  if (strangers.length > 0) add(authFailedFinding(topology, strangers, false));
 
   // Kubernetes.
   if (topology.pods) analyzePods(topology, topology.pods, replicasOf, add);
@@ -558,6 +603,35 @@ function analyzePods(
       evidence: [m, ...replicas].map((n) => `pod ${n.pod!.name} (${n.addr}) runs on ${k8sNode}`),
     });
   }
+}
+
+/** Addresses that answered with NOAUTH / WRONGPASS: the credentials we were given are missing or wrong. */
+function authFailedFinding(topology: Topology, refused: Probe[], nobodyAnswered: boolean): Finding {
+  const noPassword = refused.every((p) => /NOAUTH/.test(p.error ?? ''));
+  const why = noPassword
+    ? topology.auth
+      ? 'the nodes ask for a password and refuse the one configured'
+      : 'the nodes ask for a password and none is configured (REDIS_PASSWORD)'
+    : topology.auth?.username
+      ? `wrong password for user ${topology.auth.username} (REDIS_USERNAME / REDIS_PASSWORD)`
+      : 'wrong password (REDIS_PASSWORD), or the user needs a name (REDIS_USERNAME)';
+  const n = refused.length;
+  const others = topology.probes.length - n;
+  const summary = nobodyAnswered
+    ? `authentication failed: ${n} address${n === 1 ? '' : 'es'} refused our credentials — ${why}${others > 0 ? `; ${others} other${others === 1 ? '' : 's'} did not answer` : ''}. The cluster's state is unknown`
+    : `authentication failed on ${n} address${n === 1 ? '' : 'es'} outside the known members (${why}): left out of this picture`;
+  return {
+    code: FindingCodes.AuthFailed,
+    severity: nobodyAnswered ? 'critical' : 'warning',
+    summary,
+    nodes: [],
+    addrs: (nobodyAnswered ? topology.probes : refused).map((p) => p.addr),
+    evidence: (nobodyAnswered ? topology.probes : refused).map((p) =>
+      p.authFailed
+        ? (p.error ?? `${p.addr}: authentication failed`)
+        : `${p.addr}: ${p.outcome}${p.error ? ` (${p.error})` : ''}`,
+    ),
+  };
 }
 
 function k8sApiError(message: string): Finding {

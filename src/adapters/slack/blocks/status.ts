@@ -39,6 +39,8 @@ export function healthOf(t: Topology | null, findings: Finding[]): { emoji: stri
   if (!t || t.nodes.length === 0 || !t.nodes.some((n) => n.reachable)) {
     if (t && t.mode === 'standalone' && t.probes.some((p) => p.outcome === 'ok'))
       return worst(findings) ?? { emoji: ':large_green_circle:', word: 'healthy' };
+    // The nodes answer, but refuse our password: say that, not "unreachable".
+    if (t?.probes.some((p) => p.authFailed)) return { emoji: ':lock:', word: 'authentication failed' };
     return { emoji: ':black_circle:', word: 'unreachable' };
   }
   if (clusterState(t) === 'fail') return { emoji: ':red_circle:', word: 'cluster_state:fail' };
@@ -190,7 +192,9 @@ export function renderStatus(t: Topology, findings: Finding[]): ChatMessage {
       );
   }
   if (unreachable.length > 0) {
-    const shown = unreachable.slice(0, 12).map((p) => `${esc(p.addr)} (${p.outcome})`);
+    const shown = unreachable
+      .slice(0, 12)
+      .map((p) => `${esc(p.addr)} (${p.authFailed ? 'authentication failed' : p.outcome})`);
     const more = unreachable.length > 12 ? ` …and ${unreachable.length - 12} more` : '';
     blocks.push(context(`:electric_plug: Not answering: ${shown.join(', ')}${more}`));
   }

@@ -1,0 +1,453 @@
+/**
+ * A password-protected cluster (requirepass + masterauth) and a control Redis with a password in its URL,
+ * through the whole app (composeApp + an in-memory ChatPort, queue, worker, store, audit) and the CLI:
+ * replaced pod diagnose → approve → healthy, a planned failover, an open slot closed with MIGRATE … AUTH,
+ * a wrong password told as "authentication failed". Then: neither password appears in any log line (debug),
+ * chat message, edit, ephemeral or reply, in any key of the control Redis (plans, audit stream, BullMQ
+ * jobs), nor in `redis-medic status --json` / `diagnose --json`.
+ */
+import { execFile } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { join } from 'node:path';
+import { Redis } from 'ioredis';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { ButtonElement, ChatMessage, ChatPort, Respond } from '../../src/app/chat-port.ts';
+import { clusterDefinitionsFromConfig } from '../../src/clusters-file.ts';
+import { type ComposedApp, composeApp } from '../../src/compose.ts';
+import { loadConfig } from '../../src/config.ts';
+import type { ClusterDefinition } from '../../src/core/ports.ts';
+import { createLogger } from '../../src/logger.ts';
+import {
+  type LocalCluster,
+  type LocalRedis,
+  startLocalCluster,
+  startRedis,
+  withCluster,
+} from '../support/redis-cluster.ts';
+
+const BIN = join(import.meta.dirname, '..', '..', 'bin', 'redis-medic.js');
+// Distinctive, so a leak cannot hide behind a common word.
+const PASSWORD = `Tgt-${randomBytes(8).toString('hex')}-pw`;
+const WRONG = `Wrong-${randomBytes(8).toString('hex')}-pw`;
+const CONTROL_PASSWORD = `Ctl-${randomBytes(8).toString('hex')}-pw`;
+const ACL_PASSWORD = `Acl-${randomBytes(8).toString('hex')}-pw`;
+const SECRETS = [PASSWORD, WRONG, CONTROL_PASSWORD, ACL_PASSWORD];
+
+const CHANNEL = 'C0SECRETS';
+const ASKER = 'U0ASKER';
+const APPROVER = 'U0SECOND';
+const THIRD = 'U0THIRD';
+
+/** Every message ever posted, every edit, every ephemeral and every reply, as text. */
+function memoryChat() {
+  let n = 0;
+  const messages = new Map<string, { threadTs?: string; msg: ChatMessage }>();
+  const seen: string[] = [];
+  const record = (m: ChatMessage) => seen.push(`${m.text}\n${JSON.stringify(m.blocks)}`);
+  const port: ChatPort = {
+    async post(_channel, msg, opts) {
+      record(msg);
+      n += 1;
+      const ts = `1700000000.${String(n).padStart(6, '0')}`;
+      messages.set(ts, { ...(opts?.threadTs ? { threadTs: opts.threadTs } : {}), msg });
+      return { ts };
+    },
+    async update(_channel, ts, msg) {
+      record(msg);
+      const m = messages.get(ts);
+      if (m) m.msg = msg;
+    },
+    async postEphemeral(_channel, _user, msg) {
+      record(msg);
+    },
+  };
+  const respond: Respond = async (msg) => {
+    record(msg);
+  };
+  return { port, messages, seen, respond };
+}
+
+const textOf = (m: ChatMessage | undefined) => (m ? `${m.text}\n${JSON.stringify(m.blocks)}` : '');
+const buttonsOf = (m: ChatMessage): ButtonElement[] =>
+  m.blocks.flatMap((b) => (b.type === 'actions' ? b.elements : []));
+
+async function waitFor(pred: () => boolean | Promise<boolean>, ms: number, what: string) {
+  const end = Date.now() + ms;
+  while (Date.now() < end) {
+    if (await pred()) return;
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  throw new Error(`timed out waiting for ${what}`);
+}
+
+interface Run {
+  code: number;
+  stdout: string;
+  stderr: string;
+}
+
+function cli(args: string[], env: Record<string, string>): Promise<Run> {
+  return new Promise((resolve) => {
+    execFile(
+      process.execPath,
+      [BIN, ...args],
+      {
+        env: { ...process.env, REDIS_PASSWORD: '', REDIS_USERNAME: '', REDIS_CLUSTER_NODES: '', ...env },
+        timeout: 60_000,
+      },
+      (err, stdout, stderr) => {
+        const code = err ? (typeof err.code === 'number' ? err.code : -1) : 0;
+        resolve({ code, stdout, stderr });
+      },
+    );
+  });
+}
+
+/** Every key of the control Redis, whatever its type, as text (plans, audit stream, BullMQ jobs, leases). */
+async function dumpControl(url: string): Promise<{ keys: string[]; text: string }> {
+  const r = new Redis(url, { maxRetriesPerRequest: 1 });
+  try {
+    const keys = (await r.keys('*')).sort();
+    const parts: string[] = [];
+    for (const k of keys) {
+      const type = await r.type(k);
+      const value =
+        type === 'string'
+          ? await r.get(k)
+          : type === 'hash'
+            ? await r.hgetall(k)
+            : type === 'list'
+              ? await r.lrange(k, 0, -1)
+              : type === 'set'
+                ? await r.smembers(k)
+                : type === 'zset'
+                  ? await r.zrange(k, 0, -1, 'WITHSCORES')
+                  : type === 'stream'
+                    ? await r.xrange(k, '-', '+')
+                    : null;
+      parts.push(`${k} ${type} ${JSON.stringify(value)}`);
+    }
+    return { keys, text: parts.join('\n') };
+  } finally {
+    r.disconnect();
+  }
+}
+
+/** A slot of `a` whose keys (hash tag) are half moved to `b`: a migration stopped half-way. */
+async function openSlot(cluster: LocalCluster, keyCount = 30): Promise<{ slot: number; keys: string[] }> {
+  const [a, b] = cluster.masters() as [LocalCluster['nodes'][0], LocalCluster['nodes'][0]];
+  let tag = '';
+  let slot = -1;
+  for (let i = 0; slot < 0 || slot > 5460; i++) {
+    tag = `s${i}`;
+    slot = Number(await cluster.cli(a, 'CLUSTER', 'KEYSLOT', `{${tag}}`));
+  }
+  const keys: string[] = [];
+  for (let i = 0; i < keyCount; i++) {
+    await cluster.call(a, 'SET', `{${tag}}:${i}`, `v${i}`);
+    keys.push(`{${tag}}:${i}`);
+  }
+  await cluster.call(b, 'CLUSTER', 'SETSLOT', slot, 'IMPORTING', a.id);
+  await cluster.call(a, 'CLUSTER', 'SETSLOT', slot, 'MIGRATING', b.id);
+  const some = (await cluster.call(a, 'CLUSTER', 'GETKEYSINSLOT', slot, keyCount / 2)) as string[];
+  const auth = cluster.password ? ['AUTH', cluster.password] : [];
+  await cluster.call(a, 'MIGRATE', b.host, b.port, '', 0, 5000, ...auth, 'KEYS', ...some);
+  return { slot, keys };
+}
+
+function expectNoSecret(where: string, text: string) {
+  for (const s of SECRETS) {
+    if (text.includes(s)) {
+      const at = text.indexOf(s);
+      throw new Error(`${where} contains a password: …${text.slice(Math.max(0, at - 200), at)}<SECRET>…`);
+    }
+  }
+}
+
+describe('a password-protected cluster through the app, and no secret anywhere', () => {
+  let control: LocalRedis;
+  let cluster: LocalCluster;
+  let app: ComposedApp;
+  const chat = memoryChat();
+  const logs: string[] = [];
+  const written: string[] = [];
+  let defs: ClusterDefinition[] = [];
+  const restore: (() => void)[] = [];
+
+  const command = async (text: string) => {
+    await app.chatService.handleCommand({ user: ASKER, channel: CHANNEL, text, respond: chat.respond });
+  };
+  const click = async (user: string, ts: string, planId: string) => {
+    await app.chatService.handleAction({
+      user,
+      channel: CHANNEL,
+      messageTs: ts,
+      actionId: 'plan_approve',
+      value: planId,
+      respond: chat.respond,
+    });
+  };
+  const lastPlan = () => {
+    const entry = [...chat.messages.entries()].reverse().find(([, m]) => buttonsOf(m.msg).length > 0);
+    if (!entry) throw new Error('no plan with buttons was posted');
+    return { ts: entry[0], msg: entry[1].msg, id: buttonsOf(entry[1].msg)[0]!.value! };
+  };
+  const lastPosted = () => [...chat.messages.values()].at(-1)?.msg;
+  const runPlan = async (approvers: string[]) => {
+    const plan = lastPlan();
+    for (const u of approvers) await click(u, plan.ts, plan.id);
+    await waitFor(
+      async () => ['succeeded', 'failed', 'stale'].includes((await app.store.get(plan.id))?.status ?? ''),
+      90_000,
+      `plan ${plan.id} to finish`,
+    );
+    await app.chatService.idle();
+    return { ...plan, record: await app.store.get(plan.id) };
+  };
+
+  beforeAll(async () => {
+    // Whatever this process itself prints (ioredis / BullMQ warnings) counts as a log too.
+    for (const stream of [process.stdout, process.stderr]) {
+      const original = stream.write.bind(stream);
+      stream.write = ((chunk: unknown, ...rest: unknown[]) => {
+        written.push(String(chunk));
+        return (original as (...a: unknown[]) => boolean)(chunk, ...rest);
+      }) as typeof stream.write;
+      restore.push(() => {
+        stream.write = original;
+      });
+    }
+    control = await startRedis({ password: CONTROL_PASSWORD });
+    expect(control.url).toContain(CONTROL_PASSWORD);
+    cluster = await startLocalCluster({
+      masters: 3,
+      replicasPerMaster: 1,
+      nodeTimeoutMs: 1000,
+      password: PASSWORD,
+    });
+    const loaded = loadConfig({
+      CONTROL_REDIS_URL: control.url,
+      REDIS_CLUSTER_NODES: cluster.addrs().join(','),
+      REDIS_PASSWORD: PASSWORD,
+      CLUSTER_NAME: 'sec',
+      APPROVERS: `${ASKER},${APPROVER},${THIRD}`,
+      ALLOWED_CHANNELS: CHANNEL,
+      SCAN_TIMEOUT_MS: '500',
+      LOG_LEVEL: 'debug',
+    });
+    if (!loaded.ok) throw new Error(loaded.problems.join('; '));
+    // The real config path (REDIS_PASSWORD → the cluster's auth), plus the same seeds with a wrong password.
+    defs = [
+      ...clusterDefinitionsFromConfig(loaded.config),
+      { name: 'wrongpw', seeds: cluster.addrs(), auth: { password: WRONG } },
+      { name: 'nopw', seeds: cluster.addrs(), auth: {} },
+    ];
+    app = await composeApp(loaded.config, {
+      chat: chat.port,
+      logger: createLogger('debug', { write: (line: string) => void logs.push(line) }),
+      role: 'all',
+      extra: {
+        prefix: `sec-${randomBytes(4).toString('hex')}`,
+        clusters: defs,
+        executor: { waitTimeoutMs: 30_000, pollMs: 100 },
+        expiryIntervalMs: 500,
+      },
+    });
+    await app.chatService.start();
+  });
+
+  afterAll(async () => {
+    for (const r of restore) r();
+    await app?.close();
+    await cluster?.stop();
+    await control?.stop();
+  });
+
+  it('status of the cluster reads it with the password', async () => {
+    await command('status');
+    expect(textOf(lastPosted())).toContain('Redis sec: ok');
+    expect(textOf(lastPosted())).toContain('3 (3 healthy)');
+  });
+
+  it('a wrong or missing password is told as "authentication failed", not "unreachable"', async () => {
+    await command('status wrongpw');
+    const wrong = textOf(lastPosted());
+    expect(wrong).toContain('Redis wrongpw: authentication failed');
+    expect(wrong).toContain('auth-failed');
+    expect(wrong).toContain('wrong password');
+    expect(wrong).not.toMatch(/unreachable|no node answered/);
+
+    await command('status nopw');
+    const none = textOf(lastPosted());
+    expect(none).toContain('Redis nopw: authentication failed');
+    expect(none).toContain('none is configured (REDIS_PASSWORD)');
+
+    await command('diagnose wrongpw');
+    expect(textOf(lastPosted())).toContain('authentication failed');
+
+    await command('clusters');
+    expect(chat.seen.at(-1)).toMatch(/\*wrongpw\* — authentication failed/);
+  });
+
+  it('the CLI says "authentication failed" too, in text and in --json', async () => {
+    const seeds = cluster.addrs().join(',');
+    const text = await cli(['status', '--nodes', seeds], { REDIS_PASSWORD: WRONG });
+    expect(text.code).toBe(2);
+    expect(text.stdout).toContain('authentication failed');
+    expect(text.stderr).toContain('redis-medic status: authentication failed at');
+    expect(text.stderr).not.toContain('could not reach');
+    const json = await cli(['status', '--nodes', seeds, '--json'], { REDIS_PASSWORD: WRONG });
+    const body = JSON.parse(json.stdout) as { findings: { code: string }[] };
+    expect(body.findings.map((f) => f.code)).toEqual(['auth-failed']);
+    const diag = await cli(['diagnose', '--nodes', seeds, '--json'], { REDIS_PASSWORD: WRONG });
+    expect(diag.code).toBe(2);
+    expect(diag.stderr).toContain('redis-medic diagnose: authentication failed at');
+    for (const r of [text, json, diag]) expectNoSecret('CLI output', r.stdout + r.stderr);
+  });
+
+  it('a replaced master pod: diagnose → approve → healthy, with masterauth shown as ***', async () => {
+    const master = cluster.masters()[0]!;
+    const replica = cluster.replicasOf(master)[0]!;
+    await cluster.waitFor(
+      async () => (await cluster.cli(replica, 'INFO', 'replication')).includes('master_link_status:up'),
+      20_000,
+      'the replica link',
+    );
+    await cluster.kill(master);
+    // Like a restarted pod without the chart's settings: requirepass, but no masterauth.
+    const fresh = await cluster.startFreshNode();
+    await cluster.call(fresh, 'CONFIG', 'SET', 'masterauth', '');
+    defs[0]!.seeds.push(fresh.addr);
+    await cluster.waitFor(async () => (await cluster.roleOf(replica)) === 'master', 20_000, 'the promotion');
+    const members = cluster.nodes.filter((n) => n.state === 'running');
+    await cluster.waitFor(
+      async () => {
+        for (const n of members) {
+          if (!(await cluster.cli(n, 'CLUSTER', 'INFO')).includes('cluster_state:ok')) return false;
+          const line = (await cluster.cli(n, 'CLUSTER', 'NODES'))
+            .split('\n')
+            .find((l) => l.startsWith(replica.id));
+          if (!line?.includes('master')) return false;
+        }
+        return true;
+      },
+      20_000,
+      'every member to agree on the promotion',
+    );
+
+    await command('diagnose');
+    const plan = lastPlan();
+    const shown = textOf(plan.msg);
+    expect(shown).toMatch(/CLUSTER FORGET/);
+    expect(shown).toMatch(/CLUSTER MEET/);
+    expect(shown).toMatch(/CLUSTER REPLICATE/);
+    expect(shown).toContain(`${fresh.addr} CONFIG SET masterauth ***`);
+
+    const done = await runPlan([APPROVER]);
+    expect(done.record?.status, JSON.stringify(done.record?.steps)).toBe('succeeded');
+    await cluster.waitHealthy(30_000);
+    // It had none: the replicate step gave it the cluster's, so its link came up.
+    expect(await cluster.cli(fresh, 'INFO', 'replication')).toContain('master_link_status:up');
+    expect(await cluster.call(fresh, 'CONFIG', 'GET', 'masterauth')).toEqual(['masterauth', PASSWORD]);
+    await command('status');
+    expect(textOf(lastPosted())).toMatch(/Redis sec: (healthy|ok)/);
+  });
+
+  it('a planned failover runs on the password-protected cluster', async () => {
+    let replica: LocalCluster['nodes'][0] | undefined;
+    for (const n of cluster.nodes)
+      if (!replica && n.state === 'running' && (await cluster.roleOf(n)) === 'replica') replica = n;
+    if (!replica) throw new Error('no replica left');
+    await command(`failover ${replica.addr}`);
+    const done = await runPlan([APPROVER]);
+    expect(done.record?.status, JSON.stringify(done.record?.steps)).toBe('succeeded');
+    expect(await cluster.roleOf(replica)).toBe('master');
+    await cluster.waitHealthy(30_000);
+  });
+
+  it('an open slot is closed with MIGRATE … AUTH (the dry run shows AUTH ***), no key lost', async () => {
+    const { slot, keys } = await openSlot(cluster);
+    await command('diagnose');
+    const plan = lastPlan();
+    expect(textOf(plan.msg)).toContain('REPLACE AUTH *** KEYS');
+    const done = await runPlan([APPROVER, THIRD]);
+    expect(done.record?.status, JSON.stringify(done.record?.steps)).toBe('succeeded');
+    for (const n of cluster.masters())
+      expect(await cluster.cli(n, 'CLUSTER', 'NODES')).not.toMatch(new RegExp(`\\[${slot}-[<>]-`));
+    const c = new Redis.Cluster([{ host: cluster.host, port: cluster.masters()[1]!.port }], {
+      redisOptions: { password: PASSWORD },
+    });
+    try {
+      const values = await Promise.all(keys.map((k) => c.get(k)));
+      expect(values.filter((v) => v === null)).toEqual([]);
+    } finally {
+      c.disconnect();
+    }
+  });
+
+  it('the CLI status --json and diagnose --json with the right password show no secret', async () => {
+    const seeds = cluster.addrs().join(',');
+    const status = await cli(['status', '--nodes', seeds, '--json'], { REDIS_PASSWORD: PASSWORD });
+    expect(status.code).toBeLessThan(2);
+    expect(JSON.parse(status.stdout).topology.nodes.length).toBeGreaterThan(0);
+    const diag = await cli(['diagnose', '--nodes', seeds, '--json'], { REDIS_PASSWORD: PASSWORD });
+    expect(diag.code).toBeLessThan(2);
+    JSON.parse(diag.stdout);
+    for (const r of [status, diag]) expectNoSecret('CLI --json output', r.stdout + r.stderr);
+  });
+
+  it('no password in logs, chat, audit, plan records, BullMQ jobs', async () => {
+    await app.chatService.idle();
+    // Something was written everywhere we look: a leak check of nothing would pass for the wrong reason.
+    expect(logs.some((l) => l.includes('"level":20'))).toBe(true);
+    expect(chat.seen.length).toBeGreaterThan(10);
+    const dump = await dumpControl(control.url);
+    expect(dump.keys.some((k) => k.endsWith(':audit'))).toBe(true);
+    expect(dump.keys.some((k) => k.includes(':bull:'))).toBe(true);
+    expect(dump.text).toContain('approval');
+
+    expectNoSecret('the logs (LOG_LEVEL=debug)', logs.join(''));
+    expectNoSecret("this process's stdout/stderr", written.join(''));
+    expectNoSecret('the chat messages, edits, ephemerals and replies', chat.seen.join('\n'));
+    expectNoSecret('the control Redis (plans, audit stream, BullMQ jobs)', dump.text);
+  });
+});
+
+describe('an ACL user other than default', () => {
+  it('reads the cluster and closes an open slot with MIGRATE … AUTH2 <user> ***', async () => {
+    await withCluster(
+      { masters: 3, replicasPerMaster: 0, nodeTimeoutMs: 1000, password: PASSWORD },
+      async (cluster) => {
+        for (const n of cluster.nodes)
+          await cluster.call(n, 'ACL', 'SETUSER', 'medic', 'on', `>${ACL_PASSWORD}`, '~*', '&*', '+@all');
+        const { slot, keys } = await openSlot(cluster);
+        const seeds = cluster.addrs().join(',');
+        const env = { REDIS_USERNAME: 'medic', REDIS_PASSWORD: ACL_PASSWORD };
+
+        const dry = await cli(['diagnose', '--nodes', seeds], env);
+        expect(dry.code, dry.stderr).toBe(1);
+        expect(dry.stdout).toContain('REPLACE AUTH2 medic *** KEYS');
+
+        const run = await cli(['diagnose', '--nodes', seeds, '--execute', '--yes', '--json'], env);
+        expect(run.code, run.stdout + run.stderr).toBe(0);
+        for (const n of cluster.masters())
+          expect(await cluster.cli(n, 'CLUSTER', 'NODES')).not.toMatch(new RegExp(`\\[${slot}-[<>]-`));
+        const c = new Redis.Cluster([{ host: cluster.host, port: cluster.masters()[0]!.port }], {
+          redisOptions: { username: 'medic', password: ACL_PASSWORD },
+        });
+        try {
+          const values = await Promise.all(keys.map((k) => c.get(k)));
+          expect(values.filter((v) => v === null)).toEqual([]);
+        } finally {
+          c.disconnect();
+        }
+
+        const wrong = await cli(['status', '--nodes', seeds, '--user', 'medic'], { REDIS_PASSWORD: WRONG });
+        expect(wrong.code).toBe(2);
+        expect(wrong.stdout).toContain('authentication failed');
+        expect(wrong.stdout).toContain('wrong password for user medic');
+        for (const r of [dry, run, wrong]) expectNoSecret('CLI output', r.stdout + r.stderr);
+      },
+    );
+  });
+});
