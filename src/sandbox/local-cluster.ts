@@ -12,6 +12,7 @@ import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Redis } from 'ioredis';
+import { parseInfo } from '../core/topology/parse-info.ts';
 
 export type LocalNodeRole = 'master' | 'replica' | 'spare' | 'fresh' | 'standalone';
 export type LocalNodeState = 'running' | 'frozen' | 'killed';
@@ -298,7 +299,8 @@ function closeClients(clients: Clients): void {
   clients.clear();
 }
 
-async function waitUntil(
+/** Polls `pred` until it holds; past the deadline, throws naming `what` and the last error seen. */
+export async function waitUntil(
   pred: () => boolean | Promise<boolean>,
   timeoutMs: number,
   what = 'condition',
@@ -461,15 +463,6 @@ function splitSlots(masters: number): [number, number][] {
     const start = Math.floor((i * 16384) / masters);
     const end = Math.floor(((i + 1) * 16384) / masters) - 1;
     out.push([start, end]);
-  }
-  return out;
-}
-
-function parseInfoText(text: string): Record<string, string> {
-  const out: Record<string, string> = {};
-  for (const line of text.split(/\r?\n/)) {
-    const i = line.indexOf(':');
-    if (i > 0 && !line.startsWith('#')) out[line.slice(0, i)] = line.slice(i + 1).trim();
   }
   return out;
 }
@@ -653,7 +646,7 @@ export async function startLocalCluster(opts: StartClusterOptions): Promise<Loca
           async () => {
             const live = everything.filter((n) => n.state === 'running');
             for (const n of live) {
-              const info = parseInfoText(await cli(n, 'CLUSTER', 'INFO'));
+              const info = parseInfo(await cli(n, 'CLUSTER', 'INFO'));
               if (Number(info.cluster_known_nodes) <= 1) continue; // alone: not a member
               if (info.cluster_state !== 'ok') return false;
               // Nodes we run must not be flagged failing or in handshake; dead ones may be.
@@ -663,7 +656,7 @@ export async function startLocalCluster(opts: StartClusterOptions): Promise<Loca
                 const addr = addrField.split('@')[0] ?? '';
                 if (running.has(addr) && /(^|,)(fail\??|handshake)(,|$)/.test(flags)) return false;
               }
-              const repl = parseInfoText(await cli(n, 'INFO', 'replication'));
+              const repl = parseInfo(await cli(n, 'INFO', 'replication'));
               if (repl.role === 'slave' && repl.master_link_status !== 'up') return false;
             }
             return true;

@@ -11,39 +11,27 @@ import { createTopologySource } from '../../src/adapters/redis/scanner.ts';
 import type { ExecutorDeps } from '../../src/app/executor.ts';
 import type { ClusterDefinition, NodeCommander } from '../../src/core/ports.ts';
 import { systemClock } from '../../src/core/ports.ts';
+import { parseInfo } from '../../src/core/topology/parse-info.ts';
 import type { ExecEvent } from '../../src/core/types.ts';
-import { type LocalRedis, pickFreePort, startRedis } from '../../src/sandbox/local-cluster.ts';
+import {
+  type LocalRedis,
+  pickFreePort,
+  waitUntil as pollUntil,
+  startRedis,
+} from '../../src/sandbox/local-cluster.ts';
 
-export async function waitUntil(
+/** Polls until `pred` holds (the launcher's poller, with the arguments in this file's order). */
+export function waitUntil(
   what: string,
   pred: () => Promise<boolean> | boolean,
   timeoutMs = 20_000,
   intervalMs = 100,
 ): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  let lastErr: unknown;
-  for (;;) {
-    try {
-      if (await pred()) return;
-    } catch (err) {
-      lastErr = err;
-    }
-    if (Date.now() > deadline) {
-      throw new Error(
-        `timed out waiting for ${what}${lastErr instanceof Error ? ` (${lastErr.message})` : ''}`,
-      );
-    }
-    await new Promise((r) => setTimeout(r, intervalMs));
-  }
+  return pollUntil(pred, timeoutMs, what, intervalMs);
 }
 
 export function info(text: string): Record<string, string> {
-  const out: Record<string, string> = {};
-  for (const line of text.split(/\r?\n/)) {
-    const i = line.indexOf(':');
-    if (i > 0 && !line.startsWith('#')) out[line.slice(0, i)] = line.slice(i + 1).trim();
-  }
-  return out;
+  return parseInfo(text);
 }
 
 export async function replication(node: LocalRedis): Promise<Record<string, string>> {

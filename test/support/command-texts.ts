@@ -1,24 +1,11 @@
 import fc from 'fast-check';
+import { SUB_COMMANDS } from '../../src/core/intents/parse-intent.ts';
 
 /**
  * Generated `/redis …` texts for fuzzing: near-valid commands (right and misspelt sub-commands, node refs of
  * every form, flags in odd places), Slack-formatted noise (mentions, links, emoji, markdown), odd whitespace,
  * random Unicode and very long inputs.
  */
-const SUB_COMMANDS = [
-  'help',
-  'status',
-  'diagnose',
-  'failover',
-  'forget',
-  'join',
-  'restart',
-  'plans',
-  'cancel',
-  'audit',
-  'clusters',
-  'chaos',
-];
 const TYPOS = [
   'stauts',
   'diagnos',

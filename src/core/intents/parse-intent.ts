@@ -112,7 +112,8 @@ export const USAGE: Record<IntentKind, { usage: string; about: string }> = {
 export const NODE_HELP =
   '<node> is a node id (40 hex), a unique id prefix of 6+ hex characters, host:port, or a pod name.';
 
-const SUB_COMMANDS = Object.keys(USAGE) as IntentKind[];
+/** Every sub-command, by its canonical name. */
+export const SUB_COMMANDS = Object.keys(USAGE) as IntentKind[];
 /** Accepted spellings that are not the canonical name. */
 const ALIAS_LIST: Record<string, IntentKind> = {
   '?': 'help',

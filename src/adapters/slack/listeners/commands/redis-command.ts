@@ -1,4 +1,5 @@
 import type { App } from '@slack/bolt';
+import { SUB_COMMANDS } from '../../../../core/intents/parse-intent.ts';
 import type { Logger } from '../../../../logger.ts';
 import { commandsTotal } from '../../../../metrics.ts';
 import { createRespond, errorMessage } from '../../respond.ts';
@@ -37,24 +38,11 @@ export function registerRedisCommand(app: App, deps: ListenerDeps): void {
 }
 
 /** The first word, for metrics labels (bounded: unknown words become `other`). */
+/** The sub-command as a metrics label: a known name, or `other` (never the user's text: bounded cardinality). */
 export function subCommand(text: string): string {
   const word = text.trim().split(/\s+/, 1)[0]?.toLowerCase() ?? '';
-  const known = [
-    'help',
-    'status',
-    'diagnose',
-    'failover',
-    'forget',
-    'join',
-    'restart',
-    'plans',
-    'cancel',
-    'audit',
-    'clusters',
-    'chaos',
-  ];
   if (word === '') return 'help';
-  return known.includes(word) ? word : 'other';
+  return (SUB_COMMANDS as readonly string[]).includes(word) ? word : 'other';
 }
 
 export async function tellUser(log: Logger, send: () => Promise<void>): Promise<void> {
