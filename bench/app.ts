@@ -143,7 +143,7 @@ type StoredMessage = import('../test/support/slack-stand-in.ts').StoredMessage;
  * What production runs is compiled JavaScript (`node dist/main.js`), not TypeScript through a loader: bundle
  * src/main.ts with esbuild (0.2 s; packages stay external) so memory is measured without tsx. Falls back to tsx.
  */
-async function prepareEntry(log: (l: string) => void): Promise<{ args: string[]; how: string }> {
+export async function prepareEntry(log: (l: string) => void): Promise<{ args: string[]; how: string }> {
   const outfile = resolve(ROOT, 'node_modules/.cache/redis-medic-bench/main.mjs');
   try {
     const { build } = await import('esbuild');

@@ -3,20 +3,26 @@
  * then STEP_TIMEOUT naming what we waited for and what we last saw).
  */
 import { CodedError, ErrorCodes } from '../../core/errors.ts';
-import { Credential } from '../../core/ports.ts';
 import { answers } from '../../core/plans/cluster-view.ts';
+import { Credential } from '../../core/ports.ts';
 import { parseClusterNodes } from '../../core/topology/parse-cluster-nodes.ts';
 import { parseInfo } from '../../core/topology/parse-info.ts';
 import type { Addr, ClusterNode, NodeView, Topology } from '../../core/types.ts';
 import type { StepContext } from './types.ts';
 
+/** Resolves after `ms`, or at once when `signal` aborts. Leaves no listener on `signal` behind either way. */
 export function sleep(ms: number, signal?: AbortSignal): Promise<void> {
   return new Promise((resolve) => {
-    const t = setTimeout(resolve, ms);
-    signal?.addEventListener('abort', () => {
+    if (signal?.aborted) return resolve();
+    const onAbort = () => {
       clearTimeout(t);
       resolve();
-    });
+    };
+    const t = setTimeout(() => {
+      signal?.removeEventListener('abort', onAbort);
+      resolve();
+    }, ms);
+    signal?.addEventListener('abort', onAbort, { once: true });
   });
 }
 
