@@ -168,6 +168,8 @@ export async function composeApp(config: Config, opts: ComposeOptions): Promise<
       enableOfflineQueue: false,
       maxRetriesPerRequest: 0,
       commandTimeout: 2000,
+      // Back within a second of the control Redis: this connection is what /healthz and the chat need.
+      retryStrategy: (times: number) => Math.min(times * 50, 1000),
     });
     chatControl.on('error', () => undefined); // already logged by the main connection
     closers.push(() => chatControl.quit().catch(() => chatControl.disconnect()));
@@ -198,10 +200,11 @@ export async function composeApp(config: Config, opts: ComposeOptions): Promise<
       store: chatStore,
       audit: chatAudit,
       approvals: chatApprovals,
-      controlHealthy: () => chatControl.ping().then(
-        (pong) => pong === 'PONG',
-        () => false,
-      ),
+      controlHealthy: () =>
+        chatControl.ping().then(
+          (pong) => pong === 'PONG',
+          () => false,
+        ),
       bus,
       logger,
       clock,
@@ -297,11 +300,12 @@ export async function composeApp(config: Config, opts: ComposeOptions): Promise<
       ...(watcher ? { watcher } : {}),
       async healthy() {
         try {
-          const pong = await Promise.race([
-            control.ping(),
-            new Promise<string>((resolve) => setTimeout(() => resolve('timeout'), 1000).unref()),
+          // Both connections: healthy means the chat can record an approval, not only that the queue could.
+          const pongs = await Promise.race([
+            Promise.all([control.ping(), chatControl.ping()]),
+            new Promise<string[]>((resolve) => setTimeout(() => resolve(['timeout']), 1000).unref()),
           ]);
-          return pong === 'PONG';
+          return pongs.length === 2 && pongs.every((p) => p === 'PONG');
         } catch {
           return false;
         }

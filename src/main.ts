@@ -220,7 +220,12 @@ if (invokedDirectly) {
   main().then(
     (code) => process.exit(code),
     (err: unknown) => {
-      process.stderr.write(`redis-medic: ${(err as Error).stack ?? String(err)}\n`);
+      // A raw Redis reply reaching here comes from the control Redis (target errors are CodedErrors).
+      const refused = /^(NOAUTH|WRONGPASS)\b/.test((err as Error)?.message ?? '');
+      const what = refused
+        ? 'the control Redis refused our credentials (the password in CONTROL_REDIS_URL): '
+        : '';
+      process.stderr.write(`redis-medic: ${what}${(err as Error).stack ?? String(err)}\n`);
       process.exit(1);
     },
   );

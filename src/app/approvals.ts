@@ -78,7 +78,9 @@ export function refusalReason(
   const verb = ctx.verb ?? 'approve';
   switch (code) {
     case 'NOT_FOUND':
-      return 'No such plan — it may have been removed. Run /redis diagnose again';
+      return verb === 'cancel'
+        ? 'No such plan — check its id with /redis plans'
+        : 'No such plan — it may have been removed. Run /redis diagnose again';
     case 'NOT_APPROVER': {
       const approvers = ctx.policy?.approvers ?? [];
       return approvers.length

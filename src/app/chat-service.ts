@@ -196,11 +196,7 @@ export function createChatService(deps: ChatServiceDeps): ChatServiceInternals {
 
   async function errorMessage(err: unknown, what = 'Could not do that'): Promise<ChatMessage> {
     const e = asCodedError(err);
-    if (
-      e.code === 'UNEXPECTED' &&
-      deps.controlHealthy &&
-      !(await deps.controlHealthy().catch(() => false))
-    )
+    if (e.code === 'UNEXPECTED' && deps.controlHealthy && !(await deps.controlHealthy().catch(() => false)))
       return controlDown(what);
     switch (e.code) {
       case ErrorCodes.UnknownCluster:
@@ -358,7 +354,10 @@ export function createChatService(deps: ChatServiceDeps): ChatServiceInternals {
         if (!s.ok) return refuse(req, unreachable(c.entry, s.error));
         const outcome = planForFindings(s.topology, s.findings, ctx(c.entry, req.user));
         if (!outcome.ok) {
-          await postPublic(req, withNote(renderStatus(s.topology, s.findings), noPlanNote(outcome, s.findings)));
+          await postPublic(
+            req,
+            withNote(renderStatus(s.topology, s.findings), noPlanNote(outcome, s.findings)),
+          );
           return 'no-plan';
         }
         const addressed = new Set(outcome.plan.findings.map((f) => `${f.code}|${f.summary}`));
@@ -417,7 +416,15 @@ export function createChatService(deps: ChatServiceDeps): ChatServiceInternals {
       case 'cancel': {
         const r = await approvals.cancel(intent.plan, req.user);
         if (!r.ok) return refuse(req, renderMrkdwn(`:no_entry: ${r.reason}`, r.reason));
-        await answer(req.respond, req, renderCancelled(r.record, req.user));
+        // A running plan stops at the next check: what was already sent to Redis stays done.
+        const msg =
+          r.record.status === 'cancelled'
+            ? renderCancelled(r.record, req.user)
+            : renderMrkdwn(
+                `:octagonal_sign: ${r.message}. A command already sent to Redis is not undone; the plan's thread says where it stopped.`,
+                r.message,
+              );
+        await answer(req.respond, req, msg);
         schedule(intent.plan);
         return 'ok';
       }

@@ -222,10 +222,15 @@ export function createWatcher(opts: WatcherOptions) {
       scanTimeoutMs * 3 + 250,
       `reading cluster ${cluster.name}`,
     );
-    if (!topology.probes.some((p) => p.outcome === 'ok'))
+    if (!topology.probes.some((p) => p.outcome === 'ok')) {
+      if (topology.probes.some((p) => p.authFailed))
+        throw new Error(
+          `authentication failed: the nodes refused our credentials (${topology.probes.map((p) => `${p.addr}: ${p.authFailed ? 'authentication failed' : p.outcome}`).join(', ')})`,
+        );
       throw new Error(
         `no node answered (${topology.probes.map((p) => `${p.addr}: ${p.outcome}`).join(', ') || 'no address to ask'})`,
       );
+    }
     return topology;
   }
 

@@ -106,8 +106,7 @@ export async function runStatus(argv: string[], io: CliIo): Promise<number> {
   if (values.json) io.stdout(`${JSON.stringify({ topology, findings }, null, 2)}\n`);
   else {
     io.stdout(formatStatus(topology, findings));
-    if (code === EXIT_UNREACHABLE)
-      io.stderr(unreachableMessage('status', topology, seeds));
+    if (code === EXIT_UNREACHABLE) io.stderr(unreachableMessage('status', topology, seeds));
   }
   return code;
 }

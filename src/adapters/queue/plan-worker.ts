@@ -77,6 +77,7 @@ export function startPlanWorker(opts: PlanWorkerOptions): PlanWorker {
   queue.on('error', (err) => log?.warn({ err: err.message }, 'plan queue error'));
 
   async function publish(e: ExecEvent) {
+    log?.debug({ event: e }, 'exec event');
     await opts.bus?.publish(e).catch((err) => log?.warn({ err }, 'event bus publish failed'));
   }
   async function audit(entry: Parameters<AuditLog['record']>[0]) {

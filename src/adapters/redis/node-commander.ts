@@ -47,7 +47,7 @@ export function expandCredentials(args: (string | number)[], auth: RedisAuth): s
 }
 
 /** A Redis reply that means our credentials were refused (not a permission on one command: NOPERM). */
-export const AUTH_FAILED_REPLY = /^(NOAUTH|WRONGPASS)\b|invalid username-password pair/;
+export const AUTH_FAILED_REPLY = /^(NOAUTH|WRONGPASS)\b/;
 
 /** Every text the commander lets out goes through this: the password never leaves it, whatever Redis echoes. */
 function scrubber(auth: RedisAuth): (text: string) => string {

@@ -8,8 +8,8 @@
  *   node marks the slot stable.
  */
 import { CodedError, ErrorCodes } from '../../core/errors.ts';
-import { Credential } from '../../core/ports.ts';
 import { answers, describeNode, formatRanges, nodeById, splitAddr } from '../../core/plans/index.ts';
+import { Credential } from '../../core/ports.ts';
 import { parseInfo } from '../../core/topology/parse-info.ts';
 import type { Addr, NodeView, SlotRange, Step } from '../../core/types.ts';
 import { clusterNodesOf, failure, liveMembers, timed, waitFor } from './support.ts';
@@ -215,8 +215,12 @@ async function moveKeys(ctx: StepContext, from: Addr, to: Addr, slot: number): P
   for (;;) {
     const keys = (await ctx.commander.call(from, ['CLUSTER', 'GETKEYSINSLOT', slot, 100])) as string[];
     if (!Array.isArray(keys) || keys.length === 0) return;
-    await ctx.commander.call(from, ['MIGRATE', host, port, '', 0, 5000, 'REPLACE', Credential.migrateAuth, 'KEYS', ...keys], {
-      timeoutMs: 10_000,
-    });
+    await ctx.commander.call(
+      from,
+      ['MIGRATE', host, port, '', 0, 5000, 'REPLACE', Credential.migrateAuth, 'KEYS', ...keys],
+      {
+        timeoutMs: 10_000,
+      },
+    );
   }
 }

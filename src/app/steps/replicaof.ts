@@ -9,7 +9,7 @@ import { splitHostPort } from '../../core/standalone/steps.ts';
 import { buildStandaloneView, joinAddr } from '../../core/standalone/view.ts';
 import type { Step, Topology } from '../../core/types.ts';
 import { sentinelWatchedReason } from './promote.ts';
-import { ensureMasterauth, failure, infoOf, timed, waitFor } from './support.ts';
+import { ensureMasterauth, failure, hintMasterauth, infoOf, timed, waitFor } from './support.ts';
 import type { StepHandlerFor } from './types.ts';
 
 type ReplicaofStep = Extract<Step, { kind: 'replicaof' }>;
@@ -67,15 +67,18 @@ export const replicaofHandler: StepHandlerFor<'replicaof'> = {
   async waitUntilDone(ctx, step) {
     const addr = currentAddr(ctx.topology, step);
     const { host, port } = splitHostPort(step.masterAddr);
-    await waitFor(ctx, `${addr} to have its link to ${step.masterAddr} up`, async () => {
-      const info = await infoOf(ctx, addr, 'replication');
-      return (
-        info.role === 'slave' &&
-        info.master_host === host &&
-        Number(info.master_port) === port &&
-        info.master_link_status === 'up'
-      );
-    });
+    await hintMasterauth(
+      ctx,
+      waitFor(ctx, `${addr} to have its link to ${step.masterAddr} up`, async () => {
+        const info = await infoOf(ctx, addr, 'replication');
+        return (
+          info.role === 'slave' &&
+          info.master_host === host &&
+          Number(info.master_port) === port &&
+          info.master_link_status === 'up'
+        );
+      }),
+    );
     return `${addr} follows ${step.masterAddr} with its link up`;
   },
 };

@@ -3,7 +3,7 @@
  * the master: retried until known. Then wait for the replication link (Redis's repl-diskless-sync-delay).
  */
 import { answers, describeNode, memberByAddr, nodeById } from '../../core/plans/index.ts';
-import { ensureMasterauth, failure, infoOf, isReply, timed, waitFor } from './support.ts';
+import { ensureMasterauth, failure, hintMasterauth, infoOf, isReply, timed, waitFor } from './support.ts';
 import type { StepHandlerFor } from './types.ts';
 
 export const replicateHandler: StepHandlerFor<'replicate'> = {
@@ -42,7 +42,9 @@ export const replicateHandler: StepHandlerFor<'replicate'> = {
     const n = memberByAddr(ctx.topology, step.addr);
     const auth = await ensureMasterauth(ctx, step.addr);
     if (n?.role === 'replica' && n.masterId === step.masterId)
-      return auth ? `${auth}; already following, waiting for the link` : 'already following; waiting for the link';
+      return auth
+        ? `${auth}; already following, waiting for the link`
+        : 'already following; waiting for the link';
     await waitFor(
       ctx,
       `${step.addr} to learn about master ${step.masterId.slice(0, 8)} (gossip)`,
@@ -64,12 +66,15 @@ export const replicateHandler: StepHandlerFor<'replicate'> = {
 
   async waitUntilDone(ctx, step) {
     const master = nodeById(ctx.topology, step.masterId);
-    await waitFor(ctx, `the replication link of ${step.addr} to come up`, async () => {
-      const info = await infoOf(ctx, step.addr, 'replication');
-      if (info.role !== 'slave' || info.master_link_status !== 'up') return false;
-      if (master?.addr && `${info.master_host}:${info.master_port}` !== master.addr) return false;
-      return true;
-    });
+    await hintMasterauth(
+      ctx,
+      waitFor(ctx, `the replication link of ${step.addr} to come up`, async () => {
+        const info = await infoOf(ctx, step.addr, 'replication');
+        if (info.role !== 'slave' || info.master_link_status !== 'up') return false;
+        if (master?.addr && `${info.master_host}:${info.master_port}` !== master.addr) return false;
+        return true;
+      }),
+    );
     return `link up (the wait is Redis's: repl-diskless-sync-delay and the first sync)`;
   },
 };

@@ -148,3 +148,17 @@ export async function ensureMasterauth(ctx: StepContext, addr: Addr): Promise<st
   }
   return `set masterauth${auth.username ? ' and masteruser' : ''} on ${addr} (it had none)`;
 }
+
+/** A replication link that never came up on a password-protected cluster: name the usual cause. */
+export async function hintMasterauth<T>(ctx: StepContext, wait: Promise<T>): Promise<T> {
+  try {
+    return await wait;
+  } catch (err) {
+    if (!(err instanceof CodedError) || err.code !== ErrorCodes.StepTimeout || !ctx.topology.auth) throw err;
+    throw new CodedError(
+      err.code,
+      `${err.message}. The master asks for a password: a replica whose masterauth is wrong never syncs (its log says so)`,
+      err.details,
+    );
+  }
+}

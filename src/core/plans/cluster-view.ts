@@ -100,7 +100,9 @@ export function observersKnowing(topology: Topology, id: NodeId): Addr[] {
  * Nobody answered the scan: we cannot see the cluster, so nothing can be planned or changed. The refusal
  * says so, instead of reasoning about slots "nobody owns" from an empty picture. Undefined otherwise.
  */
-export function unreachableRefusal(topology: Topology): { ok: false; code: string; reason: string } | undefined {
+export function unreachableRefusal(
+  topology: Topology,
+): { ok: false; code: string; reason: string } | undefined {
   if (topology.probes.length === 0 || topology.probes.some((p) => p.outcome === 'ok')) return undefined;
   const n = topology.probes.length;
   const auth = topology.probes.some((p) => p.authFailed);

@@ -7,13 +7,7 @@ import { planStandaloneAction } from '../standalone/planner.ts';
 import { resolveNodeRef } from '../topology/resolve-node.ts';
 import type { ClusterNode, FailoverMode, PlanOutcome, Probe, Step, Topology } from '../types.ts';
 import { chooseMaster, isHealthyReplica, servingMasters } from './choose-master.ts';
-import {
-  answers,
-  isMajorityLost,
-  nodeById,
-  replicationOffset,
-  unreachableRefusal,
-} from './cluster-view.ts';
+import { answers, isMajorityLost, nodeById, replicationOffset, unreachableRefusal } from './cluster-view.ts';
 import {
   assemblePlan,
   describeNode,
@@ -42,7 +36,8 @@ function refuse(reason: string): PlanOutcome {
 
 function unknown(r: { reason: string; suggestions: string[] }): PlanOutcome {
   const hint = r.suggestions.length > 0 ? ` Did you mean ${r.suggestions.slice(0, 5).join(', ')}?` : '';
-  return { ok: false, code: ErrorCodes.UnknownNode, reason: `${r.reason}${hint}` };
+  const reason = /[.?!:]$/.test(r.reason) ? r.reason : `${r.reason}.`;
+  return { ok: false, code: ErrorCodes.UnknownNode, reason: `${reason}${hint}` };
 }
 
 /**
@@ -286,6 +281,12 @@ function planRestart(topology: Topology, podName: string, ctx: PlanContext): Pla
     ...topology.outsiders.flatMap((o) => (o.pod ? [o.pod] : [])),
   ];
   const pod = pods.find((p) => p.name === podName.trim());
+  if (!pod && topology.pods === undefined && !topology.podError && pods.length === 0) {
+    // No pod list at all: this cluster is not looked after through Kubernetes.
+    return refuse(
+      `Cannot restart "${podName}": Kubernetes is not enabled for cluster ${topology.cluster} (set K8S_ENABLED=true, or a namespace in CLUSTERS_FILE). Restart the node yourself; \`/redis failover\` first if it is a master.`,
+    );
+  }
   if (!pod) {
     const names = [...new Set(pods.map((p) => p.name))];
     const close = names.filter((n) => sharePrefix(n, podName) >= 4);

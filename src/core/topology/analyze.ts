@@ -85,7 +85,7 @@ export function analyzeTopology(topology: Topology, opts: AnalyzeOptions = {}): 
     const unreachable: Finding = {
       code: FindingCodes.ClusterUnreachable,
       severity: 'critical',
-      summary: `no node answered (${topology.probes.length} address${topology.probes.length === 1 ? '' : 'es'} asked): the cluster's state is unknown`,
+      summary: `no node answered (${topology.probes.length} address${topology.probes.length === 1 ? '' : 'es'} asked): the cluster's state is unknown${topology.probes.length === 1 && !topology.pods ? '. Only one seed is known: list several nodes in REDIS_CLUSTER_NODES (or seeds in CLUSTERS_FILE), so one dead node does not hide the cluster' : ''}`,
       nodes: [],
       addrs: topology.probes.map((p) => p.addr),
       evidence: topology.probes.map((p) => `${p.addr}: ${p.outcome}${p.error ? ` (${p.error})` : ''}`),

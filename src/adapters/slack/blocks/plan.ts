@@ -352,7 +352,11 @@ export function renderSummary(
     p?.startedAt !== undefined && p.finishedAt !== undefined ? p.finishedAt - p.startedAt : undefined;
   const blocks: Block[] = [
     section(
-      `${emoji} *Plan ${esc(plan.id)} ${status}* on ${esc(plan.cluster)}${elapsed !== undefined ? ` in ${duration(elapsed)}` : ''}${r.result?.detail ? `\n${esc(clip(r.result.detail, 1500))}` : ''}`,
+      `${emoji} *Plan ${esc(plan.id)} ${status}* on ${esc(plan.cluster)}${elapsed !== undefined ? ` in ${duration(elapsed)}` : ''}${r.result?.detail ? `\n${esc(clip(r.result.detail, 1500))}` : ''}${
+        r.cancelRequestedBy && status !== 'cancelled'
+          ? `\n:no_entry_sign: The cancel of ${mention(r.cancelRequestedBy)} came during its last step, which had already started and finished.`
+          : ''
+      }`,
     ),
     fields([
       ['Before', clip(before, 1900)],
