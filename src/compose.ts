@@ -167,7 +167,7 @@ export async function composeApp(config: Config, opts: ComposeOptions): Promise<
     const chatControl = control.duplicate({
       enableOfflineQueue: false,
       maxRetriesPerRequest: 0,
-      commandTimeout: 2000,
+      commandTimeout: 1000,
       // Back within a second of the control Redis: this connection is what /healthz and the chat need.
       retryStrategy: (times: number) => Math.min(times * 50, 1000),
     });

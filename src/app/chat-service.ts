@@ -186,18 +186,18 @@ export function createChatService(deps: ChatServiceDeps): ChatServiceInternals {
   }
 
   /** `what` could not be done because the control Redis is down: say so, and what still works. */
-  function controlDown(what: string): ChatMessage {
+  function controlDown(what: string, slow: boolean): ChatMessage {
     return renderNotice(
       `${what}: the control Redis, where redis-medic keeps plans, approvals and the audit, does not answer.`,
       ':electric_plug:',
-      'Nothing was changed. `/redis status` still works; try again once the control Redis is back (the bot’s /healthz says 503 until then).',
+      `${slow ? 'It may only be slow: what you asked may still be recorded when it answers, so check `/redis plans` then.' : 'Nothing was changed.'} \`/redis status\` still works; try again once the control Redis is back (the bot’s /healthz says 503 until then).`,
     );
   }
 
   async function errorMessage(err: unknown, what = 'Could not do that'): Promise<ChatMessage> {
     const e = asCodedError(err);
     if (e.code === 'UNEXPECTED' && deps.controlHealthy && !(await deps.controlHealthy().catch(() => false)))
-      return controlDown(what);
+      return controlDown(what, /timed out/i.test(e.message));
     switch (e.code) {
       case ErrorCodes.UnknownCluster:
         return refusal(e.message);

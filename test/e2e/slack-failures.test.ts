@@ -193,6 +193,42 @@ describe('Slack, when things around the bot fail', () => {
       expect(ms).toBeLessThan(5000);
     });
 
+    it('(frozen rather than dead) `/redis plans` still answers within seconds, and says it may only be slow', async () => {
+      // Dead now; freeze a second Redis the same way a hung control Redis would behave: start, then SIGSTOP.
+      const hung = await startRedis();
+      const lone = await startTestApp(
+        appEnv({
+          slack,
+          mode: 'http',
+          signingSecret: SECRET,
+          controlUrl: hung.url,
+          seeds: cluster.addrs(),
+          approvers: [APPROVER],
+          extra: { ALLOWED_CHANNELS: 'C0FROZEN' },
+        }),
+      );
+      try {
+        hung.freeze();
+        const hungSim = new SlackClientSim(slack, `http://127.0.0.1:${lone.port}/slack/events`, SECRET);
+        const t0 = Date.now();
+        const res = await hungSim.command(ASKER, 'C0FROZEN', 'plans');
+        expect(res.status).toBe(200);
+        const told = await slack.waitFor(
+          () => answersFor(slack, res.responseUrl).join('\n') || undefined,
+          'an answer to /redis plans',
+          10_000,
+        );
+        expect(Date.now() - t0).toBeLessThan(6000);
+        expect(told).toContain('Could not list the plans: the control Redis');
+        expect(told).toContain('It may only be slow');
+        expect((await fetch(`http://127.0.0.1:${lone.port}/healthz`)).status).toBe(503);
+      } finally {
+        hung.thaw();
+        await lone.close();
+        await hung.stop();
+      }
+    });
+
     it('a click on Approve says the approval could not be recorded, and nothing runs', async () => {
       const { told, ms } = await clickAnswer(APPROVER, planMessage, 'plan_approve', planId);
       expect(told).toContain('Your approval could not be recorded: the control Redis');

@@ -355,6 +355,13 @@ describe('Block Kit renderers', () => {
     expect(allText(sum)).toContain('*Before*');
     expect(allText(sum)).toContain('healthy: no findings');
     expect(allText(sum)).toContain('forgetSpreadMs=12');
+    expect(allText(sum)).not.toContain('The cancel of');
+    // A cancel that came while the last step was under way: the plan finished, and the summary says why.
+    const late = renderSummary(
+      record(p, { status: 'succeeded', approvals: [{ user: 'U2', at: NOW }], cancelRequestedBy: 'U3' }),
+      { progress: s, after: { findings: [], healthy: true } },
+    );
+    expect(allText(late)).toContain('The cancel of <@U3> came during its last step');
   });
 
   it('renders audit, plans, clusters, cancel, help, usage errors and notices within limits', () => {
