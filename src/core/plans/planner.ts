@@ -6,6 +6,7 @@
  */
 import { ErrorCodes } from '../errors.ts';
 import { planForStandalone } from '../standalone/planner.ts';
+import { replicaNeverSynced } from '../topology/analyze.ts';
 import type {
   ClusterNode,
   Finding,
@@ -114,7 +115,7 @@ export function planForFindings(topology: Topology, findings: Finding[], ctx: Pl
         // The pod came back at the same address, empty: the replica resynced from it (write-up 004, part 2).
         step.risk = 'data-loss';
         step.sentence = `${step.sentence} Its replica already resynced from the new empty node at ${wipedBy} and holds ${best.keys ?? 0} keys: the data of these slots is gone.`;
-      } else if (replicationOffset(best) <= 0 && (best.keys ?? 0) === 0) {
+      } else if (replicaNeverSynced(best.replication) && (best.keys ?? 0) === 0) {
         // Its master died before the first sync (platform facts): FORCE works, but it brings no data.
         step.risk = 'data-loss';
         step.sentence = `${step.sentence} This replica never finished a sync and holds no key: the data of these slots is gone.`;

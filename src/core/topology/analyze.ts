@@ -1,5 +1,15 @@
 import { analyzeStandalone } from '../standalone/analyze.ts';
-import type { Addr, ClusterNode, Finding, NodeId, PodInfo, Probe, Severity, Topology } from '../types.ts';
+import type {
+  Addr,
+  ClusterNode,
+  Finding,
+  NodeId,
+  PodInfo,
+  Probe,
+  ReplicationInfo,
+  Severity,
+  Topology,
+} from '../types.ts';
 import { countSlots, formatSlotRanges, uncoveredSlots } from './slots.ts';
 
 /** Without the node's `cluster-node-timeout` × `cluster-replica-validity-factor`, a link down this long is suspect. */
@@ -64,6 +74,18 @@ function slotsText(ranges: ClusterNode['slots']): string {
  * Everything wrong with a cluster, as data: one finding per problem, each with the nodes concerned and the
  * evidence (which node said what). Sorted critical → warning → info; a healthy cluster gives [].
  */
+/**
+ * A replica whose link to its master was never up: it holds no copy of the data. Redis prints
+ * master_link_down_since_seconds:-1 only in that case; an idle replica that synced at offset 0 prints a real
+ * number. Offsets decide only when the field is absent.
+ */
+export function replicaNeverSynced(repl: ReplicationInfo | undefined): boolean {
+  if (repl === undefined || repl.masterLinkStatus !== 'down') return false;
+  return repl.masterLinkDownSinceSeconds !== undefined
+    ? repl.masterLinkDownSinceSeconds < 0
+    : (repl.slaveReplOffset ?? 0) <= 0 && repl.masterReplOffset <= 0;
+}
+
 export function analyzeTopology(topology: Topology, opts: AnalyzeOptions = {}): Finding[] {
   if (topology.mode === 'standalone') {
     // Plain master/replica deployments have their own findings (src/core/standalone, issue 10).
@@ -307,15 +329,7 @@ export function analyzeTopology(topology: Topology, opts: AnalyzeOptions = {}): 
     const repl = r.replication;
     const masterDown = master !== undefined && isDown(master);
     const who = nodeLabel(r);
-    const neverSynced =
-      repl !== undefined &&
-      repl.masterLinkStatus === 'down' &&
-      // Redis prints master_link_down_since_seconds:-1 only when the link was never up; an idle replica that
-      // synced at offset 0 prints a real number. Offsets decide only when the field is absent.
-      (repl.masterLinkDownSinceSeconds !== undefined
-        ? repl.masterLinkDownSinceSeconds < 0
-        : (repl.slaveReplOffset ?? 0) <= 0 && repl.masterReplOffset <= 0);
-    if (neverSynced) {
+    if (repl && replicaNeverSynced(repl)) {
       add({
         code: FindingCodes.ReplicaNeverSynced,
         severity: masterDown ? 'critical' : 'warning',

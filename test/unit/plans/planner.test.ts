@@ -328,6 +328,22 @@ describe('planner, more cases', () => {
     expect(p.steps[0]!.sentence).toMatch(/never finished a sync/);
   });
 
+  it('does not call an idle replica that synced at offset 0 a data loss (an empty cluster is not a failed sync)', () => {
+    const replica = node({ id: R1, port: 7004, role: 'replica', masterId: M1, offset: 0, linkUp: false });
+    // Redis prints -1 here only when the link was never up; a real number means it synced, then lost its master.
+    replica.replication!.masterLinkDownSinceSeconds = 4;
+    const nodes = [
+      node({ id: M1, port: 7001, slots: THIRDS[0], health: 'fail' }),
+      node({ id: M2, port: 7002, slots: THIRDS[1] }),
+      node({ id: M3, port: 7003, slots: THIRDS[2] }),
+      replica,
+    ];
+    const p = plan(topology(nodes));
+    expect(p.steps[0]).toMatchObject({ kind: 'failover', mode: 'force' });
+    expect(p.steps[0]!.risk).not.toBe('data-loss');
+    expect(p.steps[0]!.sentence).not.toMatch(/never finished a sync/);
+  });
+
   it('replaces a dead replica pod: forgets it and makes the new node the replica of the master it left orphaned', () => {
     const nodes = [
       node({ id: M1, port: 7001, slots: THIRDS[0] }),
