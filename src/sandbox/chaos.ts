@@ -102,27 +102,35 @@ export function createChaos(deps: ChaosDeps): Chaos {
     return n;
   };
 
-  /** A master that has a live replica whose link is up (so Redis can promote it). */
+  /**
+   * A master that has a live replica whose link is up (so Redis can promote it). Asked for a few seconds:
+   * right after a heal a replica may still be syncing, and on a busy machine a node can be slow to answer.
+   */
   const pickMasterWithReplica = async (): Promise<{
     master: NodeView;
     replica: NodeView;
     nodes: NodeView[];
   }> => {
-    const nodes = await view();
-    for (const m of liveMasters(nodes)) {
-      for (const r of replicasOf(nodes, m.id)) {
-        try {
-          const info = await cluster.cli(local(r), 'INFO', 'replication');
-          if (/master_link_status:up/.test(info)) return { master: m, replica: r, nodes };
-        } catch {
-          // not this one
+    const deadline = Date.now() + 6000;
+    for (;;) {
+      const nodes = await view();
+      for (const m of liveMasters(nodes)) {
+        for (const r of replicasOf(nodes, m.id)) {
+          try {
+            const info = await cluster.cli(local(r), 'INFO', 'replication');
+            if (/master_link_status:up/.test(info)) return { master: m, replica: r, nodes };
+          } catch {
+            // not this one
+          }
         }
       }
+      if (Date.now() > deadline)
+        throw new CodedError(
+          'CHAOS_FAILED',
+          'no master has a live, synced replica right now: heal the cluster first (diagnose), or try chaos orphan',
+        );
+      await new Promise((r) => setTimeout(r, 250));
     }
-    throw new CodedError(
-      'CHAOS_FAILED',
-      'no master has a live, synced replica right now: heal the cluster first (diagnose), or try chaos orphan',
-    );
   };
 
   const kill = async (n: LocalNode) => {

@@ -19,7 +19,9 @@ afterAll(async () => {
 describe('the sandbox with watch mode on', () => {
   it('follows `chaos replace-pod` with its own report and plan; approving it heals the cluster', async () => {
     // The Node running the tests (24), not whatever `node` is first on PATH. WATCH_INTERVAL stays the sandbox's.
-    const env: NodeJS.ProcessEnv = { ...process.env, NO_COLOR: '1', WATCH_GRACE: '3' };
+    // WATCH_GRACE well above the promotion time (cluster-node-timeout 2 s, slower on a busy machine), so the
+    // first post comes after Redis promoted the replica, as the script expects.
+    const env: NodeJS.ProcessEnv = { ...process.env, NO_COLOR: '1', WATCH_GRACE: '10' };
     delete env.WATCH_INTERVAL;
     const sb = spawn(process.execPath, ['--import', 'tsx', 'src/sandbox/main.ts', '--script', '-'], {
       cwd: ROOT,
