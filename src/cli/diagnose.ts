@@ -11,7 +11,7 @@ import { type ClusterDefinition, systemClock } from '../core/ports.ts';
 import { analyzeTopology } from '../core/topology/analyze.ts';
 import type { ExecEvent, Finding, Plan } from '../core/types.ts';
 import { unreachableMessage } from './format-status.ts';
-import type { CliIo } from './status.ts';
+import { type CliIo, TARGET_OPTIONS } from './status.ts';
 
 export const DIAGNOSE_USAGE = `usage: redis-medic diagnose --nodes host:port[,host:port…] [--password …] [--user …] [--timeout ms] [--extra host:port,…] [--json] [--execute --yes]
 
@@ -89,17 +89,10 @@ export async function runDiagnose(argv: string[], io: CliIo = defaultIo): Promis
     values = parseArgs({
       args: argv,
       options: {
-        nodes: { type: 'string', short: 'n' },
-        password: { type: 'string', short: 'a' },
-        user: { type: 'string', short: 'u' },
-        timeout: { type: 'string', short: 't' },
-        extra: { type: 'string' },
-        cluster: { type: 'string' },
-        json: { type: 'boolean', default: false },
+        ...TARGET_OPTIONS,
         execute: { type: 'boolean', default: false },
         yes: { type: 'boolean', short: 'y', default: false },
         'wait-timeout': { type: 'string' },
-        help: { type: 'boolean', short: 'h', default: false },
       },
       allowPositionals: false,
       strict: true,
@@ -163,24 +156,26 @@ export async function runDiagnose(argv: string[], io: CliIo = defaultIo): Promis
       now: systemClock.now(),
       ttlMs: 15 * 60_000,
     });
+    // 0 only when there is truly nothing to do; "wait, gossip is settling" or "no safe plan" still needs a person.
+    const noPlanExit = !outcome.ok && outcome.code === 'NOTHING_TO_DO' ? 0 : 1;
     if (values.json && !values.execute) {
       const body = outcome.ok
         ? { findings, plan: outcome.plan }
         : { findings, nothing: { code: outcome.code, reason: outcome.reason } };
       io.stdout(`${JSON.stringify(body, null, 2)}\n`);
-      return outcome.ok ? 1 : 0;
+      return outcome.ok ? 1 : noPlanExit;
     }
     if (values.json) {
       // --json --execute: the plan as one JSON line, then one JSON line per event.
       io.stdout(
         `${JSON.stringify(outcome.ok ? { findings, plan: outcome.plan } : { findings, nothing: outcome })}\n`,
       );
-      if (!outcome.ok) return 0;
+      if (!outcome.ok) return noPlanExit;
     } else {
       io.stdout(`Cluster ${def.name}: ${findings.length} finding(s)\n${formatFindings(findings)}`);
       if (!outcome.ok) {
-        io.stdout(`Nothing to do: ${outcome.reason}\n`);
-        return 0;
+        io.stdout(`${noPlanExit === 0 ? 'Nothing to do' : 'No plan'}: ${outcome.reason}\n`);
+        return noPlanExit;
       }
       io.stdout(formatPlan(outcome.plan));
     }

@@ -41,22 +41,25 @@ export function statusExitCode(topology: Topology, findings: Finding[]): number 
     : EXIT_HEALTHY;
 }
 
+/** Options of every command that reads a cluster (`status`, `diagnose`). */
+export const TARGET_OPTIONS = {
+  nodes: { type: 'string', short: 'n' },
+  password: { type: 'string', short: 'a' },
+  user: { type: 'string', short: 'u' },
+  timeout: { type: 'string', short: 't' },
+  extra: { type: 'string' },
+  cluster: { type: 'string' },
+  json: { type: 'boolean', default: false },
+  help: { type: 'boolean', short: 'h', default: false },
+} as const;
+
 /** `redis-medic status …` — returns the exit code. */
 export async function runStatus(argv: string[], io: CliIo): Promise<number> {
   let values: ReturnType<typeof parse>['values'];
   function parse(args: string[]) {
     return parseArgs({
       args,
-      options: {
-        nodes: { type: 'string', short: 'n' },
-        password: { type: 'string', short: 'a' },
-        user: { type: 'string', short: 'u' },
-        timeout: { type: 'string', short: 't' },
-        extra: { type: 'string' },
-        cluster: { type: 'string' },
-        json: { type: 'boolean', default: false },
-        help: { type: 'boolean', short: 'h', default: false },
-      },
+      options: TARGET_OPTIONS,
       allowPositionals: false,
       strict: true,
     });

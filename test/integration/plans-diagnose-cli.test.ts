@@ -31,6 +31,24 @@ describe('redis-medic diagnose', () => {
       20_000,
       'the replica to take over',
     );
+    // As an operator would: diagnose once every live node agrees on the promotion (else it says to wait).
+    await cluster.waitFor(
+      async () => {
+        const views = await Promise.all(
+          cluster
+            .all()
+            .filter((n) => n.state === 'running')
+            .map((n) => cluster.cli(n, 'CLUSTER', 'NODES')),
+        );
+        return views.every((v) =>
+          v
+            .split('\n')
+            .some((l) => l.startsWith(replica.id) && (l.split(' ')[2] ?? '').split(',').includes('master')),
+        );
+      },
+      20_000,
+      'every node to see the promotion',
+    );
     fresh = await cluster.startFreshNode();
   });
   afterAll(async () => {
