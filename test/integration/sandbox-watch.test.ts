@@ -40,6 +40,8 @@ describe('the sandbox with watch mode on', () => {
     // No `diagnose`: the watcher's report (and its plan, with the buttons) is what the script waits for.
     sb.stdin?.end(
       [
+        // The watcher names a failover only if it saw the cluster before it (one scan every 3 s): let it look once.
+        'wait 4',
         'chaos replace-pod',
         'wait-for Cluster sandbox degraded --timeout 60',
         'expect promoted replica',
