@@ -8,14 +8,9 @@ import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { RunningApp } from '../../src/main.ts';
 import { commandText } from '../support/command-texts.ts';
-import {
-  type LocalCluster,
-  type LocalRedis,
-  startLocalCluster,
-  startRedis,
-} from '../support/redis-cluster.ts';
-import { type SlackStandIn, startSlackStandIn } from '../support/slack-stand-in.ts';
-import { appEnv, SlackClientSim, startTestApp } from './support.ts';
+import type { LocalCluster, LocalRedis } from '../support/redis-cluster.ts';
+import type { SlackStandIn } from '../support/slack-stand-in.ts';
+import { appEnv, SlackClientSim, startBackends, startTestApp, stopAll } from './support.ts';
 
 const SECRET = 'e2e-signing-secret-fuzz';
 const TOTAL = 10_000;
@@ -30,11 +25,11 @@ describe('10,000 generated command texts through the HTTP path', () => {
   let base: string;
 
   beforeAll(async () => {
-    [slack, control, cluster] = await Promise.all([
-      startSlackStandIn(),
-      startRedis(),
-      startLocalCluster({ masters: 3, replicasPerMaster: 0, nodeTimeoutMs: 1000 }),
-    ]);
+    ({ slack, control, cluster } = await startBackends({
+      masters: 3,
+      replicasPerMaster: 0,
+      nodeTimeoutMs: 1000,
+    }));
     app = await startTestApp(
       appEnv({ slack, mode: 'http', signingSecret: SECRET, controlUrl: control.url, seeds: cluster.addrs() }),
     );
@@ -43,8 +38,7 @@ describe('10,000 generated command texts through the HTTP path', () => {
   });
 
   afterAll(async () => {
-    await app?.close();
-    await Promise.all([slack?.close(), control?.stop(), cluster?.stop()]);
+    await stopAll(app, { slack, control, cluster });
   });
 
   it('acks every one at once and answers every one', async () => {

@@ -6,14 +6,18 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { RunningApp } from '../../src/main.ts';
+import { type LocalCluster, type LocalRedis, startRedis } from '../support/redis-cluster.ts';
+import type { SlackStandIn, StoredMessage } from '../support/slack-stand-in.ts';
 import {
-  type LocalCluster,
-  type LocalRedis,
-  startLocalCluster,
-  startRedis,
-} from '../support/redis-cluster.ts';
-import { type SlackStandIn, type StoredMessage, startSlackStandIn } from '../support/slack-stand-in.ts';
-import { answersFor, appEnv, findButton, latestText, SlackClientSim, startTestApp } from './support.ts';
+  answersFor,
+  appEnv,
+  findButton,
+  latestText,
+  SlackClientSim,
+  startBackends,
+  startTestApp,
+  stopAll,
+} from './support.ts';
 
 const SECRET = 'e2e-signing-secret-failures';
 const CHANNEL = 'C0FAILURES';
@@ -31,12 +35,11 @@ describe('Slack, when things around the bot fail', () => {
   let sim: SlackClientSim;
 
   beforeAll(async () => {
-    [slack, control, cluster] = await Promise.all([
-      startSlackStandIn(),
-      startRedis({ appendonly: true }),
-      // One spare, known to the bot as a seed, to join during the cancel test.
-      startLocalCluster({ masters: 3, replicasPerMaster: 1, spares: 1, nodeTimeoutMs: 1000 }),
-    ]);
+    // One spare, known to the bot as a seed, to join during the cancel test.
+    ({ slack, control, cluster } = await startBackends(
+      { masters: 3, replicasPerMaster: 1, spares: 1, nodeTimeoutMs: 1000 },
+      { appendonly: true },
+    ));
     app = await startTestApp(
       appEnv({
         slack,
@@ -53,8 +56,7 @@ describe('Slack, when things around the bot fail', () => {
   });
 
   afterAll(async () => {
-    await app?.close();
-    await Promise.all([slack?.close(), control?.stop(), cluster?.stop()]);
+    await stopAll(app, { slack, control, cluster });
   });
 
   /** Sends `/redis <text>` and returns what the asker was told (ephemeral) and how long it took. */

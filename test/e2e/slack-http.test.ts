@@ -6,15 +6,19 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { RunningApp } from '../../src/main.ts';
 import { pickFreePort } from '../../src/sandbox/local-cluster.ts';
-import {
-  type LocalCluster,
-  type LocalRedis,
-  startLocalCluster,
-  startRedis,
-} from '../support/redis-cluster.ts';
+import type { LocalCluster, LocalRedis } from '../support/redis-cluster.ts';
 import { blockActionBody, postToApp, slashCommandBody } from '../support/slack-signing.ts';
-import { type SlackStandIn, type StoredMessage, startSlackStandIn } from '../support/slack-stand-in.ts';
-import { answersFor, appEnv, findButton, latestText, SlackClientSim, startTestApp } from './support.ts';
+import type { SlackStandIn, StoredMessage } from '../support/slack-stand-in.ts';
+import {
+  answersFor,
+  appEnv,
+  findButton,
+  latestText,
+  SlackClientSim,
+  startBackends,
+  startTestApp,
+  stopAll,
+} from './support.ts';
 
 const SECRET = 'e2e-signing-secret-http';
 const CHANNEL = 'C0INCIDENT';
@@ -33,17 +37,13 @@ describe('Slack over HTTP mode', () => {
   let freshPort: number;
 
   beforeAll(async () => {
-    [slack, control, cluster] = await Promise.all([
-      startSlackStandIn(),
-      startRedis(),
-      startLocalCluster({
-        masters: 3,
-        replicasPerMaster: 1,
-        nodeTimeoutMs: 1000,
-        // Redis's default repl-diskless-sync-delay (5 s) on purpose: with 0 the replica would re-sync from the
-        // fresh, empty node at its old master's address before it can be promoted (another scenario).
-      }),
-    ]);
+    ({ slack, control, cluster } = await startBackends({
+      masters: 3,
+      replicasPerMaster: 1,
+      nodeTimeoutMs: 1000,
+      // Redis's default repl-diskless-sync-delay (5 s) on purpose: with 0 the replica would re-sync from the
+      // fresh, empty node at its old master's address before it can be promoted (another scenario).
+    }));
     freshPort = await pickFreePort('127.0.0.1');
     app = await startTestApp(
       appEnv({
@@ -60,8 +60,7 @@ describe('Slack over HTTP mode', () => {
   });
 
   afterAll(async () => {
-    await app?.close();
-    await Promise.all([slack?.close(), control?.stop(), cluster?.stop()]);
+    await stopAll(app, { slack, control, cluster });
   });
 
   describe('the HTTP listener', () => {

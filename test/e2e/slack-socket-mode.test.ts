@@ -5,16 +5,11 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { RunningApp } from '../../src/main.ts';
-import {
-  type LocalCluster,
-  type LocalRedis,
-  startLocalCluster,
-  startRedis,
-} from '../support/redis-cluster.ts';
+import type { LocalCluster, LocalRedis } from '../support/redis-cluster.ts';
 import { blockActionPayload } from '../support/slack-signing.ts';
-import { type SlackStandIn, startSlackStandIn } from '../support/slack-stand-in.ts';
+import type { SlackStandIn } from '../support/slack-stand-in.ts';
 import { type SocketModeStandIn, startSocketModeStandIn } from '../support/socket-mode-stand-in.ts';
-import { answersFor, appEnv, findButton, latestText, startTestApp } from './support.ts';
+import { answersFor, appEnv, findButton, latestText, startBackends, startTestApp } from './support.ts';
 
 const CHANNEL = 'C0SOCKET';
 const USER = 'U0ONCALL';
@@ -27,11 +22,11 @@ describe('Slack over Socket Mode', () => {
   let app: RunningApp;
 
   beforeAll(async () => {
-    [slack, control, cluster] = await Promise.all([
-      startSlackStandIn(),
-      startRedis(),
-      startLocalCluster({ masters: 3, replicasPerMaster: 1, nodeTimeoutMs: 1000 }),
-    ]);
+    ({ slack, control, cluster } = await startBackends({
+      masters: 3,
+      replicasPerMaster: 1,
+      nodeTimeoutMs: 1000,
+    }));
     socket = await startSocketModeStandIn(slack);
     app = await startTestApp(
       appEnv({ slack, mode: 'socket', controlUrl: control.url, seeds: cluster.addrs() }),

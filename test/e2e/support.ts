@@ -1,8 +1,20 @@
 import { randomBytes } from 'node:crypto';
 import { createLogger } from '../../src/logger.ts';
 import { type RunningApp, startApp } from '../../src/main.ts';
+import type {
+  LocalCluster,
+  LocalRedis,
+  StartClusterOptions,
+  StartRedisOptions,
+} from '../../src/sandbox/local-cluster.ts';
+import { startLocalCluster, startRedis } from '../support/redis-cluster.ts';
 import { blockActionBody, postToApp, type SignOptions, slashCommandBody } from '../support/slack-signing.ts';
-import { flattenBlocks, type SlackStandIn, type StoredMessage } from '../support/slack-stand-in.ts';
+import {
+  flattenBlocks,
+  type SlackStandIn,
+  type StoredMessage,
+  startSlackStandIn,
+} from '../support/slack-stand-in.ts';
 
 /** Environment for `startApp` exactly as `npm start` reads it, pointed at the stand-in and local Redis. */
 export function appEnv(opts: {
@@ -39,6 +51,32 @@ export async function startTestApp(env: NodeJS.ProcessEnv): Promise<RunningApp> 
     // Slack's pacing (1 post/s/channel) as in production; only the 5xx backoff is shortened.
     slack: { backoffMs: 50 },
   });
+}
+
+/** What an end-to-end test runs the app against: the Slack stand-in, a control Redis and a Redis Cluster. */
+export interface E2eBackends {
+  slack: SlackStandIn;
+  control: LocalRedis;
+  cluster: LocalCluster;
+}
+
+/** Starts the Slack stand-in, the control Redis and the cluster, side by side. */
+export async function startBackends(
+  clusterOpts: StartClusterOptions,
+  controlOpts: StartRedisOptions = {},
+): Promise<E2eBackends> {
+  const [slack, control, cluster] = await Promise.all([
+    startSlackStandIn(),
+    startRedis(controlOpts),
+    startLocalCluster(clusterOpts),
+  ]);
+  return { slack, control, cluster };
+}
+
+/** Closes the app first, then whatever of the backends was started. */
+export async function stopAll(app: RunningApp | undefined, backends: Partial<E2eBackends>): Promise<void> {
+  await app?.close();
+  await Promise.all([backends?.slack?.close(), backends?.control?.stop(), backends?.cluster?.stop()]);
 }
 
 /** Sends signed Slack requests to the app's `/slack/events`, with a fresh response_url each time. */

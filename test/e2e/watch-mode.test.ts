@@ -6,15 +6,17 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { RunningApp } from '../../src/main.ts';
 import { pickFreePort } from '../../src/sandbox/local-cluster.ts';
+import type { LocalCluster, LocalNode, LocalRedis } from '../support/redis-cluster.ts';
+import type { SlackStandIn, StoredMessage } from '../support/slack-stand-in.ts';
 import {
-  type LocalCluster,
-  type LocalNode,
-  type LocalRedis,
-  startLocalCluster,
-  startRedis,
-} from '../support/redis-cluster.ts';
-import { type SlackStandIn, type StoredMessage, startSlackStandIn } from '../support/slack-stand-in.ts';
-import { appEnv, findButton, latestText, SlackClientSim, startTestApp } from './support.ts';
+  appEnv,
+  findButton,
+  latestText,
+  SlackClientSim,
+  startBackends,
+  startTestApp,
+  stopAll,
+} from './support.ts';
 
 const SECRET = 'e2e-signing-secret-watch';
 const WATCH_CHANNEL = 'C0WATCH';
@@ -32,11 +34,11 @@ describe('watch mode over Slack HTTP mode', () => {
   let freshPort: number;
 
   beforeAll(async () => {
-    [slack, control, cluster] = await Promise.all([
-      startSlackStandIn(),
-      startRedis(),
-      startLocalCluster({ masters: 3, replicasPerMaster: 1, nodeTimeoutMs: 1000 }),
-    ]);
+    ({ slack, control, cluster } = await startBackends({
+      masters: 3,
+      replicasPerMaster: 1,
+      nodeTimeoutMs: 1000,
+    }));
     freshPort = await pickFreePort('127.0.0.1');
     app = await startTestApp(
       appEnv({
@@ -60,8 +62,7 @@ describe('watch mode over Slack HTTP mode', () => {
         process.stdout.write(
           `--- ${m.threadTs ? `  reply in ${m.threadTs}` : 'ROOT'} ${m.ts} (${m.edits.length} edits)\n${latestText(m)}\n`,
         );
-    await app?.close();
-    await Promise.all([slack?.close(), control?.stop(), cluster?.stop()]);
+    await stopAll(app, { slack, control, cluster });
   });
 
   /** Everything the channel shows: top-level messages and their threads, latest versions. */

@@ -4,15 +4,9 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { RunningApp } from '../../src/main.ts';
-import {
-  type LocalCluster,
-  type LocalNode,
-  type LocalRedis,
-  startLocalCluster,
-  startRedis,
-} from '../support/redis-cluster.ts';
-import { type SlackStandIn, startSlackStandIn } from '../support/slack-stand-in.ts';
-import { appEnv, latestText, startTestApp } from './support.ts';
+import type { LocalCluster, LocalNode, LocalRedis } from '../support/redis-cluster.ts';
+import type { SlackStandIn } from '../support/slack-stand-in.ts';
+import { appEnv, latestText, startBackends, startTestApp, stopAll } from './support.ts';
 
 const WATCH_CHANNEL = 'C0WATCHSCAN';
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
@@ -25,16 +19,12 @@ describe('watch mode when the only seed does not answer', () => {
   let seed: LocalNode;
 
   beforeAll(async () => {
-    [slack, control, cluster] = await Promise.all([
-      startSlackStandIn(),
-      startRedis(),
-      startLocalCluster({
-        masters: 3,
-        replicasPerMaster: 0,
-        nodeTimeoutMs: 1000,
-        extraConfig: ['appendonly yes'],
-      }),
-    ]);
+    ({ slack, control, cluster } = await startBackends({
+      masters: 3,
+      replicasPerMaster: 0,
+      nodeTimeoutMs: 1000,
+      extraConfig: ['appendonly yes'],
+    }));
     const first = cluster.masters()[0];
     if (!first) throw new Error('no master');
     seed = first;
@@ -50,8 +40,7 @@ describe('watch mode when the only seed does not answer', () => {
   });
 
   afterAll(async () => {
-    await app?.close();
-    await Promise.all([slack?.close(), control?.stop(), cluster?.stop()]);
+    await stopAll(app, { slack, control, cluster });
   });
 
   const texts = () => slack.channelMessages(WATCH_CHANNEL).map(latestText);

@@ -2,9 +2,8 @@ import { randomBytes } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { assertWithinBlockKitLimits } from '../../src/adapters/slack/blocks/index.ts';
 import type { ChatMessage, ChatPort, Respond } from '../../src/app/chat-port.ts';
-import { type ComposedApp, composeApp } from '../../src/compose.ts';
-import { loadConfig } from '../../src/config.ts';
-import { createLogger } from '../../src/logger.ts';
+import type { ComposedApp } from '../../src/compose.ts';
+import { composeWithChat } from '../support/memory-chat.ts';
 import {
   type LocalCluster,
   type LocalRedis,
@@ -56,20 +55,17 @@ describe('ChatService with several clusters (CLUSTERS_FILE)', () => {
   beforeAll(async () => {
     control = await startRedis();
     cluster = await startLocalCluster({ masters: 3, replicasPerMaster: 1, nodeTimeoutMs: 1000 });
-    const loaded = loadConfig({
-      CONTROL_REDIS_URL: control.url,
-      // The definitions come from `extra.clusters` (what the CLUSTERS_FILE loader returns).
-      REDIS_CLUSTER_NODES: '127.0.0.1:1',
-      SCAN_TIMEOUT_MS: '300',
-      PLAN_TTL_MS: '1500',
-      LOG_LEVEL: 'silent',
-    });
-    if (!loaded.ok) throw new Error(loaded.problems.join('; '));
-    app = await composeApp(loaded.config, {
-      chat: chat.port,
-      logger: createLogger('silent'),
-      role: 'bot',
-      extra: {
+    app = await composeWithChat(
+      {
+        CONTROL_REDIS_URL: control.url,
+        // The definitions come from `extra.clusters` (what the CLUSTERS_FILE loader returns).
+        REDIS_CLUSTER_NODES: '127.0.0.1:1',
+        SCAN_TIMEOUT_MS: '300',
+        PLAN_TTL_MS: '1500',
+        LOG_LEVEL: 'silent',
+      },
+      chat.port,
+      {
         prefix: `itc-${randomBytes(4).toString('hex')}`,
         expiryIntervalMs: 200,
         clusters: [
@@ -78,7 +74,8 @@ describe('ChatService with several clusters (CLUSTERS_FILE)', () => {
           { name: 'staging', seeds: ['127.0.0.1:1'], auth: {} },
         ],
       },
-    });
+      'bot',
+    );
     await app.chatService.start();
   });
 

@@ -1,70 +1,22 @@
 import { randomBytes } from 'node:crypto';
 import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { assertWithinBlockKitLimits } from '../../src/adapters/slack/blocks/index.ts';
-import type { ButtonElement, ChatMessage, ChatPort, Respond } from '../../src/app/chat-port.ts';
-import { type ComposedApp, composeApp } from '../../src/compose.ts';
-import { loadConfig } from '../../src/config.ts';
-import { createLogger } from '../../src/logger.ts';
+import type { ComposedApp } from '../../src/compose.ts';
+import {
+  buttonsOf,
+  composeWithChat,
+  memoryChat,
+  responder,
+  textOf,
+  waitFor,
+} from '../support/memory-chat.ts';
 import {
   type LocalCluster,
   type LocalRedis,
   startLocalCluster,
   startRedis,
+  waitForPromotionAgreed,
 } from '../support/redis-cluster.ts';
-
-/** Our own ChatPort, in memory: records every message and edit, checks every one against Block Kit limits. */
-function memoryChat() {
-  let n = 0;
-  const messages = new Map<string, { channel: string; threadTs?: string; msg: ChatMessage; edits: number }>();
-  const ephemerals: { channel: string; user: string; msg: ChatMessage }[] = [];
-  const port: ChatPort = {
-    async post(channel, msg, opts) {
-      assertWithinBlockKitLimits(msg);
-      n += 1;
-      const ts = `1700000000.${String(n).padStart(6, '0')}`;
-      messages.set(ts, { channel, ...(opts?.threadTs ? { threadTs: opts.threadTs } : {}), msg, edits: 0 });
-      return { ts };
-    },
-    async update(channel, ts, msg) {
-      assertWithinBlockKitLimits(msg);
-      const m = messages.get(ts);
-      if (!m || m.channel !== channel) throw new Error(`message_not_found: ${channel} ${ts}`);
-      m.msg = msg;
-      m.edits += 1;
-    },
-    async postEphemeral(channel, user, msg) {
-      assertWithinBlockKitLimits(msg);
-      ephemerals.push({ channel, user, msg });
-    },
-  };
-  const thread = (ts: string) =>
-    [...messages.entries()].filter(([, m]) => m.threadTs === ts).map(([t, m]) => ({ ts: t, ...m }));
-  return { port, messages, ephemerals, thread };
-}
-
-/** A respond() that records what the user was told. */
-function responder() {
-  const said: { msg: ChatMessage; ephemeral: boolean }[] = [];
-  const respond: Respond = async (msg, opts) => {
-    assertWithinBlockKitLimits(msg);
-    said.push({ msg, ephemeral: opts?.ephemeral ?? true });
-  };
-  return { said, respond, last: () => said.at(-1) };
-}
-
-const textOf = (m: ChatMessage | undefined) => (m ? `${m.text}\n${JSON.stringify(m.blocks)}` : '');
-const buttonsOf = (m: ChatMessage): ButtonElement[] =>
-  m.blocks.flatMap((b) => (b.type === 'actions' ? b.elements : []));
-
-async function waitFor(pred: () => boolean | Promise<boolean>, ms: number, what: string) {
-  const end = Date.now() + ms;
-  while (Date.now() < end) {
-    if (await pred()) return;
-    await new Promise((r) => setTimeout(r, 100));
-  }
-  throw new Error(`timed out waiting for ${what}`);
-}
 
 const CHANNEL = 'C0INCIDENT';
 const ASKER = 'U0ASKER';
@@ -86,27 +38,24 @@ describe('ChatService on a real cluster, control Redis, queue and worker', () =>
       nodeTimeoutMs: 1000,
     });
     seeds.push(...cluster.addrs());
-    const loaded = loadConfig({
-      CONTROL_REDIS_URL: control.url,
-      REDIS_CLUSTER_NODES: cluster.addrs().join(','),
-      CLUSTER_NAME: 'it',
-      APPROVERS: `${ASKER},${APPROVER}`,
-      ALLOWED_CHANNELS: CHANNEL,
-      SCAN_TIMEOUT_MS: '500',
-      LOG_LEVEL: 'silent',
-    });
-    if (!loaded.ok) throw new Error(loaded.problems.join('; '));
-    app = await composeApp(loaded.config, {
-      chat: chat.port,
-      logger: createLogger('silent'),
-      role: 'all',
-      extra: {
+    app = await composeWithChat(
+      {
+        CONTROL_REDIS_URL: control.url,
+        REDIS_CLUSTER_NODES: cluster.addrs().join(','),
+        CLUSTER_NAME: 'it',
+        APPROVERS: `${ASKER},${APPROVER}`,
+        ALLOWED_CHANNELS: CHANNEL,
+        SCAN_TIMEOUT_MS: '500',
+        LOG_LEVEL: 'silent',
+      },
+      chat.port,
+      {
         prefix: `it-${randomBytes(4).toString('hex')}`,
         clusters: [{ name: 'it', seeds, auth: {} }],
         executor: { waitTimeoutMs: 30_000, pollMs: 100 },
         expiryIntervalMs: 500,
       },
-    });
+    );
     await app.chatService.start();
   });
 
@@ -271,21 +220,7 @@ describe('ChatService on a real cluster, control Redis, queue and worker', () =>
         'the promotion',
       );
       // Every live member agrees: the cluster serves every slot again and knows the replica as a master.
-      const members = cluster.nodes.filter((n) => n.state === 'running');
-      await cluster.waitFor(
-        async () => {
-          for (const n of members) {
-            if (!(await cluster.cli(n, 'CLUSTER', 'INFO')).includes('cluster_state:ok')) return false;
-            const line = (await cluster.cli(n, 'CLUSTER', 'NODES'))
-              .split('\n')
-              .find((l) => l.startsWith(replica.id));
-            if (!line?.includes('master')) return false;
-          }
-          return true;
-        },
-        20_000,
-        'every member to agree on the promotion',
-      );
+      await waitForPromotionAgreed(cluster, replica);
     });
 
     it('diagnose posts the plan with Approve / Reject buttons and confirm dialogs', async () => {

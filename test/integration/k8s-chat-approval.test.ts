@@ -12,13 +12,12 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadKubeConfig } from '../../src/adapters/k8s/kube-config.ts';
 import { createPodApi } from '../../src/adapters/k8s/pod-api.ts';
 import { assertWithinBlockKitLimits } from '../../src/adapters/slack/blocks/index.ts';
-import type { ButtonElement, ChatMessage, ChatPort, Respond } from '../../src/app/chat-port.ts';
-import { type ComposedApp, composeApp } from '../../src/compose.ts';
-import { loadConfig } from '../../src/config.ts';
+import type { ChatMessage, Respond } from '../../src/app/chat-port.ts';
+import type { ComposedApp } from '../../src/compose.ts';
 import { analyzeTopology } from '../../src/core/topology/analyze.ts';
 import type { Topology } from '../../src/core/types.ts';
-import { createLogger } from '../../src/logger.ts';
 import { type ClusterStandIn, startK8sStandInForCluster } from '../support/k8s-stand-in.ts';
+import { buttonsOf, composeWithChat, memoryChat, textOf, waitFor } from '../support/memory-chat.ts';
 import {
   type LocalCluster,
   type LocalRedis,
@@ -31,45 +30,6 @@ const CLUSTER = 'k8s-chat';
 const CHANNEL = 'C0INCIDENT';
 const ASKER = 'U0ONCALL';
 const APPROVER = 'U0SECOND';
-
-/** An in-memory ChatPort: every message and edit recorded, each checked against Block Kit limits. */
-function memoryChat() {
-  let n = 0;
-  const messages = new Map<string, { channel: string; threadTs?: string; msg: ChatMessage }>();
-  const port: ChatPort = {
-    async post(channel, msg, opts) {
-      assertWithinBlockKitLimits(msg);
-      n += 1;
-      const ts = `1700000000.${String(n).padStart(6, '0')}`;
-      messages.set(ts, { channel, ...(opts?.threadTs ? { threadTs: opts.threadTs } : {}), msg });
-      return { ts };
-    },
-    async update(channel, ts, msg) {
-      assertWithinBlockKitLimits(msg);
-      const m = messages.get(ts);
-      if (!m || m.channel !== channel) throw new Error(`message_not_found: ${channel} ${ts}`);
-      m.msg = msg;
-    },
-    async postEphemeral(_channel, _user, msg) {
-      assertWithinBlockKitLimits(msg);
-    },
-  };
-  const thread = (ts: string) => [...messages.values()].filter((m) => m.threadTs === ts);
-  return { port, messages, thread };
-}
-
-const textOf = (m: ChatMessage | undefined) => (m ? `${m.text}\n${JSON.stringify(m.blocks)}` : '');
-const buttonsOf = (m: ChatMessage): ButtonElement[] =>
-  m.blocks.flatMap((b) => (b.type === 'actions' ? b.elements : []));
-
-async function waitFor(pred: () => boolean | Promise<boolean>, ms: number, what: string): Promise<void> {
-  const end = Date.now() + ms;
-  while (Date.now() < end) {
-    if (await pred()) return;
-    await new Promise((r) => setTimeout(r, 200));
-  }
-  throw new Error(`timed out waiting for ${what}`);
-}
 
 describe('Issue 6 through chat: replaced pod, /redis status, diagnose, approval, worker (stand-in API, real cluster)', () => {
   let control: LocalRedis | undefined;
@@ -84,31 +44,28 @@ describe('Issue 6 through chat: replaced pod, /redis status, diagnose, approval,
     control = await startRedis();
     cluster = await startLocalCluster({ masters: 3, replicasPerMaster: 1, nodeTimeoutMs: 1000 });
     standIn = await startK8sStandInForCluster(cluster, { namespace: NS });
-    const loaded = loadConfig({
-      CONTROL_REDIS_URL: control.url,
-      // One seed: the other members come from gossip and from the pods.
-      REDIS_CLUSTER_NODES: cluster.nodes[0]!.addr,
-      CLUSTER_NAME: CLUSTER,
-      K8S_ENABLED: 'true',
-      K8S_NAMESPACE: NS,
-      APPROVERS: `${ASKER},${APPROVER}`,
-      ALLOWED_CHANNELS: CHANNEL,
-      SCAN_TIMEOUT_MS: '800',
-      WATCH_INTERVAL: '0',
-      LOG_LEVEL: 'silent',
-    });
-    if (!loaded.ok) throw new Error(loaded.problems.join('; '));
-    app = await composeApp(loaded.config, {
-      chat: chat.port,
-      logger: createLogger('silent'),
-      role: 'all',
-      extra: {
+    app = await composeWithChat(
+      {
+        CONTROL_REDIS_URL: control.url,
+        // One seed: the other members come from gossip and from the pods.
+        REDIS_CLUSTER_NODES: cluster.nodes[0]!.addr,
+        CLUSTER_NAME: CLUSTER,
+        K8S_ENABLED: 'true',
+        K8S_NAMESPACE: NS,
+        APPROVERS: `${ASKER},${APPROVER}`,
+        ALLOWED_CHANNELS: CHANNEL,
+        SCAN_TIMEOUT_MS: '800',
+        WATCH_INTERVAL: '0',
+        LOG_LEVEL: 'silent',
+      },
+      chat.port,
+      {
         prefix: `k8c-${randomBytes(4).toString('hex')}`,
         // The real client-node, loaded from the stand-in's kubeconfig file as KUBECONFIG would be.
         podApi: createPodApi(loadKubeConfig({ KUBECONFIG: standIn.kubeconfigPath }), { timeoutMs: 1000 }),
         executor: { waitTimeoutMs: 30_000, pollMs: 100 },
       },
-    });
+    );
     await app.chatService.start();
   });
 

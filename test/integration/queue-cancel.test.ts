@@ -1,63 +1,36 @@
-import { Redis } from 'ioredis';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createEventBus } from '../../src/adapters/queue/event-bus.ts';
-import { createPlanQueue, planQueuePrefix } from '../../src/adapters/queue/plan-queue.ts';
-import { startPlanWorker } from '../../src/adapters/queue/plan-worker.ts';
-import { createAuditLog } from '../../src/adapters/store/audit.ts';
-import { createPlanStore } from '../../src/adapters/store/plan-store.ts';
-import { createApprovalService } from '../../src/app/approvals.ts';
+import { describe, expect, it } from 'vitest';
 import type { ExecEvent } from '../../src/core/types.ts';
 import {
+  approvalsFor,
   clusterDefinition,
   executorDepsFactory,
   forgetStep,
   makePlan,
+  planBackend,
   randomPrefix,
+  startWorkerOn,
+  useControlConnection,
   waitForFail,
 } from '../support/plan-fixtures.ts';
 import { useCluster, useRedis } from '../support/redis-cluster.ts';
 
 const control = useRedis();
 const target = useCluster({ masters: 3, replicasPerMaster: 1, nodeTimeoutMs: 1000 });
-let redis: Redis;
-let workerConn: Redis;
-
-beforeAll(() => {
-  redis = new Redis(control.current.url, { maxRetriesPerRequest: null });
-  workerConn = new Redis(control.current.url, { maxRetriesPerRequest: null });
-});
-afterAll(async () => {
-  await redis.quit();
-  await workerConn.quit();
-});
+const db = useControlConnection(control);
+const workerConn = useControlConnection(control);
 
 describe('cancel', () => {
   describe('when an approver cancels a running plan', () => {
     it('stops it before its next step and records who cancelled it', async () => {
       const cluster = target.current;
       const prefix = randomPrefix();
-      const store = createPlanStore(redis, { prefix });
-      const audit = createAuditLog(redis, { prefix });
-      const queue = createPlanQueue({ connection: redis, prefix: planQueuePrefix(prefix) });
-      const bus = createEventBus(redis, { prefix });
+      const { store, audit, queue, bus } = planBackend(db.current, prefix);
       const events: ExecEvent[] = [];
       await bus.subscribe((e) => events.push(e));
       const deps = executorDepsFactory([clusterDefinition('target', cluster)]);
-      const approvals = createApprovalService({
-        store,
-        queue,
-        audit,
-        bus,
-        policy: { approvers: ['UA', 'UB'], allowSelfApproval: false },
-      });
+      const approvals = approvalsFor({ store, audit, queue, bus }, ['UA', 'UB']);
       let cancelReply: Awaited<ReturnType<typeof approvals.cancel>> | undefined;
-      const worker = startPlanWorker({
-        connection: workerConn,
-        prefix: planQueuePrefix(prefix),
-        store: createPlanStore(workerConn, { prefix }),
-        bus,
-        audit,
-        executorDepsFor: deps.depsFor,
+      const worker = startWorkerOn(workerConn.current, prefix, { bus, audit }, deps.depsFor, {
         cancelPollMs: 100,
         // Someone presses Cancel right after the first step; the worker notices before the second.
         afterStepPersisted: async (id, index) => {

@@ -1,58 +1,43 @@
 import { Redis } from 'ioredis';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { createEventBus, type RedisEventBus } from '../../src/adapters/queue/event-bus.ts';
-import { createPlanQueue, type PlanQueue, planQueuePrefix } from '../../src/adapters/queue/plan-queue.ts';
-import { type PlanWorker, startPlanWorker } from '../../src/adapters/queue/plan-worker.ts';
-import { createAuditLog } from '../../src/adapters/store/audit.ts';
-import { createPlanStore } from '../../src/adapters/store/plan-store.ts';
-import { createApprovalService } from '../../src/app/approvals.ts';
+import { afterEach, describe, expect, it } from 'vitest';
+import type { PlanWorker } from '../../src/adapters/queue/plan-worker.ts';
+import type { createPlanStore } from '../../src/adapters/store/plan-store.ts';
 import type { PlanEvent } from '../../src/core/plan-record.ts';
 import type { ExecEvent } from '../../src/core/types.ts';
 import {
+  approvalsFor,
   clusterDefinition,
   commandCalls,
   executorDepsFactory,
   forgetStep,
   makePlan,
+  planBackend,
   randomPrefix,
+  startWorkerOn,
+  useControlConnection,
   waitForFail,
 } from '../support/plan-fixtures.ts';
 import { type LocalCluster, useCluster, useRedis } from '../support/redis-cluster.ts';
 
 const control = useRedis();
 const target = useCluster({ masters: 3, replicasPerMaster: 1, nodeTimeoutMs: 1000 });
-let redis: Redis;
+const db = useControlConnection(control);
 
 const cleanups: (() => Promise<void>)[] = [];
-beforeAll(() => {
-  redis = new Redis(control.current.url, { maxRetriesPerRequest: null });
-});
 afterEach(async () => {
   for (const c of cleanups.splice(0).reverse()) await c().catch(() => {});
-});
-afterAll(async () => {
-  await redis.quit();
 });
 
 function harness(opts: { workers: number }) {
   const prefix = randomPrefix();
   const cluster = target.current;
   const def = clusterDefinition('target', cluster);
-  const store = createPlanStore(redis, { prefix });
-  const audit = createAuditLog(redis, { prefix });
-  const queue: PlanQueue = createPlanQueue({ connection: redis, prefix: planQueuePrefix(prefix) });
-  const bus: RedisEventBus = createEventBus(redis, { prefix });
+  const { store, audit, queue, bus } = planBackend(db.current, prefix);
   const deps = executorDepsFactory([def]);
   const workers: PlanWorker[] = [];
   for (let i = 0; i < opts.workers; i++) {
     const conn = new Redis(control.current.url, { maxRetriesPerRequest: null });
-    const w = startPlanWorker({
-      connection: conn,
-      prefix: planQueuePrefix(prefix),
-      store: createPlanStore(conn, { prefix }),
-      bus,
-      audit,
-      executorDepsFor: deps.depsFor,
+    const w = startWorkerOn(conn, prefix, { bus, audit }, deps.depsFor, {
       waitPollMs: 300,
     });
     workers.push(w);
@@ -67,13 +52,10 @@ function harness(opts: { workers: number }) {
     await bus.close();
     await deps.close();
   });
-  const approvals = createApprovalService({
-    store,
-    queue,
-    audit,
-    bus,
-    policy: { approvers: Array.from({ length: 10 }, (_, i) => `U${i}`), allowSelfApproval: false },
-  });
+  const approvals = approvalsFor(
+    { store, audit, queue, bus },
+    Array.from({ length: 10 }, (_, i) => `U${i}`),
+  );
   return { store, audit, queue, bus, approvals, cluster };
 }
 

@@ -1,36 +1,28 @@
-import { Redis } from 'ioredis';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { createEventBus } from '../../src/adapters/queue/event-bus.ts';
-import { createPlanQueue, planQueuePrefix } from '../../src/adapters/queue/plan-queue.ts';
-import { createAuditLog } from '../../src/adapters/store/audit.ts';
-import { createPlanStore } from '../../src/adapters/store/plan-store.ts';
-import { createApprovalService } from '../../src/app/approvals.ts';
+import { afterEach, describe, expect, it } from 'vitest';
 import type { ClusterDefinition } from '../../src/core/ports.ts';
 import type { ExecEvent, Step } from '../../src/core/types.ts';
 import {
+  approvalsFor,
   clusterDefinition,
   commandCalls,
   forgetStep,
   killWorkerProcesses,
   makePlan,
+  planBackend,
   randomPrefix,
   startWorkerProcess,
+  useControlConnection,
   waitForFail,
+  workerProcessEnv,
 } from '../support/plan-fixtures.ts';
 import { useCluster, useRedis } from '../support/redis-cluster.ts';
 
 const control = useRedis();
 const target = useCluster({ masters: 3, replicasPerMaster: 1, spares: 1, nodeTimeoutMs: 1000 });
-let redis: Redis;
+const db = useControlConnection(control);
 
-beforeAll(() => {
-  redis = new Redis(control.current.url, { maxRetriesPerRequest: null });
-});
 afterEach(() => {
   killWorkerProcesses();
-});
-afterAll(async () => {
-  await redis.quit();
 });
 
 describe('plan worker', () => {
@@ -40,10 +32,7 @@ describe('plan worker', () => {
       const prefix = randomPrefix();
       const spare = cluster.spares[0]!;
       const def: ClusterDefinition = clusterDefinition('target', cluster, [spare.addr]);
-      const store = createPlanStore(redis, { prefix });
-      const audit = createAuditLog(redis, { prefix });
-      const queue = createPlanQueue({ connection: redis, prefix: planQueuePrefix(prefix) });
-      const bus = createEventBus(redis, { prefix });
+      const { store, audit, queue, bus } = planBackend(db.current, prefix);
       const events: ExecEvent[] = [];
       await bus.subscribe((e) => events.push(e));
       try {
@@ -70,24 +59,15 @@ describe('plan worker', () => {
         const forgetBefore = await Promise.all(live.map((n) => commandCalls(cluster, n, 'cluster|forget')));
         const meetBefore = await Promise.all(live.map((n) => commandCalls(cluster, n, 'cluster|meet')));
 
-        const env = {
-          CONTROL_REDIS_URL: control.current.url,
-          MEDIC_PREFIX: prefix,
-          MEDIC_CLUSTERS: JSON.stringify([def]),
+        const env = workerProcessEnv(control.current.url, prefix, [def], {
           MEDIC_LOCK_MS: '2000',
           MEDIC_STALLED_MS: '1000',
-        };
+        });
         let held = '';
         const first = await startWorkerProcess({ ...env, MEDIC_HOLD_AFTER_STEP: '0' }, (line) => {
           if (line.startsWith('HOLD')) held = line;
         });
-        const approvals = createApprovalService({
-          store,
-          queue,
-          audit,
-          bus,
-          policy: { approvers: ['UA'], allowSelfApproval: false },
-        });
+        const approvals = approvalsFor({ store, audit, queue, bus }, ['UA']);
         expect(await approvals.approve(plan.id, 'UA')).toMatchObject({ ok: true, state: 'approved' });
 
         await cluster.waitFor(() => held !== '', 30_000, 'the first worker to finish the forget step');

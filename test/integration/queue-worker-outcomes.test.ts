@@ -1,65 +1,47 @@
-import { type ChildProcess, spawn } from 'node:child_process';
 import { Redis } from 'ioredis';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { createEventBus, type RedisEventBus } from '../../src/adapters/queue/event-bus.ts';
-import { createPlanQueue, type PlanQueue, planQueuePrefix } from '../../src/adapters/queue/plan-queue.ts';
-import { type ClusterExecutorDeps, startPlanWorker } from '../../src/adapters/queue/plan-worker.ts';
-import { createAuditLog } from '../../src/adapters/store/audit.ts';
-import { createPlanStore } from '../../src/adapters/store/plan-store.ts';
-import { createApprovalService } from '../../src/app/approvals.ts';
+import { afterEach, describe, expect, it } from 'vitest';
+import type { ClusterExecutorDeps } from '../../src/adapters/queue/plan-worker.ts';
 import { CodedError } from '../../src/core/errors.ts';
 import type { ExecEvent } from '../../src/core/types.ts';
 import {
+  approvalsFor,
   clusterDefinition,
   executorDepsFactory,
   forgetStep,
+  killWorkerProcesses,
   makePlan,
+  planBackend,
   randomPrefix,
+  startWorkerOn,
+  startWorkerProcess,
+  useControlConnection,
   waitForFail,
+  workerProcessEnv,
 } from '../support/plan-fixtures.ts';
 import { type LocalCluster, useCluster, useRedis } from '../support/redis-cluster.ts';
 
 const control = useRedis();
 const target = useCluster({ masters: 3, replicasPerMaster: 1, nodeTimeoutMs: 1000 });
-let redis: Redis;
+const db = useControlConnection(control);
 const cleanups: (() => Promise<void>)[] = [];
-const children = new Set<ChildProcess>();
 
-beforeAll(() => {
-  redis = new Redis(control.current.url, { maxRetriesPerRequest: null });
-});
 afterEach(async () => {
-  for (const c of children) c.kill('SIGKILL');
-  children.clear();
+  killWorkerProcesses();
   for (const c of cleanups.splice(0).reverse()) await c().catch(() => {});
-});
-afterAll(async () => {
-  await redis.quit();
 });
 
 function backend(opts: { backoffMs?: number } = {}) {
   const prefix = randomPrefix();
-  const store = createPlanStore(redis, { prefix });
-  const audit = createAuditLog(redis, { prefix });
-  const queue: PlanQueue = createPlanQueue({
-    connection: redis,
-    prefix: planQueuePrefix(prefix),
+  const { store, audit, queue, bus } = planBackend(db.current, prefix, {
     backoffMs: opts.backoffMs ?? 100,
   });
-  const bus: RedisEventBus = createEventBus(redis, { prefix });
   const events: ExecEvent[] = [];
   cleanups.push(async () => {
     await queue.queue.obliterate({ force: true });
     await queue.close();
     await bus.close();
   });
-  const approvals = createApprovalService({
-    store,
-    queue,
-    audit,
-    bus,
-    policy: { approvers: ['UA'], allowSelfApproval: false },
-  });
+  const approvals = approvalsFor({ store, audit, queue, bus }, ['UA']);
   return { prefix, store, audit, queue, bus, events, approvals };
 }
 
@@ -69,14 +51,7 @@ function inProcessWorker(
   depsFor: (c: string) => ClusterExecutorDeps,
 ) {
   const conn = new Redis(control.current.url, { maxRetriesPerRequest: null });
-  const w = startPlanWorker({
-    connection: conn,
-    prefix: planQueuePrefix(prefix),
-    store: createPlanStore(conn, { prefix }),
-    bus: b.bus,
-    audit: b.audit,
-    executorDepsFor: depsFor,
-  });
+  const w = startWorkerOn(conn, prefix, b, depsFor);
   cleanups.push(async () => {
     await w.close();
     await conn.quit();
@@ -173,21 +148,10 @@ describe('plan worker outcomes', () => {
       const plan = makePlan({ cluster: 'target', steps: [forgetStep(d1.id), forgetStep(d2.id)] });
       await b.store.create(plan);
 
-      const child = spawn(process.execPath, ['--import', 'tsx', 'src/adapters/queue/worker-main.ts'], {
-        env: {
-          ...process.env,
-          LOG_LEVEL: 'warn',
-          CONTROL_REDIS_URL: control.current.url,
-          MEDIC_PREFIX: b.prefix,
-          MEDIC_CLUSTERS: JSON.stringify([clusterDefinition('target', cluster)]),
-        },
-        stdio: ['ignore', 'pipe', 'inherit'],
-      });
-      children.add(child);
-      const exit = new Promise<number | null>((r) => child.once('exit', (code) => r(code)));
-      await new Promise<void>((resolve) =>
-        child.stdout!.on('data', (d) => String(d).includes('READY') && resolve()),
+      const child = await startWorkerProcess(
+        workerProcessEnv(control.current.url, b.prefix, [clusterDefinition('target', cluster)]),
       );
+      const exit = new Promise<number | null>((r) => child.once('exit', (code) => r(code)));
 
       let termAt = 0;
       await b.bus.subscribe((e) => {

@@ -1,9 +1,7 @@
-import { afterEach, describe, expect, it } from 'vitest';
-import { createNodeCommander } from '../../src/adapters/redis/node-commander.ts';
+import { describe, expect, it } from 'vitest';
 import { scanCluster } from '../../src/adapters/redis/scanner.ts';
 import { executePlan } from '../../src/app/executor.ts';
 import { planForFindings } from '../../src/core/plans/planner.ts';
-import type { NodeCommander } from '../../src/core/ports.ts';
 import { analyzeTopology } from '../../src/core/topology/analyze.ts';
 import {
   cutOff,
@@ -11,27 +9,18 @@ import {
   executorDeps,
   missingKeys,
   planCtx,
-  type ReplicationSet,
   replication,
-  startReplicationSet,
+  useReplicationSet,
   waitUntil,
   writeAcknowledged,
 } from './standalone-support.ts';
 
-let set: ReplicationSet | undefined;
-let commander: NodeCommander | undefined;
-afterEach(async () => {
-  await commander?.close();
-  await set?.stop();
-  set = undefined;
-  commander = undefined;
-});
+const replicationSet = useReplicationSet();
 
 describe('standalone master/replica set', () => {
   describe('when one replica is given as the only seed', () => {
     it('finds the master and the other replica through INFO replication, and finds only the persistence risk', async () => {
-      set = await startReplicationSet(2);
-      commander = createNodeCommander({});
+      const { set, commander } = await replicationSet.start();
       const seed = set.replicas[0]!;
       const topology = await scanCluster(definition('plain', [seed.addr]), {
         commander,
@@ -53,8 +42,7 @@ describe('standalone master/replica set', () => {
 
   describe('when the master is killed', () => {
     it('proposes promoting the replica with the highest offset; after approval the other follows it and every acknowledged write is there', async () => {
-      set = await startReplicationSet(2);
-      commander = createNodeCommander({});
+      const { set, commander } = await replicationSet.start();
       const { master } = set;
       // The laggard is the replica with the lower address, so "first by address" would pick the wrong one.
       const [laggard, ahead] = [...set.replicas].sort((a, b) => a.port - b.port) as [
@@ -120,8 +108,7 @@ describe('standalone master/replica set', () => {
     });
 
     it('stops without touching anything when the old master is back before the plan runs', async () => {
-      set = await startReplicationSet(2);
-      commander = createNodeCommander({});
+      const { set, commander } = await replicationSet.start();
       await writeAcknowledged(set.master, 'k', 20, 2);
       await set.master.kill();
       const def = definition(

@@ -1,5 +1,4 @@
-import { afterEach, describe, expect, it } from 'vitest';
-import { createNodeCommander } from '../../src/adapters/redis/node-commander.ts';
+import { describe, expect, it } from 'vitest';
 import { scanCluster } from '../../src/adapters/redis/scanner.ts';
 import { executePlan } from '../../src/app/executor.ts';
 import { planForAction } from '../../src/core/plans/intent-plans.ts';
@@ -13,27 +12,19 @@ import {
   planCtx,
   type ReplicationSet,
   replication,
-  startReplicationSet,
+  useReplicationSet,
   waitUntil,
   writeAcknowledged,
 } from './standalone-support.ts';
 
-let set: ReplicationSet | undefined;
-let commander: NodeCommander | undefined;
-afterEach(async () => {
-  await commander?.close();
-  await set?.stop();
-  set = undefined;
-  commander = undefined;
-});
+const replicationSet = useReplicationSet();
 
 async function start(): Promise<{
   set: ReplicationSet;
   commander: NodeCommander;
   keys: Map<string, string>;
 }> {
-  set = await startReplicationSet(2);
-  commander = createNodeCommander({});
+  const { set, commander } = await replicationSet.start();
   const keys = await writeAcknowledged(set.master, 'order', 71, 2);
   return { set, commander, keys };
 }

@@ -7,6 +7,8 @@ import { type ChildProcess, spawn } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { afterEach } from 'vitest';
+import { createNodeCommander } from '../../src/adapters/redis/node-commander.ts';
 import { createTopologySource } from '../../src/adapters/redis/scanner.ts';
 import type { ExecutorDeps } from '../../src/app/executor.ts';
 import type { ClusterDefinition, NodeCommander } from '../../src/core/ports.ts';
@@ -83,6 +85,28 @@ export async function startReplicationSet(replicaCount = 2): Promise<Replication
     await Promise.all(started.map((r) => r.stop()));
     throw err;
   }
+}
+
+/**
+ * For a file whose tests each start one replication set: `start()` starts it (and a node commander), and
+ * an afterEach closes the commander and stops the set.
+ */
+export function useReplicationSet(replicaCount = 2): {
+  start(): Promise<{ set: ReplicationSet; commander: NodeCommander }>;
+} {
+  let current: { set: ReplicationSet; commander: NodeCommander } | undefined;
+  afterEach(async () => {
+    await current?.commander.close();
+    await current?.set.stop();
+    current = undefined;
+  });
+  return {
+    async start() {
+      const set = await startReplicationSet(replicaCount);
+      current = { set, commander: createNodeCommander({}) };
+      return current;
+    },
+  };
 }
 
 /** Write `n` keys to the master and wait until every replica acknowledged them (WAIT): the acknowledged writes. */

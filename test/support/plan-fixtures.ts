@@ -157,3 +157,95 @@ export async function startWorkerProcess(
   });
   return child;
 }
+
+// ---------------------------------------------------------------------------------------------------
+// The queue side on a control Redis: store, audit log, queue, bus, approvals, in-process workers.
+
+import { Redis } from 'ioredis';
+import { afterAll, beforeAll } from 'vitest';
+import { createEventBus } from '../../src/adapters/queue/event-bus.ts';
+import { createPlanQueue, planQueuePrefix } from '../../src/adapters/queue/plan-queue.ts';
+import { type PlanWorkerOptions, startPlanWorker } from '../../src/adapters/queue/plan-worker.ts';
+import { createAuditLog } from '../../src/adapters/store/audit.ts';
+import { createPlanStore } from '../../src/adapters/store/plan-store.ts';
+import { createApprovalService } from '../../src/app/approvals.ts';
+
+/** Plan store, audit log, plan queue and event bus on one control-Redis connection, under `prefix`. */
+export function planBackend(redis: Redis, prefix: string, queueOpts: { backoffMs?: number } = {}) {
+  return {
+    store: createPlanStore(redis, { prefix }),
+    audit: createAuditLog(redis, { prefix }),
+    queue: createPlanQueue({ connection: redis, prefix: planQueuePrefix(prefix), ...queueOpts }),
+    bus: createEventBus(redis, { prefix }),
+  };
+}
+
+/** The approval service over a backend; `approvers` may approve, nobody their own plan. */
+export function approvalsFor(b: ReturnType<typeof planBackend>, approvers: string[]) {
+  return createApprovalService({
+    store: b.store,
+    queue: b.queue,
+    audit: b.audit,
+    bus: b.bus,
+    policy: { approvers, allowSelfApproval: false },
+  });
+}
+
+/** An in-process plan worker on its own connection `conn`, sharing the backend's bus and audit log. */
+export function startWorkerOn(
+  conn: Redis,
+  prefix: string,
+  b: Pick<ReturnType<typeof planBackend>, 'bus' | 'audit'>,
+  executorDepsFor: PlanWorkerOptions['executorDepsFor'],
+  extra: Partial<PlanWorkerOptions> = {},
+) {
+  return startPlanWorker({
+    connection: conn,
+    prefix: planQueuePrefix(prefix),
+    store: createPlanStore(conn, { prefix }),
+    bus: b.bus,
+    audit: b.audit,
+    executorDepsFor,
+    ...extra,
+  });
+}
+
+/** The environment of a worker process (src/adapters/queue/worker-main.ts) for `defs` under `prefix`. */
+export function workerProcessEnv(
+  controlUrl: string,
+  prefix: string,
+  defs: ClusterDefinition[],
+  extra: Record<string, string> = {},
+): Record<string, string> {
+  return {
+    CONTROL_REDIS_URL: controlUrl,
+    MEDIC_PREFIX: prefix,
+    MEDIC_CLUSTERS: JSON.stringify(defs),
+    ...extra,
+  };
+}
+
+/**
+ * A connection to the file's control Redis (`control.current`), opened before its tests and closed after
+ * them. `ignoreErrors` for a test that restarts the control Redis under it.
+ */
+export function useControlConnection(
+  control: { readonly current: { url: string } },
+  opts: { ignoreErrors?: boolean } = {},
+): { readonly current: Redis } {
+  let conn: Redis | undefined;
+  beforeAll(() => {
+    conn = new Redis(control.current.url, { maxRetriesPerRequest: null });
+    if (opts.ignoreErrors) conn.on('error', () => {});
+  });
+  afterAll(async () => {
+    await conn?.quit();
+    conn = undefined;
+  });
+  return {
+    get current(): Redis {
+      if (!conn) throw new Error('the control connection is not open (read it inside a test or hook)');
+      return conn;
+    },
+  };
+}

@@ -6,6 +6,7 @@
 import { afterAll, afterEach, beforeAll, beforeEach } from 'vitest';
 import {
   type LocalCluster,
+  type LocalNode,
   type LocalRedis,
   type StartClusterOptions,
   type StartRedisOptions,
@@ -92,4 +93,23 @@ export function useClusterTracker(): { track(c: LocalCluster): LocalCluster } {
       return c;
     },
   };
+}
+
+/** Every running member serves every slot again (cluster_state:ok) and knows `promoted` as a master. */
+export async function waitForPromotionAgreed(cluster: LocalCluster, promoted: LocalNode): Promise<void> {
+  const members = cluster.nodes.filter((n) => n.state === 'running');
+  await cluster.waitFor(
+    async () => {
+      for (const n of members) {
+        if (!(await cluster.cli(n, 'CLUSTER', 'INFO')).includes('cluster_state:ok')) return false;
+        const line = (await cluster.cli(n, 'CLUSTER', 'NODES'))
+          .split('\n')
+          .find((l) => l.startsWith(promoted.id));
+        if (!line?.includes('master')) return false;
+      }
+      return true;
+    },
+    20_000,
+    'every member to agree on the promotion',
+  );
 }
