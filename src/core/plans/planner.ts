@@ -63,7 +63,15 @@ export function planForFindings(topology: Topology, findings: Finding[], ctx: Pl
   if (topology.mode === 'standalone') return planForStandalone(topology, findings, ctx);
   // Right after a failover, gossip has not reached everyone: a plan made from half the story could hand
   // served slots to an empty node. Wait until the live nodes agree on who owns what.
-  const unsettled = topology.disagreements.find((d) => d.kind === 'slots' || d.kind === 'role');
+  // A new replica that one node still calls a slot-less master is harmless; a role question about a node that
+  // serves slots (a promotion in flight) is not.
+  const servesSlots = (id: NodeId | undefined) => {
+    const n = id ? topology.nodes.find((x) => x.id === id) : undefined;
+    return !n || n.role === 'master' || n.slots.length > 0;
+  };
+  const unsettled = topology.disagreements.find(
+    (d) => d.kind === 'slots' || (d.kind === 'role' && servesSlots(d.nodeId)),
+  );
   if (unsettled) {
     const views = unsettled.views.map((v) => `${v.observer} says ${v.says}`).join('; ');
     return {

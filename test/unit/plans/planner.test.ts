@@ -80,6 +80,31 @@ describe('planner', () => {
     });
   });
 
+  describe('while one node has not yet heard that a new node became a replica', () => {
+    it('still plans: a slot-less replica that one node calls master puts no served slot at risk', () => {
+      const nodes = [
+        node({ id: M1, port: 7001, slots: THIRDS[0] }),
+        node({ id: M2, port: 7002, slots: THIRDS[1] }),
+        node({ id: M3, port: 7003, slots: THIRDS[2] }),
+        node({ id: R1, port: 7004, role: 'replica', masterId: M1 }),
+      ];
+      const t = topology(nodes, [outsider(7009, NEW)]);
+      t.disagreements = [
+        {
+          subject: `role of ${addrOf(7004)}`,
+          kind: 'role',
+          nodeId: R1,
+          views: [
+            { observer: addrOf(7002), says: 'master' },
+            { observer: addrOf(7004), says: `replica of ${M1.slice(0, 8)}` },
+          ],
+        },
+      ];
+      const out = planForFindings(t, [], ctx);
+      expect(out.ok, out.ok ? '' : out.reason).toBe(true);
+    });
+  });
+
   describe('when a restarted pod sits alone (write-ups 000, 004)', () => {
     // M1 died; R1 took over its slots and has no replica; the pod came back at M1's address with a new id.
     const nodes = [
