@@ -11,7 +11,7 @@ import { type ClusterDefinition, systemClock } from '../core/ports.ts';
 import { analyzeTopology } from '../core/topology/analyze.ts';
 import type { ExecEvent, Finding, Plan } from '../core/types.ts';
 import { unreachableMessage } from './format-status.ts';
-import { type CliIo, TARGET_OPTIONS } from './status.ts';
+import { type CliIo, seedsFrom, splitList, TARGET_OPTIONS } from './status.ts';
 
 export const DIAGNOSE_USAGE = `usage: redis-medic diagnose --nodes host:port[,host:port…] [--password …] [--user …] [--timeout ms] [--extra host:port,…] [--json] [--execute --yes]
 
@@ -32,13 +32,6 @@ const defaultIo: CliIo = {
   stderr: (t) => process.stderr.write(t),
   env: process.env,
 };
-
-function splitList(v: string | undefined): string[] {
-  return (v ?? '')
-    .split(',')
-    .map((s) => s.trim())
-    .filter(Boolean);
-}
 
 export function formatPlan(plan: Plan): string {
   const lines = [
@@ -107,16 +100,12 @@ export async function runDiagnose(argv: string[], io: CliIo = defaultIo): Promis
     io.stdout(`${DIAGNOSE_USAGE}\n`);
     return 0;
   }
-  const seeds = splitList(values.nodes ?? io.env.REDIS_CLUSTER_NODES);
-  const bad = seeds.filter((s) => !/^(\[[0-9a-fA-F:.]+\]|[^:\s]+):\d{1,5}$/.test(s));
-  if (seeds.length === 0 || bad.length > 0) {
-    const why =
-      seeds.length === 0
-        ? 'no seed addresses (--nodes or REDIS_CLUSTER_NODES)'
-        : `bad address ${bad.join(', ')} (want host:port)`;
-    io.stderr(`redis-medic diagnose: ${why}\n${DIAGNOSE_USAGE}\n`);
+  const parsedSeeds = seedsFrom(values.nodes, io.env);
+  if (!parsedSeeds.ok) {
+    io.stderr(`redis-medic diagnose: ${parsedSeeds.why}\n${DIAGNOSE_USAGE}\n`);
     return 2;
   }
+  const seeds = parsedSeeds.seeds;
   if (values.execute && !values.yes) {
     io.stderr('redis-medic diagnose: --execute changes the cluster; add --yes to confirm\n');
     return 2;

@@ -26,7 +26,8 @@ export const EXIT_HEALTHY = 0;
 export const EXIT_FINDINGS = 1;
 export const EXIT_UNREACHABLE = 2;
 
-function splitList(v: string | undefined): string[] {
+/** `a, b,,c` → ['a', 'b', 'c']. */
+export function splitList(v: string | undefined): string[] {
   return (v ?? '')
     .split(',')
     .map((s) => s.trim())
@@ -39,6 +40,18 @@ export function statusExitCode(topology: Topology, findings: Finding[]): number 
   return findings.some((f) => f.severity === 'critical' || f.severity === 'warning')
     ? EXIT_FINDINGS
     : EXIT_HEALTHY;
+}
+
+/** The seeds of `--nodes` (default REDIS_CLUSTER_NODES), or why they cannot be used. */
+export function seedsFrom(
+  nodes: string | undefined,
+  env: NodeJS.ProcessEnv,
+): { ok: true; seeds: string[] } | { ok: false; why: string } {
+  const seeds = splitList(nodes ?? env.REDIS_CLUSTER_NODES);
+  if (seeds.length === 0) return { ok: false, why: 'no seed addresses (--nodes or REDIS_CLUSTER_NODES)' };
+  const bad = seeds.filter((s) => !/^(\[[0-9a-fA-F:.]+\]|[^:\s]+):\d{1,5}$/.test(s));
+  if (bad.length > 0) return { ok: false, why: `bad address ${bad.join(', ')} (want host:port)` };
+  return { ok: true, seeds };
 }
 
 /** Options of every command that reads a cluster (`status`, `diagnose`). */
@@ -74,16 +87,12 @@ export async function runStatus(argv: string[], io: CliIo): Promise<number> {
     io.stdout(`${STATUS_USAGE}\n`);
     return EXIT_HEALTHY;
   }
-  const seeds = splitList(values.nodes ?? io.env.REDIS_CLUSTER_NODES);
-  const bad = seeds.filter((s) => !/^(\[[0-9a-fA-F:.]+\]|[^:\s]+):\d{1,5}$/.test(s));
-  if (seeds.length === 0 || bad.length > 0) {
-    const why =
-      seeds.length === 0
-        ? 'no seed addresses (--nodes or REDIS_CLUSTER_NODES)'
-        : `bad address ${bad.join(', ')} (want host:port)`;
-    io.stderr(`redis-medic status: ${why}\n${STATUS_USAGE}\n`);
+  const parsedSeeds = seedsFrom(values.nodes, io.env);
+  if (!parsedSeeds.ok) {
+    io.stderr(`redis-medic status: ${parsedSeeds.why}\n${STATUS_USAGE}\n`);
     return EXIT_UNREACHABLE;
   }
+  const seeds = parsedSeeds.seeds;
   let timeoutMs = 1000;
   if (values.timeout !== undefined) {
     timeoutMs = Number(values.timeout);

@@ -72,8 +72,8 @@ export function approvalsNeededFor(plan: Plan): 1 | 2 {
   return plan.steps.some(needsTwoApprovers) || plan.approvalsNeeded === 2 ? 2 : 1;
 }
 
-// Shared Lua prelude: `finishOpen` removes a plan from the open set.
-const APPROVE = `
+/** Lua prelude of a vote: the plan exists, is still proposed, and has not expired (expiring it if due). */
+const PROPOSED_AND_FRESH = `
 local k, open = KEYS[1], KEYS[2]
 local id, user, now = ARGV[1], ARGV[2], tonumber(ARGV[3])
 if redis.call('EXISTS', k) == 0 then return {'NOT_FOUND'} end
@@ -84,7 +84,9 @@ if now >= tonumber(redis.call('HGET', k, 'expiresAt')) then
   redis.call('ZREM', open, id)
   return {'EXPIRED'}
 end
-local raw = redis.call('HGET', k, 'approvals')
+`;
+
+const APPROVE = `${PROPOSED_AND_FRESH}local raw = redis.call('HGET', k, 'approvals')
 local approvals = {}
 if raw and raw ~= '' and raw ~= '{}' then approvals = cjson.decode(raw) end
 for _, a in ipairs(approvals) do
@@ -101,18 +103,7 @@ redis.call('HSET', k, 'approvals', cjson.encode(approvals), 'status', newStatus,
 return {'OK', newStatus}
 `;
 
-const REJECT = `
-local k, open = KEYS[1], KEYS[2]
-local id, user, now = ARGV[1], ARGV[2], tonumber(ARGV[3])
-if redis.call('EXISTS', k) == 0 then return {'NOT_FOUND'} end
-local status = redis.call('HGET', k, 'status')
-if status ~= 'proposed' then return {'BAD_STATE', status} end
-if now >= tonumber(redis.call('HGET', k, 'expiresAt')) then
-  redis.call('HSET', k, 'status', 'expired', 'updatedAt', now)
-  redis.call('ZREM', open, id)
-  return {'EXPIRED'}
-end
-redis.call('HSET', k, 'status', 'rejected', 'rejectedBy', user, 'updatedAt', now)
+const REJECT = `${PROPOSED_AND_FRESH}redis.call('HSET', k, 'status', 'rejected', 'rejectedBy', user, 'updatedAt', now)
 redis.call('ZREM', open, id)
 return {'OK', 'rejected'}
 `;

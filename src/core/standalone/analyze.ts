@@ -3,6 +3,7 @@
  * with their link down or far behind, a master whose restart would empty its replicas (write-up 004,
  * part 2), and what Sentinel says. Pure.
  */
+import { emptyDirRisk } from '../topology/persistence.ts';
 import type { Addr, Finding, Topology } from '../types.ts';
 import {
   buildStandaloneView,
@@ -168,13 +169,8 @@ export function analyzeStandalone(topology: Topology, opts: StandaloneAnalyzeOpt
     const emptyDir = m.pod?.dataVolume === 'emptyDir' ? m.pod : undefined;
     if ((m.persistent !== false && !emptyDir) || followers.length === 0) continue;
     if (m.persistent !== false && emptyDir) {
-      const dir = emptyDir.dataMountPath ?? '/data';
       const p = m.persistence;
-      const what = p?.aofEnabled
-        ? `AOF is on, but ${dir} is an emptyDir`
-        : p?.saveConfig
-          ? `RDB snapshots are on (save "${p.saveConfig}"), but ${dir} is an emptyDir`
-          : `${dir} is an emptyDir`;
+      const what = emptyDirRisk(p, emptyDir.dataMountPath);
       add({
         code: StandaloneFindingCodes.MasterNoPersistence,
         severity: 'warning',
@@ -183,7 +179,7 @@ export function analyzeStandalone(topology: Topology, opts: StandaloneAnalyzeOpt
         evidence: [
           ...(p ? [`${m.addr} says aof_enabled:${p.aofEnabled ? 1 : 0}`] : []),
           ...(p?.saveConfig !== undefined ? [`${m.addr} says save "${p.saveConfig}"`] : []),
-          `pod ${emptyDir.name} mounts an emptyDir at ${dir}: it is emptied when the pod is deleted or rescheduled`,
+          `pod ${emptyDir.name} mounts an emptyDir at ${emptyDir.dataMountPath ?? '/data'}: it is emptied when the pod is deleted or rescheduled`,
           ...followers.map((r) => `${r.addr} follows it (${r.linkUp ? 'link up' : 'link down'})`),
           `a master restarted without data is still their master: they resync to its empty dataset (write-up 004, parts 1 and 2)`,
         ],

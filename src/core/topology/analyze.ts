@@ -10,6 +10,7 @@ import type {
   Severity,
   Topology,
 } from '../types.ts';
+import { emptyDirRisk } from './persistence.ts';
 import { countSlots, formatSlotRanges, uncoveredSlots } from './slots.ts';
 
 /** Without the node's `cluster-node-timeout` × `cluster-replica-validity-factor`, a link down this long is suspect. */
@@ -432,12 +433,7 @@ export function analyzeTopology(topology: Topology, opts: AnalyzeOptions = {}): 
       });
       continue;
     }
-    const dir = emptyDir?.dataMountPath ?? '/data';
-    const what = p?.aofEnabled
-      ? `AOF is on, but ${dir} is an emptyDir`
-      : p?.saveConfig
-        ? `RDB snapshots are on (save "${p.saveConfig}"), but ${dir} is an emptyDir`
-        : `${dir} is an emptyDir`;
+    const what = emptyDirRisk(p, emptyDir?.dataMountPath);
     add({
       code: FindingCodes.MasterNoPersistence,
       severity: 'warning',
