@@ -74,3 +74,70 @@ describe('planned handover of a master to its replica while a client keeps writi
     expect(errors).toBeLessThan(acked.size);
   });
 });
+
+describe('a handover Redis drops (the master stalls past Redis’s 5 s manual-failover window)', () => {
+  let cluster: LocalCluster;
+  let h: Harness;
+
+  beforeAll(async () => {
+    // A node timeout well above the stall: nobody marks the master failing, so only the manual failover can move it.
+    cluster = await startLocalCluster({ masters: 3, replicasPerMaster: 1, nodeTimeoutMs: 20_000 });
+    h = harness(cluster);
+  });
+  afterAll(async () => {
+    await h?.close();
+    await cluster?.stop();
+  });
+
+  it('is asked for again, says so, and completes once the master answers', async () => {
+    const master = cluster.masters()[0]!;
+    const replica = cluster.replicasOf(master)[0]!;
+    const writer = clusterClient(cluster);
+    try {
+      await writer.set('{k}a', 'kept');
+    } finally {
+      writer.disconnect();
+    }
+    const out = planForAction(
+      await h.scan(),
+      { kind: 'failover', node: replica.addr, mode: 'default' },
+      { cluster: 'it', requestedBy: 'U-test', now: Date.now(), ttlMs: 900_000 },
+    );
+    expect(out.ok).toBe(true);
+    if (!out.ok) return;
+
+    // The precondition held on a fresh scan; the master stalls as the replica asks it to pause (a fork, a slow command).
+    let thaw: NodeJS.Timeout | undefined;
+    const deps = {
+      ...h.deps,
+      reporter: {
+        emit: (e: Parameters<typeof h.deps.reporter.emit>[0]) => {
+          if (e.kind === 'started' && !thaw) {
+            cluster.freeze(master);
+            thaw = setTimeout(() => cluster.thaw(master), 6_500);
+          }
+          return h.deps.reporter.emit(e);
+        },
+      },
+    };
+    try {
+      const result = await executePlan(out.plan, deps);
+      expect(result.status, result.detail).toBe('succeeded');
+    } finally {
+      clearTimeout(thaw);
+      cluster.thaw(master);
+    }
+    expect(h.events.some((e) => e.kind === 'waiting' && /asking again \(2 of 3\)/.test(e.detail ?? ''))).toBe(
+      true,
+    );
+    expect(await cluster.roleOf(replica)).toBe('master');
+    await waitHealthy(cluster);
+    expect(await userCheck(cluster)).toEqual([]);
+    const client = clusterClient(cluster);
+    try {
+      expect(await client.get('{k}a')).toBe('kept');
+    } finally {
+      client.disconnect();
+    }
+  });
+});

@@ -311,6 +311,9 @@ export function startPlanWorker(opts: PlanWorkerOptions): PlanWorker {
     stalledInterval: opts.stalledIntervalMs ?? 30_000,
     maxStalledCount: opts.maxStalledCount ?? 2,
     autorun: opts.autorun ?? true,
+    // After a control-Redis outage BullMQ waits this long before fetching again (its default is 15 s):
+    // an approval given just after the control Redis came back should start within seconds.
+    runRetryDelay: 2_000,
   });
 
   // A job that failed outside the processor (taken back too often, lost lock): mark its plan failed and free the cluster.
