@@ -452,18 +452,39 @@ export function createWatcher(opts: WatcherOptions) {
     return chain;
   }
 
+  /**
+   * The failure last logged per source (the lease, each cluster): a failure that repeats every interval
+   * (Slack refusing a post, the control Redis down) is logged once, and its end once, not every round.
+   */
+  const failing = new Map<string, string>();
+  function failed(key: string, err: unknown, fields: Record<string, unknown>, what: string): void {
+    const message = (err as Error).message;
+    if (failing.get(key) === message) {
+      log.debug({ err: message, ...fields }, `${what} (again)`);
+      return;
+    }
+    failing.set(key, message);
+    log.error({ err: message, ...fields }, `${what}; retrying every round, logged again only if it changes`);
+  }
+  function succeeded(key: string, fields: Record<string, unknown>, what: string): void {
+    if (!failing.delete(key)) return;
+    log.info(fields, what);
+  }
+
   async function round(): Promise<void> {
     if (stopped) return;
     try {
       if (!(await holdLease())) return;
+      succeeded('lease', {}, 'watcher: the control Redis answers again');
     } catch (err) {
-      log.warn({ err: (err as Error).message }, 'watcher: could not reach the control Redis for the lease');
+      failed('lease', err, {}, 'watcher: could not reach the control Redis for the lease');
       return;
     }
     for (const cluster of opts.clusters) {
       if (stopped) return;
       try {
         await tickCluster(cluster);
+        succeeded(`cluster:${cluster.name}`, { cluster: cluster.name }, 'watcher: rounds work again');
       } catch (err) {
         if (err instanceof LeaseLost) {
           log.warn(
@@ -472,7 +493,7 @@ export function createWatcher(opts: WatcherOptions) {
           );
           return;
         }
-        log.error({ err: (err as Error).message, cluster: cluster.name }, 'watcher: round failed');
+        failed(`cluster:${cluster.name}`, err, { cluster: cluster.name }, 'watcher: round failed');
       }
     }
   }

@@ -44,9 +44,12 @@ export function appEnv(opts: {
   };
 }
 
-export async function startTestApp(env: NodeJS.ProcessEnv): Promise<RunningApp> {
+/** `logLines`, when given, receives every log line the app writes (JSON, one per entry), whatever LOG_LEVEL says. */
+export async function startTestApp(env: NodeJS.ProcessEnv, logLines?: string[]): Promise<RunningApp> {
   return startApp(env, {
-    logger: createLogger(env.LOG_LEVEL ?? 'silent'),
+    logger: logLines
+      ? createLogger('debug', { write: (line: string) => void logLines.push(line) })
+      : createLogger(env.LOG_LEVEL ?? 'silent'),
     extra: { prefix: `e2e${randomBytes(4).toString('hex')}` },
     // Slack's pacing (1 post/s/channel) as in production; only the 5xx backoff is shortened.
     slack: { backoffMs: 50 },
