@@ -186,17 +186,25 @@ export async function main(env: NodeJS.ProcessEnv = process.env): Promise<number
     throw err;
   }
   const logger = createLogger(config.LOG_LEVEL);
+  const cannotStart = (err: unknown) => {
+    const e = err instanceof CodedError ? `${err.code}: ${err.message}` : (err as Error).message;
+    process.stderr.write(`redis-medic could not start: ${e}\n`);
+    return 1;
+  };
   if (!config.SLACK_MODE && config.ROLE !== 'worker') {
     const { startConsoleApp } = await import('./adapters/console/start-console-app.ts');
-    return startConsoleApp(config, logger);
+    try {
+      return await startConsoleApp(config, logger);
+    } catch (err) {
+      if (err instanceof CodedError) return cannotStart(err);
+      throw err;
+    }
   }
   let app: RunningApp;
   try {
     app = await startApp(env, { logger });
   } catch (err) {
-    const e = err instanceof CodedError ? `${err.code}: ${err.message}` : (err as Error).message;
-    process.stderr.write(`redis-medic could not start: ${e}\n`);
-    return 1;
+    return cannotStart(err);
   }
   return new Promise<number>((resolve) => {
     const stop = (signal: NodeJS.Signals) => {

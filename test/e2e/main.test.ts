@@ -57,6 +57,66 @@ describe('npm start with a bad configuration', () => {
   });
 });
 
+describe('npm start when the control Redis cannot be used', () => {
+  let guarded: LocalRedis;
+  let hung: LocalRedis;
+  let slack: SlackStandIn;
+
+  beforeAll(async () => {
+    [guarded, hung, slack] = await Promise.all([
+      startRedis({ password: 'the-right-one' }),
+      startRedis(),
+      startSlackStandIn(),
+    ]);
+    hung.freeze();
+  });
+  afterAll(async () => {
+    hung?.thaw();
+    await Promise.all([guarded?.stop(), hung?.stop(), slack?.close()]);
+  });
+
+  /** Console mode (no SLACK_MODE): what a newcomer runs with `npm start`. */
+  const consoleEnv = (url: string) => ({ CONTROL_REDIS_URL: url, REDIS_CLUSTER_NODES: '127.0.0.1:7000' });
+
+  it('nothing listening: one line saying so and what to do, exit 1', async () => {
+    const port = await pickFreePort();
+    const { code, stderr } = await runMain(consoleEnv(`redis://:pw-never-shown@127.0.0.1:${port}`));
+    expect(code).toBe(1);
+    expect(stderr.trim().split('\n')).toEqual([
+      `redis-medic could not start: CONTROL_REDIS_UNREACHABLE: the control Redis at redis://:***@127.0.0.1:${port} does not answer (connection refused). It keeps the plans, approvals and the queue: start one (for example \`redis-server --appendonly yes\`) or point CONTROL_REDIS_URL at yours`,
+    ]);
+  });
+
+  it('frozen (accepts, never answers): the same line within seconds, not a hang', async () => {
+    const t0 = Date.now();
+    const { code, stderr } = await runMain(consoleEnv(hung.url));
+    expect(code).toBe(1);
+    expect(stderr).toContain('does not answer (no answer within 3000 ms)');
+    expect(Date.now() - t0).toBeLessThan(15_000);
+  });
+
+  it('a wrong password or none: says which, never prints the password; in Slack mode too', async () => {
+    const wrong = guarded.url.replace('the-right-one', 'a-wrong-one');
+    const refused = await runMain(consoleEnv(wrong));
+    expect(refused.code).toBe(1);
+    expect(refused.stderr).toContain('refused the password (or user) in CONTROL_REDIS_URL');
+    expect(refused.stderr).not.toContain('a-wrong-one');
+
+    const none = await runMain({
+      SLACK_MODE: 'http',
+      SLACK_BOT_TOKEN: slack.botToken,
+      SLACK_SIGNING_SECRET: 's',
+      SLACK_API_URL: slack.url,
+      PORT: '0',
+      HOST: '127.0.0.1',
+      CONTROL_REDIS_URL: `redis://127.0.0.1:${guarded.port}`,
+      REDIS_CLUSTER_NODES: '127.0.0.1:7000',
+    });
+    expect(none.code).toBe(1);
+    expect(none.stderr).toContain('asks for a password: put it in CONTROL_REDIS_URL');
+  });
+});
+
 describe('npm start in http mode', () => {
   let slack: SlackStandIn;
   let control: LocalRedis;
