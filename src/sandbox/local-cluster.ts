@@ -645,6 +645,9 @@ export async function startLocalCluster(opts: StartClusterOptions): Promise<Loca
         await waitUntil(
           async () => {
             const live = everything.filter((n) => n.state === 'running');
+            // What each member says of every running node's role, master and config epoch: all must agree,
+            // or the first `status` after "ready" shows gossip still settling as disagreements.
+            const said = new Map<string, string>();
             for (const n of live) {
               const info = parseInfo(await cli(n, 'CLUSTER', 'INFO'));
               if (Number(info.cluster_known_nodes) <= 1) continue; // alone: not a member
@@ -652,9 +655,14 @@ export async function startLocalCluster(opts: StartClusterOptions): Promise<Loca
               // Nodes we run must not be flagged failing or in handshake; dead ones may be.
               const running = new Set(live.map((x) => x.addr));
               for (const line of (await cli(n, 'CLUSTER', 'NODES')).split('\n')) {
-                const [, addrField = '', flags = ''] = line.split(' ');
+                const [id = '', addrField = '', flags = '', master = '', , , epoch = ''] = line.split(' ');
                 const addr = addrField.split('@')[0] ?? '';
-                if (running.has(addr) && /(^|,)(fail\??|handshake)(,|$)/.test(flags)) return false;
+                if (!running.has(addr)) continue;
+                if (/(^|,)(fail\??|handshake)(,|$)/.test(flags)) return false;
+                const role = /(^|,)master(,|$)/.test(flags) ? 'master' : `replica of ${master}`;
+                const view = `${id} ${role} epoch ${epoch}`;
+                if ((said.get(addr) ?? view) !== view) return false;
+                said.set(addr, view);
               }
               const repl = parseInfo(await cli(n, 'INFO', 'replication'));
               if (repl.role === 'slave' && repl.master_link_status !== 'up') return false;

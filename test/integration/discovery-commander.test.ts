@@ -86,6 +86,27 @@ describe('node commander', () => {
     expect(await c.call(redis.current.addr, ['PING'])).toBe('PONG');
   });
 
+  it('many calls timing out together on a frozen node drop its connection once: no listener leak warning', async () => {
+    const c = make({ password: 's3cret-pw' }, { timeoutMs: 300 });
+    expect(await c.call(redis.current.addr, ['PING'])).toBe('PONG');
+    const warnings: Error[] = [];
+    const onWarning = (w: Error) => void warnings.push(w);
+    process.on('warning', onWarning);
+    redis.current.freeze();
+    try {
+      const errs = await Promise.all(
+        Array.from({ length: 20 }, () => codeOf(c.call(redis.current.addr, ['INFO']))),
+      );
+      expect(errs.every((e) => e.code === 'NODE_TIMEOUT')).toBe(true);
+      await new Promise((r) => setImmediate(r));
+    } finally {
+      redis.current.thaw();
+      process.off('warning', onWarning);
+    }
+    expect(warnings.map((w) => w.message)).toEqual([]);
+    expect(await c.call(redis.current.addr, ['PING'])).toBe('PONG');
+  });
+
   it('honours a per-call timeout longer than the default', async () => {
     const c = make({ password: 's3cret-pw' }, { timeoutMs: 200 });
     expect(await c.call(redis.current.addr, ['DEBUG', 'SLEEP', '0.4'], { timeoutMs: 2000 })).toBe('OK');

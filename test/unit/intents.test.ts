@@ -88,6 +88,13 @@ describe('parseIntent', () => {
       expect(bad('failovr x').suggestion).toBe('/redis failover');
       expect(bad('xyzzy').suggestion).toBeUndefined();
     });
+    it('a typed approval points at the buttons instead', () => {
+      for (const word of ['approve', 'Approve p-abc123', 'reject', 'lgtm']) {
+        const r = bad(word);
+        expect(r.error).toContain('with the Approve / Reject buttons on the plan message');
+        expect(r.error).toContain('/redis plans');
+      }
+    });
     it('says what is missing and shows the sub-command usage', () => {
       const r = bad('failover');
       expect(r.error).toBe('<node> is missing');

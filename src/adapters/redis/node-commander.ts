@@ -14,6 +14,8 @@ interface Conn {
   ready: Promise<void>;
   /** The last 'error' event: a failed AUTH only shows up there (the call itself sees "Connection is closed"). */
   lastError?: Error;
+  /** Already disconnected: the calls that time out together on a frozen node drop it once, not once each. */
+  dropped?: boolean;
 }
 
 /** Split `host:port` (also `[v6]:port`). */
@@ -109,6 +111,8 @@ export function createNodeCommander(auth: RedisAuth, opts: NodeCommanderOptions 
 
   const discard = (addr: Addr, conn: Conn) => {
     if (conns.get(addr) === conn) conns.delete(addr);
+    if (conn.dropped) return;
+    conn.dropped = true;
     conn.redis.disconnect();
   };
 

@@ -290,6 +290,11 @@ function parseIntentUnsafe(raw: string): ParseIntentResult {
   const head = (all[0] ?? '').toLowerCase();
   const kind: IntentKind | undefined = SUB_COMMAND_SET.has(head) ? (head as IntentKind) : ALIASES.get(head);
   if (!kind) {
+    // Votes are buttons, never typed: a typed approval could not show the plan, its risk or its commands.
+    if (/^(approve|approved|reject|lgtm|ok|yes|no)$/.test(head))
+      return fail(
+        `plans are approved or rejected with the Approve / Reject buttons on the plan message, not by typing "${head}" (in the console, type the button's number). /redis plans lists the open plans`,
+      );
     const suggestion = closest(head, [...SUB_COMMANDS, 'replica-of']);
     const s = suggestion === 'replica-of' ? undefined : suggestion;
     return fail(`unknown sub-command ${quote(all[0] ?? '')}`, undefined, s ? `/redis ${s}` : undefined);
