@@ -23,7 +23,15 @@ import {
   renderSummary,
   renderUsageError,
 } from '../adapters/slack/blocks/index.ts';
-import { esc, fitMessage, packLines, section } from '../adapters/slack/blocks/kit.ts';
+import {
+  clip,
+  esc,
+  fitMessage,
+  mention,
+  packLines,
+  section,
+  clock as timeOfDay,
+} from '../adapters/slack/blocks/kit.ts';
 import { asCodedError, CodedError, ErrorCodes } from '../core/errors.ts';
 import { type ChaosAction, type Intent, parseIntent } from '../core/intents/parse-intent.ts';
 import {
@@ -536,8 +544,34 @@ export function createChatService(deps: ChatServiceDeps): ChatServiceInternals {
         .setChatRef(plan.id, ref)
         .catch((err) => log.warn({ err: asCodedError(err).message }, 'setChatRef failed'));
       await postOtherFindings(req.channel, ts, otherFindings);
+      await noteOtherOpenPlans(req.channel, ts, rec);
     }
     return 'proposed';
+  }
+
+  /**
+   * Two approvable plans for one cluster (the watcher's and a `diagnose`, or two people asking) confuse an
+   * incident: say so in the new plan's thread, naming the others. Nothing is withdrawn: the worker runs one
+   * plan per cluster at a time and re-checks every step, so the second one approved stops or finds its steps done.
+   */
+  async function noteOtherOpenPlans(channel: string, threadTs: string, rec: PlanRecord): Promise<void> {
+    try {
+      const now = clock.now();
+      const open = (await store.list({ cluster: rec.plan.cluster, status: 'proposed', limit: 10 })).filter(
+        (r) => r.plan.id !== rec.plan.id && r.plan.expiresAt > now,
+      );
+      if (open.length === 0) return;
+      const named = open
+        .map(
+          (r) =>
+            `\`${esc(r.plan.id)}\` (${esc(clip(r.plan.title, 120))}; by ${mention(r.plan.requestedBy)} at ${timeOfDay(r.plan.createdAt)}${r.chatRef && r.chatRef.channel !== channel ? ` in <#${r.chatRef.channel}>` : ''})`,
+        )
+        .join(', ');
+      const text = `:twisted_rightwards_arrows: ${open.length === 1 ? 'Another plan is' : `${open.length} other plans are`} still open for *${esc(rec.plan.cluster)}*: ${named}. Approve one: plans of a cluster run one at a time, and the next re-reads the cluster before each step, so it stops (or finds its steps done) once the first has acted. \`/redis cancel <plan-id>\` withdraws the one you do not want.`;
+      await chat.post(channel, renderMrkdwn(text, `Other open plans for ${rec.plan.cluster}`), { threadTs });
+    } catch (err) {
+      log.warn({ err: asCodedError(err).message, plan: rec.plan.id }, 'could not list the other open plans');
+    }
   }
 
   // ---------------------------------------------------------------------------------------------
