@@ -55,6 +55,8 @@ export interface ComposeOptions {
     expiryIntervalMs?: number;
     /** Where the watcher posts when WATCH_CHANNEL is unset (the console: its own channel). */
     watchChannel?: string;
+    /** After how long an approved plan no worker started gets a note in its thread (default 30 s). */
+    pickupWarnMs?: number;
   };
 }
 
@@ -276,6 +278,7 @@ export async function composeApp(config: Config, opts: ComposeOptions): Promise<
         allowedChannels: config.ALLOWED_CHANNELS,
         scanTimeoutMs: config.SCAN_TIMEOUT_MS,
         planTtlMs: config.PLAN_TTL_MS,
+        ...(extra.pickupWarnMs !== undefined ? { pickupWarnMs: extra.pickupWarnMs } : {}),
       },
       ...(extra.chaos ? { chaos: extra.chaos } : {}),
       claimPlan: (planId) => claimPlanUpdates(control, `${prefix}:chat:owner:${planId}`, instanceId),

@@ -79,6 +79,8 @@ export interface ChatSettings {
   planTtlMs: number;
   /** After a plan, how long the summary may wait for gossip to settle before reporting the cluster (default 10 s). */
   settleMs?: number;
+  /** An approved plan no worker has started after this long gets a note in its thread (default 30 s; 0: off). */
+  pickupWarnMs?: number;
 }
 
 /** No critical finding and no disagreement left: nodes agree on the new picture. */
@@ -616,6 +618,7 @@ export function createChatService(deps: ChatServiceDeps): ChatServiceInternals {
         }
         outcome = r.state;
         await answer(req.respond, req, renderMrkdwn(`:white_check_mark: ${r.message}`, r.message));
+        if (r.state === 'approved') watchPickup(planId);
       } else {
         const r = await approvals.reject(planId, req.user);
         if (!r.ok) {
@@ -642,6 +645,32 @@ export function createChatService(deps: ChatServiceDeps): ChatServiceInternals {
       const known = req.actionId === ActionIds.approve || req.actionId === ActionIds.reject;
       commandsTotal.inc({ command: `button:${known ? req.actionId : 'other'}`, outcome });
     }
+  }
+
+  /**
+   * With ROLE=bot, the plan runs on a separate worker. If none is running (scaled to zero, crash-looping, not
+   * reaching the control Redis), an approved plan would sit "queued" without a word: say so in its thread.
+   */
+  const pickupTimers = new Set<NodeJS.Timeout>();
+  function watchPickup(planId: string): void {
+    const after = settings.pickupWarnMs ?? 30_000;
+    if (after <= 0) return;
+    const timer = setTimeout(() => {
+      pickupTimers.delete(timer);
+      void (async () => {
+        const rec = await store.get(planId);
+        if (stopped || !rec || !['approved', 'queued'].includes(rec.status) || rec.waitingBehind) return;
+        const ref = rec.chatRef;
+        const text = `:hourglass: Plan \`${esc(planId)}\` was approved ${Math.round(after / 1000)} s ago and no worker has started it. Workers are the processes with ROLE=worker (or ROLE=all): check that one is running and reaches the control Redis. The plan stays queued and runs, re-checking every step first, as soon as one does; \`/redis cancel ${esc(planId)}\` withdraws it.`;
+        log.warn({ plan: planId, afterMs: after }, 'approved plan not picked up by any worker');
+        if (ref)
+          await chat.post(ref.channel, renderMrkdwn(text, `Plan ${planId}: no worker yet`), {
+            threadTs: ref.threadTs ?? ref.ts,
+          });
+      })().catch((err) => log.warn({ err: asCodedError(err).message, plan: planId }, 'pickup check failed'));
+    }, after);
+    timer.unref?.();
+    pickupTimers.add(timer);
   }
 
   async function idle() {
@@ -871,6 +900,8 @@ export function createChatService(deps: ChatServiceDeps): ChatServiceInternals {
     },
     async stop() {
       stopped = true;
+      for (const t of pickupTimers) clearTimeout(t);
+      pickupTimers.clear();
       for (const u of unsubscribers.splice(0)) await u().catch(() => {});
       await idle();
     },

@@ -44,13 +44,23 @@ export function appEnv(opts: {
   };
 }
 
-/** `logLines`, when given, receives every log line the app writes (JSON, one per entry), whatever LOG_LEVEL says. */
-export async function startTestApp(env: NodeJS.ProcessEnv, logLines?: string[]): Promise<RunningApp> {
+/**
+ * `logLines`, when given, receives every log line the app writes (JSON, one per entry), whatever LOG_LEVEL says.
+ * `prefix` shares the control Redis keys with another app (a bot and its separate worker); default: random.
+ */
+export async function startTestApp(
+  env: NodeJS.ProcessEnv,
+  opts: { logLines?: string[]; prefix?: string; pickupWarnMs?: number } = {},
+): Promise<RunningApp> {
+  const { logLines } = opts;
   return startApp(env, {
     logger: logLines
       ? createLogger('debug', { write: (line: string) => void logLines.push(line) })
       : createLogger(env.LOG_LEVEL ?? 'silent'),
-    extra: { prefix: `e2e${randomBytes(4).toString('hex')}` },
+    extra: {
+      prefix: opts.prefix ?? `e2e${randomBytes(4).toString('hex')}`,
+      ...(opts.pickupWarnMs !== undefined ? { pickupWarnMs: opts.pickupWarnMs } : {}),
+    },
     // Slack's pacing (1 post/s/channel) as in production; only the 5xx backoff is shortened.
     slack: { backoffMs: 50 },
   });

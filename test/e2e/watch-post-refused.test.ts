@@ -35,7 +35,7 @@ describe('watch mode when Slack refuses the post for a while', () => {
         seeds: cluster.addrs(),
         extra: { WATCH_CHANNEL, WATCH_INTERVAL: '1', WATCH_GRACE: '1' },
       }),
-      logLines,
+      { logLines },
     );
   });
 

@@ -1,0 +1,107 @@
+/**
+ * Bot and worker split (ROLE=bot / ROLE=worker) with no worker running: an approved plan must not sit
+ * "queued" in silence. The plan's thread says no worker has started it and what to check; once a worker
+ * starts, the same plan runs, once, and the thread reports it. HTTP mode, Slack stand-in, real Redis.
+ */
+import { randomBytes } from 'node:crypto';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { RunningApp } from '../../src/main.ts';
+import type { LocalCluster, LocalRedis } from '../support/redis-cluster.ts';
+import type { SlackStandIn } from '../support/slack-stand-in.ts';
+import {
+  answersFor,
+  appEnv,
+  findButton,
+  latestText,
+  SlackClientSim,
+  startBackends,
+  startTestApp,
+  stopAll,
+} from './support.ts';
+
+const SECRET = 'e2e-signing-secret-no-worker';
+const CHANNEL = 'C0NOWORKER';
+const ASKER = 'U0ONCALL';
+const APPROVER = 'U0APPROVER';
+
+describe('an approved plan when no worker is running', () => {
+  let slack: SlackStandIn;
+  let control: LocalRedis;
+  let cluster: LocalCluster;
+  let bot: RunningApp;
+  let worker: RunningApp | undefined;
+  let sim: SlackClientSim;
+  const prefix = `e2e${randomBytes(4).toString('hex')}`;
+  const env = () =>
+    appEnv({
+      slack,
+      mode: 'http',
+      signingSecret: SECRET,
+      controlUrl: control.url,
+      seeds: cluster.addrs(),
+      approvers: [APPROVER],
+      extra: { ROLE: 'bot' },
+    });
+
+  beforeAll(async () => {
+    ({ slack, control, cluster } = await startBackends({
+      masters: 3,
+      replicasPerMaster: 1,
+      nodeTimeoutMs: 1000,
+    }));
+    bot = await startTestApp(env(), { prefix, pickupWarnMs: 1500 });
+    sim = new SlackClientSim(slack, `http://127.0.0.1:${bot.port}/slack/events`, SECRET);
+  });
+
+  afterAll(async () => {
+    await worker?.close();
+    await stopAll(bot, { slack, control, cluster });
+  });
+
+  it('says so in the thread, and runs once a worker starts', async () => {
+    const replica = cluster.replicas()[0]!;
+    const res = await sim.command(ASKER, CHANNEL, `failover ${replica.addr}`);
+    expect(res.status).toBe(200);
+    const plan = await slack.waitFor(
+      () => slack.channelMessages(CHANNEL).find((m) => findButton(m, 'plan_approve')),
+      'the plan message',
+      10_000,
+    );
+    const planId = findButton(plan, 'plan_approve')!.value;
+    const click = await sim.click(APPROVER, plan, 'plan_approve', planId);
+    expect(click.status).toBe(200);
+    const told = await slack.waitFor(
+      () => answersFor(slack, click.responseUrl).join('\n') || undefined,
+      'the answer to the click',
+      10_000,
+    );
+    expect(told).toContain('Approved by');
+
+    const note = await slack.waitFor(
+      () => slack.thread(CHANNEL, plan.ts).find((m) => /no worker has started it/.test(latestText(m))),
+      'the no-worker note',
+      15_000,
+    );
+    expect(latestText(note)).toContain('ROLE=worker');
+    expect(latestText(note)).toContain(`/redis cancel ${planId}`);
+    expect((await bot.composed.store.get(planId))?.status).toBe('queued');
+    expect(await cluster.roleOf(replica)).toBe('replica');
+
+    // A worker comes up (same control Redis, same keys): the queued plan runs, once.
+    worker = await startTestApp({ ...env(), ROLE: 'worker' }, { prefix });
+    const final = await slack.waitFor(
+      () => {
+        const text = latestText(slack.message(CHANNEL, plan.ts));
+        return /\*(Succeeded|Failed|Stopped, the cluster changed)\*/.test(text) ? text : undefined;
+      },
+      'the plan to finish',
+      60_000,
+    );
+    expect(final).toContain('*Succeeded*');
+    expect(await cluster.roleOf(replica)).toBe('master');
+    const notes = slack
+      .thread(CHANNEL, plan.ts)
+      .filter((m) => /no worker has started it/.test(latestText(m)));
+    expect(notes).toHaveLength(1);
+  });
+});
