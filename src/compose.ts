@@ -55,6 +55,8 @@ export interface ComposeOptions {
     expiryIntervalMs?: number;
     /** Where the watcher posts when WATCH_CHANNEL is unset (the console: its own channel). */
     watchChannel?: string;
+    /** How often the worker re-queues approved plans that have no job (default 15 s; 0: only at start). */
+    requeueIntervalMs?: number;
     /** After how long an approved plan no worker started gets a note in its thread (default 30 s). */
     pickupWarnMs?: number;
   };
@@ -306,11 +308,28 @@ export async function composeApp(config: Config, opts: ComposeOptions): Promise<
       });
       worker = w;
       closers.push(() => w.close());
-      // A process may have died between an approval and its enqueue: put such plans back (a no-op otherwise).
-      queue.requeueOrphans(store).then(
-        (ids) => ids.length && log.info({ plans: ids }, 'requeued approved plans'),
-        (err) => log.warn({ err: (err as Error).message }, 'could not requeue approved plans'),
-      );
+      // An approval whose enqueue failed (a process died in between, the control Redis blinked) leaves an
+      // approved plan with no job: put such plans back, at start and then every so often (a no-op otherwise;
+      // the job id is the plan id, so a plan is never queued twice).
+      const requeue = () =>
+        queue.requeueOrphans(store).then(
+          (ids) => ids.length && log.warn({ plans: ids }, 'approved plans had no job: queued them'),
+          (err) => log.warn({ err: (err as Error).message }, 'could not requeue approved plans'),
+        );
+      void requeue();
+      const every = extra.requeueIntervalMs ?? 15_000;
+      if (every > 0) {
+        let sweeping = false;
+        const timer = setInterval(() => {
+          if (sweeping) return;
+          sweeping = true;
+          void requeue().finally(() => {
+            sweeping = false;
+          });
+        }, every);
+        timer.unref();
+        closers.push(async () => clearInterval(timer));
+      }
     }
 
     if (role !== 'worker') {

@@ -260,7 +260,7 @@ export function createApprovalService(deps: ApprovalServiceDeps): ApprovalServic
         await publish({ plan: planId, cluster, kind: 'queued', detail: 'queued' });
       } catch (err) {
         onError(err, 'enqueue');
-        message = `Approved by ${by} — the queue is unreachable right now; it will be queued when the worker starts`;
+        message = `Approved by ${by} — the queue did not take it right now; a worker queues it by itself within seconds of the control Redis answering again`;
       }
       return { ok: true, state: 'approved', record, message };
     },

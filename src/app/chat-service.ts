@@ -178,11 +178,21 @@ export function createChatService(deps: ChatServiceDeps): ChatServiceInternals {
       const { ts } = await chat.post(req.channel, msg, threadTs ? { threadTs } : undefined);
       return ts;
     } catch (err) {
-      log.warn(
-        { err: asCodedError(err).message, channel: req.channel },
-        'post failed; answering through respond',
-      );
+      const e = asCodedError(err);
+      log.warn({ err: e.message, channel: req.channel }, 'post failed; answering through respond');
       await answer(req.respond, req, msg, false);
+      // Not a member: Slack still takes the slash command's reply, but threads and updates need the bot in.
+      const slackError = String(e.details?.slackError ?? '');
+      if (['not_in_channel', 'channel_not_found'].includes(slackError))
+        await answer(
+          req.respond,
+          req,
+          renderNotice(
+            `I am not a member of this channel (Slack says ${slackError}), so that answer came through the slash command's reply.`,
+            ':wave:',
+            'Plans still work, but their progress, their summary and the buttons’ updates need me in the channel: `/invite @redis-medic` here, then ask again.',
+          ),
+        );
       return undefined;
     }
   }

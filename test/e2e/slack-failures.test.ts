@@ -24,6 +24,8 @@ const CHANNEL = 'C0FAILURES';
 const ASKER = 'U0ONCALL';
 const APPROVER = 'U0APPROVER';
 /** Twenty incident channels: Slack paces posts per channel (1/s), so twenty answers in one would take 20 s. */
+/** A channel the bot was never invited to. */
+const OUTSIDE = 'C0NOTINVITED';
 const CROWD = Array.from({ length: 20 }, (_, i) => `C0CROWD${String(i).padStart(2, '0')}`);
 
 describe('Slack, when things around the bot fail', () => {
@@ -48,7 +50,7 @@ describe('Slack, when things around the bot fail', () => {
         controlUrl: control.url,
         seeds: [...cluster.addrs(), cluster.spares[0]!.addr],
         approvers: [APPROVER],
-        extra: { ALLOWED_CHANNELS: [CHANNEL, ...CROWD].join(',') },
+        extra: { ALLOWED_CHANNELS: [CHANNEL, OUTSIDE, ...CROWD].join(',') },
       }),
     );
     base = `http://127.0.0.1:${app.port}`;
@@ -162,6 +164,27 @@ describe('Slack, when things around the bot fail', () => {
     });
   });
 
+  describe('in a channel the bot is not a member of', () => {
+    it('still answers, through the slash command reply, and says to invite it', async () => {
+      slack.leaveChannel(OUTSIDE);
+      const res = await sim.command(ASKER, OUTSIDE, 'status');
+      expect(res.status).toBe(200);
+      const told = await slack.waitFor(
+        () => {
+          const all = answersFor(slack, res.responseUrl).join('\n');
+          return /invite/.test(all) ? all : undefined;
+        },
+        'the answer and the invite hint',
+        10_000,
+      );
+      expect(told).toContain('cluster_state:ok');
+      expect(told).toContain('I am not a member of this channel (Slack says not_in_channel)');
+      expect(told).toContain('/invite @redis-medic');
+      // What shows in the channel came through the reply URL, which Slack accepts from a non-member.
+      expect(slack.channelMessages(OUTSIDE).map((m) => m.via)).toEqual(['response_url']);
+    });
+  });
+
   describe('when the control Redis goes down while the bot runs, and comes back', () => {
     let planMessage: StoredMessage;
     let planId: string;
@@ -255,16 +278,26 @@ describe('Slack, when things around the bot fail', () => {
       expect(told).toMatch(/waiting for approval/i);
       const approved = await clickAnswer(APPROVER, planMessage, 'plan_approve', planId);
       expect(approved.told).toContain('Approved by');
-      const final = await slack.waitFor(
-        () => {
-          const text = latestText(slack.message(CHANNEL, planMessage.ts));
-          return /\*(Succeeded|Failed|Stopped, the cluster changed|Expired|Cancelled)\*/.test(text)
-            ? text
-            : undefined;
-        },
-        'the plan to finish',
-        60_000,
-      );
+      const final = await slack
+        .waitFor(
+          () => {
+            const text = latestText(slack.message(CHANNEL, planMessage.ts));
+            return /\*(Succeeded|Failed|Stopped, the cluster changed|Expired|Cancelled)\*/.test(text)
+              ? text
+              : undefined;
+          },
+          'the plan to finish',
+          60_000,
+        )
+        .catch(async (err: Error) => {
+          // Say where it was stuck: the plan's record, its BullMQ job, and what the message and thread show.
+          const rec = await app.composed.store.get(planId);
+          const job = await app.composed.queue.jobState(planId);
+          const thread = slack.thread(CHANNEL, planMessage.ts).map(latestText);
+          throw new Error(
+            `${err.message}\nplan status ${rec?.status}, progress ${JSON.stringify(rec?.progress)}, job ${job}\nmessage: ${latestText(slack.message(CHANNEL, planMessage.ts)).slice(0, 400)}\nthread: ${thread.join(' | ').slice(0, 1500)}`,
+          );
+        });
       expect(final).toContain('*Succeeded*');
     });
   });

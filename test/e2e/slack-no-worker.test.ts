@@ -87,7 +87,12 @@ describe('an approved plan when no worker is running', () => {
     expect((await bot.composed.store.get(planId))?.status).toBe('queued');
     expect(await cluster.roleOf(replica)).toBe('replica');
 
-    // A worker comes up (same control Redis, same keys): the queued plan runs, once.
+    // Worse: the job itself is gone (an enqueue lost to a control-Redis blink). The plan is still approved, so
+    // a worker puts it back by itself.
+    await bot.composed.queue.queue.remove(planId);
+    expect(await bot.composed.queue.jobState(planId)).toBe('unknown');
+
+    // A worker comes up (same control Redis, same keys): the approved plan runs, once.
     worker = await startTestApp({ ...env(), ROLE: 'worker' }, { prefix });
     const final = await slack.waitFor(
       () => {

@@ -150,7 +150,9 @@ describe('Kubernetes pods in the picture (stand-in API, real cluster)', () => {
         (t) =>
           t.nodes.some((n) => n.id === master.id && n.health === 'fail' && n.slots.length === 0) &&
           t.nodes.some((n) => n.id === replica.id && n.role === 'master' && n.slots.length > 0) &&
-          t.outsiders.some((o) => o.pod?.name === podName),
+          t.outsiders.some((o) => o.pod?.name === podName) &&
+          // …and every node has heard of the promotion: until then the planner says to diagnose again.
+          planForFindings(t, analyzeTopology(t), ctx(r.def.name)).ok,
       );
       const outsider = broken.outsiders.find((o) => o.pod?.name === podName)!;
       expect(outsider.addr).toBe(`${back.ip}:${back.port}`);

@@ -46,15 +46,30 @@ export function harness(cluster: LocalCluster, extra: () => string[] = () => [])
   };
 }
 
-export async function planNow(h: Harness): Promise<Plan> {
-  const topology = await h.scan();
-  const findings = analyzeTopology(topology);
-  const out = planForFindings(topology, findings, {
-    cluster: 'it',
-    requestedBy: 'U-test',
-    now: Date.now(),
-    ttlMs: 900_000,
-  });
+/** A plan from a fresh scan; while Redis is still spreading a change, diagnose again, as the refusal says to. */
+export async function planNow(h: Harness, settleMs = 20_000): Promise<Plan> {
+  const until = Date.now() + settleMs;
+  for (;;) {
+    const topology = await h.scan();
+    const findings = analyzeTopology(topology);
+    const out = planForFindings(topology, findings, {
+      cluster: 'it',
+      requestedBy: 'U-test',
+      now: Date.now(),
+      ttlMs: 900_000,
+    });
+    if (!out.ok && out.code === 'CLUSTER_SETTLING' && Date.now() < until) {
+      await new Promise((r) => setTimeout(r, 250));
+      continue;
+    }
+    return planOrThrow(out, findings);
+  }
+}
+
+function planOrThrow(
+  out: ReturnType<typeof planForFindings>,
+  findings: ReturnType<typeof analyzeTopology>,
+): Plan {
   if (!out.ok) {
     throw new Error(
       `expected a plan, got ${out.code}: ${out.reason}\nfindings: ${findings.map((f) => f.summary).join('; ')}`,

@@ -79,6 +79,8 @@ export class SlackStandIn {
   private readonly postIntervalMs: number;
   private readonly lastPost = new Map<string, number>();
   private readonly faults = new Map<string, Fault[]>();
+  /** Channels the bot is not a member of: the Web API refuses to post there (response_url still works). */
+  private readonly notMember = new Set<string>();
   private readonly responseUrls = new Map<string, ResponseUrlState>();
   private tsCounter = 0;
   /** Channels and response_url ids that got anything (message, ephemeral, response): O(1) checks for fuzzing. */
@@ -118,6 +120,15 @@ export class SlackStandIn {
     const id = randomBytes(9).toString('hex');
     this.responseUrls.set(id, { channel, user, messageTs, uses: 0 });
     return `${this.origin}/respond/T0MEDIC01/${id}`;
+  }
+
+  /** The bot leaves `channel` (or was never invited): postMessage, update and postEphemeral answer not_in_channel. */
+  leaveChannel(channel: string): void {
+    this.notMember.add(channel);
+  }
+
+  joinChannel(channel: string): void {
+    this.notMember.delete(channel);
   }
 
   /** The next `times` calls of `method` fail with `fault`. */
@@ -266,6 +277,7 @@ export class SlackStandIn {
       case 'chat.postMessage': {
         const channel = str(args.channel);
         if (!isChannel(channel)) return fail('channel_not_found');
+        if (this.notMember.has(channel)) return fail('not_in_channel');
         const msg = messageArgs(args);
         if ('error' in msg) return fail(msg.error, msg.extra);
         const threadTs = str(args.thread_ts) || undefined;
@@ -305,6 +317,7 @@ export class SlackStandIn {
       case 'chat.update': {
         const channel = str(args.channel);
         if (!isChannel(channel)) return fail('channel_not_found');
+        if (this.notMember.has(channel)) return fail('not_in_channel');
         const target = this.message(channel, str(args.ts));
         if (!target) return fail('message_not_found');
         const msg = messageArgs(args);
@@ -316,6 +329,7 @@ export class SlackStandIn {
       case 'chat.postEphemeral': {
         const channel = str(args.channel);
         if (!isChannel(channel)) return fail('channel_not_found');
+        if (this.notMember.has(channel)) return fail('not_in_channel');
         const user = str(args.user);
         if (!/^[UW][A-Z0-9]+$/.test(user)) return fail('user_not_found');
         const msg = messageArgs(args);
