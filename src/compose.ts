@@ -86,9 +86,27 @@ export interface ComposedApp {
 const CLAIM = `if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('PEXPIRE', KEYS[1], ARGV[2]) end
 return redis.call('SET', KEYS[1], ARGV[1], 'NX', 'PX', ARGV[2]) and 1 or 0`;
 
-/** One bot process renders a plan's progress; another takes over if it stays silent for 2 minutes. */
-async function claimPlanUpdates(control: Redis, key: string, owner: string): Promise<boolean> {
-  return (await control.eval(CLAIM, 1, key, owner, '120000')) === 1;
+const RELEASE = `if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('DEL', KEYS[1]) end return 0`;
+
+/**
+ * One bot process renders a plan's progress; another takes over if it stays silent for 2 minutes, or at once
+ * when it stops cleanly (a rolling restart): `release` hands back what this process holds.
+ */
+function planUpdateClaims(control: Redis, prefix: string, owner: string) {
+  const held = new Set<string>();
+  const key = (planId: string) => `${prefix}:chat:owner:${planId}`;
+  return {
+    async claim(planId: string): Promise<boolean> {
+      const mine = (await control.eval(CLAIM, 1, key(planId), owner, '120000')) === 1;
+      if (mine) held.add(planId);
+      return mine;
+    },
+    async release(): Promise<void> {
+      const ids = [...held];
+      held.clear();
+      await Promise.all(ids.map((id) => control.eval(RELEASE, 1, key(id), owner).catch(() => 0)));
+    },
+  };
 }
 
 /**
@@ -169,6 +187,21 @@ export async function composeApp(config: Config, opts: ComposeOptions): Promise<
         log.warn({ err: (err as Error).message }, 'error while closing');
       }
     }
+  };
+
+  /** Runs `sweep` every `ms` (0: never), one at a time, until the app closes. */
+  const sweepEvery = (ms: number, sweep: () => Promise<unknown>) => {
+    if (ms <= 0) return;
+    let running = false;
+    const timer = setInterval(() => {
+      if (running) return;
+      running = true;
+      void sweep().finally(() => {
+        running = false;
+      });
+    }, ms);
+    timer.unref();
+    closers.push(async () => clearInterval(timer));
   };
 
   try {
@@ -262,6 +295,7 @@ export async function composeApp(config: Config, opts: ComposeOptions): Promise<
         log.warn({ err: (err as Error)?.message, context }, 'approval side effect failed'),
     });
 
+    const claims = planUpdateClaims(control, prefix, instanceId);
     const chatService = createChatService({
       chat: opts.chat,
       clusters,
@@ -283,8 +317,9 @@ export async function composeApp(config: Config, opts: ComposeOptions): Promise<
         ...(extra.pickupWarnMs !== undefined ? { pickupWarnMs: extra.pickupWarnMs } : {}),
       },
       ...(extra.chaos ? { chaos: extra.chaos } : {}),
-      claimPlan: (planId) => claimPlanUpdates(control, `${prefix}:chat:owner:${planId}`, instanceId),
+      claimPlan: (planId) => claims.claim(planId),
     });
+    closers.push(() => claims.release());
     closers.push(() => chatService.stop());
 
     let worker: PlanWorker | undefined;
@@ -317,38 +352,15 @@ export async function composeApp(config: Config, opts: ComposeOptions): Promise<
           (err) => log.warn({ err: (err as Error).message }, 'could not requeue approved plans'),
         );
       void requeue();
-      const every = extra.requeueIntervalMs ?? 15_000;
-      if (every > 0) {
-        let sweeping = false;
-        const timer = setInterval(() => {
-          if (sweeping) return;
-          sweeping = true;
-          void requeue().finally(() => {
-            sweeping = false;
-          });
-        }, every);
-        timer.unref();
-        closers.push(async () => clearInterval(timer));
-      }
+      sweepEvery(extra.requeueIntervalMs ?? 15_000, requeue);
     }
 
     if (role !== 'worker') {
-      const every = extra.expiryIntervalMs ?? 5000;
-      if (every > 0) {
-        let running = false;
-        const timer = setInterval(() => {
-          if (running) return;
-          running = true;
-          approvals
-            .expireDue()
-            .catch((err) => log.warn({ err: (err as Error).message }, 'expiry sweep failed'))
-            .finally(() => {
-              running = false;
-            });
-        }, every);
-        timer.unref();
-        closers.push(async () => clearInterval(timer));
-      }
+      sweepEvery(extra.expiryIntervalMs ?? 5000, () =>
+        approvals
+          .expireDue()
+          .catch((err) => log.warn({ err: (err as Error).message }, 'expiry sweep failed')),
+      );
     }
 
     let watcher: Watcher | undefined;

@@ -81,6 +81,11 @@ export interface ChatSettings {
   settleMs?: number;
   /** An approved plan no worker has started after this long gets a note in its thread (default 30 s; 0: off). */
   pickupWarnMs?: number;
+  /**
+   * How often plans that have not ended are re-read from the store (default 3000 ms; 0: off). Their progress
+   * normally arrives as pub/sub events, which are lost while the control Redis restarts: this catches up.
+   */
+  reconcileMs?: number;
 }
 
 /** No critical finding and no disagreement left: nodes agree on the new picture. */
@@ -628,7 +633,10 @@ export function createChatService(deps: ChatServiceDeps): ChatServiceInternals {
         }
         outcome = r.state;
         await answer(req.respond, req, renderMrkdwn(`:white_check_mark: ${r.message}`, r.message));
-        if (r.state === 'approved') watchPickup(planId);
+        if (r.state === 'approved') {
+          watchPickup(planId);
+          watchPlan(planId);
+        }
       } else {
         const r = await approvals.reject(planId, req.user);
         if (!r.ok) {
@@ -736,13 +744,89 @@ export function createChatService(deps: ChatServiceDeps): ChatServiceInternals {
     }
     if (t.summaryDue && isTerminal(rec.status)) {
       t.summaryDue = false;
-      const summary = await summarise(rec, t.progress);
-      await chat.post(ref.channel, summary, { threadTs: ref.threadTs ?? ref.ts });
+      // The latest ref (the progress message may have just been posted) and whether a summary is already there.
+      const now = (await store.get(planId))?.chatRef ?? ref;
+      if (!now.summaryTs) {
+        const summary = await summarise(rec, t.progress);
+        const { ts } = await chat.post(ref.channel, summary, { threadTs: ref.threadTs ?? ref.ts });
+        await store.setChatRef(planId, { ...now, summaryTs: ts });
+      }
       tracks.delete(planId);
     } else if (isTerminal(rec.status) && !t.summaryDue && !t.progress) {
       tracks.delete(planId);
     }
   }
+
+  /** The thread's progress as the store records it (after lost events, or in a process that saw none). */
+  function progressFromRecord(rec: PlanRecord): ProgressState {
+    let p = initialProgress(rec.plan);
+    for (const o of rec.progress.outcomes)
+      p = applyExecEvent(p, {
+        step: o.index,
+        kind: o.outcome,
+        detail: o.detail,
+        ms: o.ms,
+        at: rec.updatedAt,
+      });
+    if (rec.result)
+      p = applyExecEvent(p, {
+        step: -1,
+        kind: 'finished',
+        status: rec.result.status,
+        detail: rec.result.detail,
+        at: rec.result.finishedAt,
+      });
+    return p;
+  }
+
+  /** Steps the thread already shows as over. */
+  const stepsOver = (p: ProgressState) =>
+    p.steps.filter((x) => !['pending', 'running', 'waiting'].includes(x.state)).length;
+
+  /**
+   * Plans this process renders that have not ended, with what the store said of them last time. Events say
+   * what happens as it happens; this re-reads the store every few seconds so a lost event (pub/sub drops
+   * them while the control Redis restarts) never leaves a plan showing "running" after it ended.
+   */
+  const open = new Map<string, string>();
+  function watchPlan(planId: string): void {
+    if (!stopped && !open.has(planId)) open.set(planId, '');
+  }
+  async function reconcile(): Promise<void> {
+    for (const [planId, seen] of [...open]) {
+      if (stopped) return;
+      let rec: PlanRecord | null;
+      try {
+        rec = await store.get(planId);
+      } catch {
+        return; // the control Redis does not answer: next round
+      }
+      if (!rec?.chatRef) {
+        open.delete(planId);
+        continue;
+      }
+      const ended = isTerminal(rec.status);
+      if (ended && (rec.chatRef.summaryTs || !rec.result)) open.delete(planId);
+      const sig = `${rec.status}|${rec.progress.outcomes.length}|${rec.approvals.length}|${rec.waitingBehind ?? ''}`;
+      if (sig === seen) continue;
+      // Another bot process renders it: look again next round (it takes over if that one goes quiet).
+      if (!(await ownsPlan(planId))) continue;
+      if (ended) open.delete(planId);
+      else open.set(planId, sig);
+      const t = track(planId);
+      if (
+        rec.progress.outcomes.length > (t.progress ? stepsOver(t.progress) : 0) ||
+        (rec.result && !t.progress?.status)
+      ) {
+        t.progress = progressFromRecord(rec);
+        t.progressDirty = true;
+      }
+      if (ended && rec.result && !rec.chatRef.summaryTs) t.summaryDue = true;
+      schedule(planId);
+    }
+  }
+  let reconciler: NodeJS.Timeout | undefined;
+  let reconciling = false;
 
   async function summarise(rec: PlanRecord, progress?: ProgressState): Promise<ChatMessage> {
     const r = clusters.resolve(rec.plan.cluster);
@@ -783,18 +867,8 @@ export function createChatService(deps: ChatServiceDeps): ChatServiceInternals {
           tracks.delete(e.plan);
           return;
         }
-        if (!t.progress) {
-          let p = initialProgress(rec.plan);
-          for (const o of rec.progress.outcomes)
-            p = applyExecEvent(p, {
-              step: o.index,
-              kind: o.outcome,
-              detail: o.detail,
-              ms: o.ms,
-              at: rec.updatedAt,
-            });
-          t.progress = p;
-        }
+        if (!t.progress) t.progress = progressFromRecord(rec);
+        if (!isTerminal(rec.status)) watchPlan(e.plan);
       }
       t.progress = applyExecEvent(t.progress, e);
       t.progressDirty = true;
@@ -811,7 +885,9 @@ export function createChatService(deps: ChatServiceDeps): ChatServiceInternals {
     if (stopped || !e || typeof e.plan !== 'string') return;
     if (e.kind === 'refused' || e.kind === 'proposed') return;
     void ownsPlan(e.plan).then((mine) => {
-      if (mine && !stopped) schedule(e.plan);
+      if (!mine || stopped) return;
+      if (['approved', 'queued', 'running', 'waiting'].includes(e.kind)) watchPlan(e.plan);
+      schedule(e.plan);
     });
   }
 
@@ -907,9 +983,35 @@ export function createChatService(deps: ChatServiceDeps): ChatServiceInternals {
       stopped = false;
       unsubscribers.push(await deps.bus.subscribe(onExecEvent));
       unsubscribers.push(await deps.bus.subscribePlan(onPlanEvent));
+      const every = settings.reconcileMs ?? 3000;
+      if (every > 0) {
+        // Plans under way when this process (re)started, and plans that ended while no bot was there to say
+        // so (within the hour): their message and thread are finished from here.
+        const now = clock.now();
+        const [underway, ended] = await Promise.all([
+          store.list({ status: ['approved', 'queued', 'running'], limit: 200 }),
+          store.list({ status: ['succeeded', 'failed', 'stale', 'cancelled'], limit: 50 }),
+        ]).catch(() => [[], []] as PlanRecord[][]);
+        for (const r of underway) watchPlan(r.plan.id);
+        for (const r of ended)
+          if (r.result && r.chatRef && !r.chatRef.summaryTs && now - r.result.finishedAt < 3600_000)
+            watchPlan(r.plan.id);
+        reconciler = setInterval(() => {
+          if (reconciling || open.size === 0) return;
+          reconciling = true;
+          reconcile()
+            .catch((err) => log.warn({ err: asCodedError(err).message }, 'plan reconcile failed'))
+            .finally(() => {
+              reconciling = false;
+            });
+        }, every);
+        reconciler.unref?.();
+      }
     },
     async stop() {
       stopped = true;
+      clearInterval(reconciler);
+      open.clear();
       for (const t of pickupTimers) clearTimeout(t);
       pickupTimers.clear();
       for (const u of unsubscribers.splice(0)) await u().catch(() => {});

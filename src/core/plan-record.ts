@@ -53,6 +53,8 @@ export interface ChatRef {
   progressTs?: string;
   /** Lines shown above the plan (the watcher's incident summary), kept when the message is re-rendered. */
   preface?: string[];
+  /** The before/after summary in the thread, once posted: it is posted once, whoever notices the end. */
+  summaryTs?: string;
 }
 
 export interface PlanResult {

@@ -17,6 +17,7 @@ import {
   startBackends,
   startTestApp,
   stopAll,
+  waitForPlanEnd,
 } from './support.ts';
 
 const SECRET = 'e2e-signing-secret-failures';
@@ -278,26 +279,15 @@ describe('Slack, when things around the bot fail', () => {
       expect(told).toMatch(/waiting for approval/i);
       const approved = await clickAnswer(APPROVER, planMessage, 'plan_approve', planId);
       expect(approved.told).toContain('Approved by');
-      const final = await slack
-        .waitFor(
-          () => {
-            const text = latestText(slack.message(CHANNEL, planMessage.ts));
-            return /\*(Succeeded|Failed|Stopped, the cluster changed|Expired|Cancelled)\*/.test(text)
-              ? text
-              : undefined;
-          },
-          'the plan to finish',
-          60_000,
-        )
-        .catch(async (err: Error) => {
-          // Say where it was stuck: the plan's record, its BullMQ job, and what the message and thread show.
-          const rec = await app.composed.store.get(planId);
-          const job = await app.composed.queue.jobState(planId);
-          const thread = slack.thread(CHANNEL, planMessage.ts).map(latestText);
-          throw new Error(
-            `${err.message}\nplan status ${rec?.status}, progress ${JSON.stringify(rec?.progress)}, job ${job}\nmessage: ${latestText(slack.message(CHANNEL, planMessage.ts)).slice(0, 400)}\nthread: ${thread.join(' | ').slice(0, 1500)}`,
-          );
-        });
+      const final = await waitForPlanEnd(slack, CHANNEL, planMessage.ts).catch(async (err: Error) => {
+        // Say where it was stuck: the plan's record, its BullMQ job, and what the message and thread show.
+        const rec = await app.composed.store.get(planId);
+        const job = await app.composed.queue.jobState(planId);
+        const thread = slack.thread(CHANNEL, planMessage.ts).map(latestText);
+        throw new Error(
+          `${err.message}\nplan status ${rec?.status}, progress ${JSON.stringify(rec?.progress)}, job ${job}\nmessage: ${latestText(slack.message(CHANNEL, planMessage.ts)).slice(0, 400)}\nthread: ${thread.join(' | ').slice(0, 1500)}`,
+        );
+      });
       expect(final).toContain('*Succeeded*');
     });
   });

@@ -17,6 +17,7 @@ import {
   startBackends,
   startTestApp,
   stopAll,
+  waitForPlanEnd,
 } from './support.ts';
 
 const SECRET = 'e2e-signing-secret-no-worker';
@@ -94,19 +95,88 @@ describe('an approved plan when no worker is running', () => {
 
     // A worker comes up (same control Redis, same keys): the approved plan runs, once.
     worker = await startTestApp({ ...env(), ROLE: 'worker' }, { prefix });
-    const final = await slack.waitFor(
-      () => {
-        const text = latestText(slack.message(CHANNEL, plan.ts));
-        return /\*(Succeeded|Failed|Stopped, the cluster changed)\*/.test(text) ? text : undefined;
-      },
-      'the plan to finish',
-      60_000,
-    );
+    const final = await waitForPlanEnd(slack, CHANNEL, plan.ts);
     expect(final).toContain('*Succeeded*');
     expect(await cluster.roleOf(replica)).toBe('master');
     const notes = slack
       .thread(CHANNEL, plan.ts)
       .filter((m) => /no worker has started it/.test(latestText(m)));
     expect(notes).toHaveLength(1);
+  });
+});
+
+describe('a plan that ends while no bot is up', () => {
+  let slack: SlackStandIn;
+  let control: LocalRedis;
+  let cluster: LocalCluster;
+  const apps: RunningApp[] = [];
+  const prefix = `e2e${randomBytes(4).toString('hex')}`;
+  const env = (role: string) => ({
+    ...appEnv({
+      slack,
+      mode: 'http',
+      signingSecret: SECRET,
+      controlUrl: control.url,
+      seeds: cluster.addrs(),
+      approvers: [APPROVER],
+    }),
+    ROLE: role,
+  });
+  const start = async (role: string) => {
+    const app = await startTestApp(env(role), { prefix, pickupWarnMs: 0 });
+    apps.push(app);
+    return app;
+  };
+
+  beforeAll(async () => {
+    ({ slack, control, cluster } = await startBackends({
+      masters: 3,
+      replicasPerMaster: 1,
+      nodeTimeoutMs: 1000,
+    }));
+  });
+
+  afterAll(async () => {
+    for (const app of apps.splice(0)) await app.close();
+    await stopAll(undefined, { slack, control, cluster });
+  });
+
+  it('gets its message and summary once a bot is back', async () => {
+    const first = await start('bot');
+    const sim = new SlackClientSim(slack, `http://127.0.0.1:${first.port}/slack/events`, SECRET);
+    const replica = cluster.replicas()[0]!;
+    await sim.command(ASKER, CHANNEL, `failover ${replica.addr}`);
+    const plan = await slack.waitFor(
+      () => slack.channelMessages(CHANNEL).find((m) => findButton(m, 'plan_approve')),
+      'the plan message',
+      10_000,
+    );
+    const planId = findButton(plan, 'plan_approve')!.value;
+    const click = await sim.click(APPROVER, plan, 'plan_approve', planId);
+    expect(click.status).toBe(200);
+    await slack.waitFor(
+      () => /queued/.test(latestText(slack.message(CHANNEL, plan.ts))) || undefined,
+      'queued',
+      10_000,
+    );
+
+    // The bot goes away; a worker runs the plan to its end with nobody listening to its events.
+    await first.close();
+    apps.splice(apps.indexOf(first), 1);
+    const worker = await start('worker');
+    const deadline = Date.now() + 60_000;
+    while (Date.now() < deadline && (await worker.composed.store.get(planId))?.status !== 'succeeded')
+      await new Promise((r) => setTimeout(r, 200));
+    expect((await worker.composed.store.get(planId))?.status).toBe('succeeded');
+    expect(latestText(slack.message(CHANNEL, plan.ts))).not.toContain('*Succeeded*');
+
+    // A bot starts again: the message says how it ended, and the thread gets its summary, once.
+    await start('bot');
+    expect(await waitForPlanEnd(slack, CHANNEL, plan.ts, 30_000)).toContain('*Succeeded*');
+    const summaries = () =>
+      slack.thread(CHANNEL, plan.ts).filter((m) => /^Plan \S+ succeeded on /.test(m.text));
+    await slack.waitFor(() => summaries().length > 0 || undefined, 'the summary', 30_000);
+    await new Promise((r) => setTimeout(r, 4000)); // a few reconcile rounds: still one
+    expect(summaries()).toHaveLength(1);
   });
 });

@@ -154,3 +154,22 @@ export function answersFor(slack: SlackStandIn, responseUrl: string): string[] {
     .filter((p) => p.id === id && p.status === 200)
     .map((p) => `${String(p.body.text ?? '')}\n${flattenBlocks((p.body.blocks as unknown[]) ?? [])}`);
 }
+
+/** Waits until the plan message at `ts` shows an end state; returns its text (Succeeded, Failed, Stopped…). */
+export function waitForPlanEnd(
+  slack: SlackStandIn,
+  channel: string,
+  ts: string,
+  timeoutMs = 60_000,
+): Promise<string> {
+  return slack.waitFor(
+    () => {
+      const text = latestText(slack.message(channel, ts));
+      return /\*(Succeeded|Failed|Stopped, the cluster changed|Expired|Cancelled)\*/.test(text)
+        ? text
+        : undefined;
+    },
+    'the plan to finish',
+    timeoutMs,
+  );
+}

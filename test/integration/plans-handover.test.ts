@@ -11,20 +11,25 @@ import {
   waitHealthy,
 } from './plans-support.ts';
 
-describe('planned handover of a master to its replica while a client keeps writing (write-up 003)', () => {
-  let cluster: LocalCluster;
-  let h: Harness;
-
+/** A 3+1 cluster and executor harness for one describe block. */
+function useCluster(nodeTimeoutMs: number): { cluster: LocalCluster; h: Harness } {
+  const rig = {} as { cluster: LocalCluster; h: Harness };
   beforeAll(async () => {
-    cluster = await startLocalCluster({ masters: 3, replicasPerMaster: 1, nodeTimeoutMs: 1000 });
-    h = harness(cluster);
+    rig.cluster = await startLocalCluster({ masters: 3, replicasPerMaster: 1, nodeTimeoutMs });
+    rig.h = harness(rig.cluster);
   });
   afterAll(async () => {
-    await h?.close();
-    await cluster?.stop();
+    await rig.h?.close();
+    await rig.cluster?.stop();
   });
+  return rig;
+}
+
+describe('planned handover of a master to its replica while a client keeps writing (write-up 003)', () => {
+  const rig = useCluster(1000);
 
   it('hands over with CLUSTER FAILOVER and every acknowledged write is still readable', async () => {
+    const { cluster, h } = rig;
     const master = cluster.masters()[0]!;
     const replica = cluster.replicasOf(master)[0]!;
     const out = planForAction(
@@ -76,20 +81,11 @@ describe('planned handover of a master to its replica while a client keeps writi
 });
 
 describe('a handover Redis drops (the master stalls past Redis’s 5 s manual-failover window)', () => {
-  let cluster: LocalCluster;
-  let h: Harness;
-
-  beforeAll(async () => {
-    // A node timeout well above the stall: nobody marks the master failing, so only the manual failover can move it.
-    cluster = await startLocalCluster({ masters: 3, replicasPerMaster: 1, nodeTimeoutMs: 20_000 });
-    h = harness(cluster);
-  });
-  afterAll(async () => {
-    await h?.close();
-    await cluster?.stop();
-  });
+  // A node timeout well above the stall: nobody marks the master failing, so only the manual failover can move it.
+  const rig = useCluster(20_000);
 
   it('is asked for again, says so, and completes once the master answers', async () => {
+    const { cluster, h } = rig;
     const master = cluster.masters()[0]!;
     const replica = cluster.replicasOf(master)[0]!;
     const writer = clusterClient(cluster);
