@@ -212,8 +212,18 @@ function canBind(host: string, port: number): Promise<boolean> {
   });
 }
 
-const PORT_MIN = 10_000;
-const PORT_MAX = 21_999;
+/**
+ * Data ports 10000–21999 (bus ports +10000), in four slices of 3000: each vitest worker process (or, outside
+ * vitest, each process) draws from its own. Two processes drawing from one range could reuse a port the other
+ * just freed while that one's other nodes still gossip to it, and a fresh node would learn a foreign cluster.
+ */
+const PORT_SLICE = 3000;
+const slice = (() => {
+  const pool = Number(process.env.VITEST_POOL_ID);
+  return (Number.isInteger(pool) && pool > 0 ? pool - 1 : process.pid) % 4;
+})();
+const PORT_MIN = 10_000 + slice * PORT_SLICE;
+const PORT_MAX = PORT_MIN + PORT_SLICE - 1;
 
 /** A data port < 22000 such that it and its bus port (+10000) are free on `host`. */
 export async function pickFreePort(host = '127.0.0.1'): Promise<number> {
