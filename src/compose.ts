@@ -16,6 +16,7 @@ import { type ApprovalService, createApprovalService } from './app/approvals.ts'
 import type { ChatPort } from './app/chat-port.ts';
 import { type ChaosHandler, type ChatServiceInternals, createChatService } from './app/chat-service.ts';
 import { type ClusterRegistry, createClusterRegistry } from './app/clusters.ts';
+import { every } from './app/every.ts';
 import { createWatcher, type Watcher } from './app/watcher.ts';
 import { clusterDefinitionsFromConfig } from './clusters-file.ts';
 import type { Config } from './config.ts';
@@ -189,19 +190,10 @@ export async function composeApp(config: Config, opts: ComposeOptions): Promise<
     }
   };
 
-  /** Runs `sweep` every `ms` (0: never), one at a time, until the app closes. */
+  /** Runs `sweep` every `ms` (0: never), one round at a time, until the app closes. */
   const sweepEvery = (ms: number, sweep: () => Promise<unknown>) => {
-    if (ms <= 0) return;
-    let running = false;
-    const timer = setInterval(() => {
-      if (running) return;
-      running = true;
-      void sweep().finally(() => {
-        running = false;
-      });
-    }, ms);
-    timer.unref();
-    closers.push(async () => clearInterval(timer));
+    const stop = every(ms, sweep);
+    closers.push(async () => stop());
   };
 
   try {

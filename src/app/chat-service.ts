@@ -60,6 +60,7 @@ import {
   type Respond,
 } from './chat-port.ts';
 import type { ClusterEntry, ClusterRegistry } from './clusters.ts';
+import { every } from './every.ts';
 import { createWatchPoster, type PlanProposer, WATCHER_USER } from './watch-poster.ts';
 import type { WatchPoster } from './watcher.ts';
 
@@ -633,10 +634,7 @@ export function createChatService(deps: ChatServiceDeps): ChatServiceInternals {
         }
         outcome = r.state;
         await answer(req.respond, req, renderMrkdwn(`:white_check_mark: ${r.message}`, r.message));
-        if (r.state === 'approved') {
-          watchPickup(planId);
-          watchPlan(planId);
-        }
+        if (r.state === 'approved') watchPlan(planId);
       } else {
         const r = await approvals.reject(planId, req.user);
         if (!r.ok) {
@@ -663,32 +661,6 @@ export function createChatService(deps: ChatServiceDeps): ChatServiceInternals {
       const known = req.actionId === ActionIds.approve || req.actionId === ActionIds.reject;
       commandsTotal.inc({ command: `button:${known ? req.actionId : 'other'}`, outcome });
     }
-  }
-
-  /**
-   * With ROLE=bot, the plan runs on a separate worker. If none is running (scaled to zero, crash-looping, not
-   * reaching the control Redis), an approved plan would sit "queued" without a word: say so in its thread.
-   */
-  const pickupTimers = new Set<NodeJS.Timeout>();
-  function watchPickup(planId: string): void {
-    const after = settings.pickupWarnMs ?? 30_000;
-    if (after <= 0) return;
-    const timer = setTimeout(() => {
-      pickupTimers.delete(timer);
-      void (async () => {
-        const rec = await store.get(planId);
-        if (stopped || !rec || !['approved', 'queued'].includes(rec.status) || rec.waitingBehind) return;
-        const ref = rec.chatRef;
-        const text = `:hourglass: Plan \`${esc(planId)}\` was approved ${Math.round(after / 1000)} s ago and no worker has started it. Workers are the processes with ROLE=worker (or ROLE=all): check that one is running and reaches the control Redis. The plan stays queued and runs, re-checking every step first, as soon as one does; \`/redis cancel ${esc(planId)}\` withdraws it.`;
-        log.warn({ plan: planId, afterMs: after }, 'approved plan not picked up by any worker');
-        if (ref)
-          await chat.post(ref.channel, renderMrkdwn(text, `Plan ${planId}: no worker yet`), {
-            threadTs: ref.threadTs ?? ref.ts,
-          });
-      })().catch((err) => log.warn({ err: asCodedError(err).message, plan: planId }, 'pickup check failed'));
-    }, after);
-    timer.unref?.();
-    pickupTimers.add(timer);
   }
 
   async function idle() {
@@ -807,6 +779,8 @@ export function createChatService(deps: ChatServiceDeps): ChatServiceInternals {
       }
       const ended = isTerminal(rec.status);
       if (ended && (rec.chatRef.summaryTs || !rec.result)) open.delete(planId);
+      if (ended) unpicked.delete(planId);
+      else await notePickup(rec);
       const sig = `${rec.status}|${rec.progress.outcomes.length}|${rec.approvals.length}|${rec.waitingBehind ?? ''}`;
       if (sig === seen) continue;
       // Another bot process renders it: look again next round (it takes over if that one goes quiet).
@@ -825,8 +799,31 @@ export function createChatService(deps: ChatServiceDeps): ChatServiceInternals {
       schedule(planId);
     }
   }
-  let reconciler: NodeJS.Timeout | undefined;
-  let reconciling = false;
+  /**
+   * With ROLE=bot, the plan runs on a separate worker. If none is running (scaled to zero, crash-looping, not
+   * reaching the control Redis), an approved plan would sit "queued" without a word: say so in its thread, once.
+   */
+  const unpicked = new Set<string>();
+  async function notePickup(rec: PlanRecord): Promise<void> {
+    const after = settings.pickupWarnMs ?? 30_000;
+    const id = rec.plan.id;
+    if (after <= 0 || unpicked.has(id) || rec.waitingBehind || !['approved', 'queued'].includes(rec.status))
+      return;
+    const approvedAt = Math.max(...rec.approvals.map((a) => a.at));
+    if (clock.now() - approvedAt < after || !rec.chatRef || !(await ownsPlan(id))) return;
+    unpicked.add(id);
+    const text = `:hourglass: Plan \`${esc(id)}\` was approved ${Math.round((clock.now() - approvedAt) / 1000)} s ago and no worker has started it. Workers are the processes with ROLE=worker (or ROLE=all): check that one is running and reaches the control Redis. The plan stays queued and runs, re-checking every step first, as soon as one does; \`/redis cancel ${esc(id)}\` withdraws it.`;
+    log.warn({ plan: id, afterMs: after }, 'approved plan not picked up by any worker');
+    await chat
+      .post(rec.chatRef.channel, renderMrkdwn(text, `Plan ${id}: no worker yet`), {
+        threadTs: rec.chatRef.threadTs ?? rec.chatRef.ts,
+      })
+      .catch((err) =>
+        log.warn({ err: asCodedError(err).message, plan: id }, 'could not post the no-worker note'),
+      );
+  }
+
+  let stopReconciler = () => {};
 
   async function summarise(rec: PlanRecord, progress?: ProgressState): Promise<ChatMessage> {
     const r = clusters.resolve(rec.plan.cluster);
@@ -983,8 +980,8 @@ export function createChatService(deps: ChatServiceDeps): ChatServiceInternals {
       stopped = false;
       unsubscribers.push(await deps.bus.subscribe(onExecEvent));
       unsubscribers.push(await deps.bus.subscribePlan(onPlanEvent));
-      const every = settings.reconcileMs ?? 3000;
-      if (every > 0) {
+      const period = settings.reconcileMs ?? 3000;
+      if (period > 0) {
         // Plans under way when this process (re)started, and plans that ended while no bot was there to say
         // so (within the hour): their message and thread are finished from here.
         const now = clock.now();
@@ -996,24 +993,20 @@ export function createChatService(deps: ChatServiceDeps): ChatServiceInternals {
         for (const r of ended)
           if (r.result && r.chatRef && !r.chatRef.summaryTs && now - r.result.finishedAt < 3600_000)
             watchPlan(r.plan.id);
-        reconciler = setInterval(() => {
-          if (reconciling || open.size === 0) return;
-          reconciling = true;
-          reconcile()
-            .catch((err) => log.warn({ err: asCodedError(err).message }, 'plan reconcile failed'))
-            .finally(() => {
-              reconciling = false;
-            });
-        }, every);
-        reconciler.unref?.();
+        stopReconciler = every(period, () =>
+          open.size === 0
+            ? Promise.resolve()
+            : reconcile().catch((err) =>
+                log.warn({ err: asCodedError(err).message }, 'plan reconcile failed'),
+              ),
+        );
       }
     },
     async stop() {
       stopped = true;
-      clearInterval(reconciler);
+      stopReconciler();
       open.clear();
-      for (const t of pickupTimers) clearTimeout(t);
-      pickupTimers.clear();
+      unpicked.clear();
       for (const u of unsubscribers.splice(0)) await u().catch(() => {});
       await idle();
     },

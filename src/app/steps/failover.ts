@@ -80,18 +80,18 @@ export const failoverHandler: StepHandlerFor<'failover'> = {
     };
     const master = nodeById(ctx.topology, step.masterId);
     const command = failoverArgs(step.mode).join(' ');
+    const window = Math.min(MANUAL_FAILOVER_WINDOW_MS, ctx.waitTimeoutMs);
     let asked = 1;
     for (;;) {
-      const window = Math.min(MANUAL_FAILOVER_WINDOW_MS, ctx.waitTimeoutMs);
       try {
         await waitFor(ctx, `${step.addr} to become master`, promoted, { timeoutMs: window });
         break;
       } catch (err) {
         if (!(err instanceof CodedError) || err.code !== ErrorCodes.StepTimeout) throw err;
         // Still a replica of the same master? Then Redis dropped the attempt: ask again. Anything else is not ours to push.
-        const role = (await ctx.commander.call(step.addr, ['ROLE'])) as unknown[];
         const self = (await clusterNodesOf(ctx, step.addr)).find((v) => v.flags.includes('myself'));
-        if (role[0] === 'slave' && self?.masterId !== step.masterId) {
+        const isReplica = !self?.flags.includes('master');
+        if (isReplica && self?.masterId !== step.masterId) {
           const now = self?.masterId ? nodeById(ctx.topology, self.masterId) : undefined;
           throw new CodedError(
             ErrorCodes.StepFailed,
@@ -99,7 +99,7 @@ export const failoverHandler: StepHandlerFor<'failover'> = {
             { transient: false },
           );
         }
-        if (role[0] === 'slave' && asked < FAILOVER_ATTEMPTS) {
+        if (isReplica && asked < FAILOVER_ATTEMPTS) {
           asked++;
           ctx.note(
             `Redis dropped ${command} on ${step.addr} after its 5 s window (the replica did not catch up or win the vote in time); asking again (${asked} of ${FAILOVER_ATTEMPTS})`,
@@ -107,7 +107,7 @@ export const failoverHandler: StepHandlerFor<'failover'> = {
           await sendFailover(ctx, step.addr, step.mode);
           continue;
         }
-        if (role[0] === 'master') {
+        if (!isReplica) {
           // Promoted, but its own view does not show the slots yet: give gossip the rest of the deadline.
           await waitFor(ctx, `${step.addr} to see itself serving the slots`, promoted, {
             timeoutMs: Math.max(ctx.waitTimeoutMs - window, 1000),
