@@ -213,16 +213,16 @@ function canBind(host: string, port: number): Promise<boolean> {
 }
 
 /**
- * Data ports 10000–21999 (bus ports +10000), in twelve slices of 1000: each vitest worker process (or, outside
+ * Data ports 10000–21999 (bus ports +10000), in sixteen slices of 750: each vitest worker process (or, outside
  * vitest, each process) draws from its own. Two processes drawing from one range could reuse a port the other
  * just freed while that one's other nodes still gossip to it, and a fresh node would learn a foreign cluster.
  * MEDIC_PORT_SLICE_BASE shifts the slices so two test runs on one machine keep apart.
  */
-const PORT_SLICE = 1000;
+const PORT_SLICE = 750;
 const slice = (() => {
   const pool = Number(process.env.VITEST_POOL_ID);
   const base = Number(process.env.MEDIC_PORT_SLICE_BASE ?? 0) || 0;
-  return ((Number.isInteger(pool) && pool > 0 ? pool - 1 : process.pid) + base) % 12;
+  return ((Number.isInteger(pool) && pool > 0 ? pool - 1 : process.pid) + base) % 16;
 })();
 const PORT_MIN = 10_000 + slice * PORT_SLICE;
 const PORT_MAX = PORT_MIN + PORT_SLICE - 1;
