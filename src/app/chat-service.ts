@@ -46,7 +46,7 @@ import {
 import { planForAction, planForFindings } from '../core/plans/index.ts';
 import { type Clock, systemClock } from '../core/ports.ts';
 import { analyzeTopology } from '../core/topology/analyze.ts';
-import type { ExecEvent, Finding, PlanOutcome, Topology } from '../core/types.ts';
+import type { ExecEvent, Finding, Plan, PlanOutcome, Topology } from '../core/types.ts';
 import type { Logger } from '../logger.ts';
 import { commandsTotal } from '../metrics.ts';
 import type { ApprovalService } from './approvals.ts';
@@ -61,6 +61,7 @@ import {
 } from './chat-port.ts';
 import type { ClusterEntry, ClusterRegistry } from './clusters.ts';
 import { every } from './every.ts';
+import { assessKeysAtRisk } from './keys-at-risk.ts';
 import { createWatchPoster, type PlanProposer, WATCHER_USER } from './watch-poster.ts';
 import type { WatchPoster } from './watcher.ts';
 
@@ -378,7 +379,10 @@ export function createChatService(deps: ChatServiceDeps): ChatServiceInternals {
         if (!c.ok) return refuse(req, c.msg);
         const s = await scan(c.entry);
         if (!s.ok) return refuse(req, unreachable(c.entry, s.error));
-        const outcome = planForFindings(s.topology, s.findings, ctx(c.entry, req.user));
+        const outcome = planForFindings(s.topology, s.findings, {
+          ...ctx(c.entry, req.user),
+          ...(intent.acceptDataLoss ? { acceptDataLoss: true } : {}),
+        });
         if (!outcome.ok) {
           await postPublic(
             req,
@@ -388,7 +392,7 @@ export function createChatService(deps: ChatServiceDeps): ChatServiceInternals {
         }
         const addressed = new Set(outcome.plan.findings.map((f) => `${f.code}|${f.summary}`));
         const others = s.findings.filter((f) => !addressed.has(`${f.code}|${f.summary}`));
-        return propose(req, outcome.plan, others);
+        return propose(req, await counted(outcome.plan, s.topology), others);
       }
       case 'failover':
       case 'forget':
@@ -421,7 +425,7 @@ export function createChatService(deps: ChatServiceDeps): ChatServiceInternals {
           });
           return refuse(req, renderMrkdwn(`:no_entry: ${outcome.reason}`, outcome.reason));
         }
-        return propose(req, outcome.plan, []);
+        return propose(req, await counted(outcome.plan, s.topology), []);
       }
       case 'plans': {
         if (intent.cluster) {
@@ -524,6 +528,13 @@ export function createChatService(deps: ChatServiceDeps): ChatServiceInternals {
 
   function ctx(entry: ClusterEntry, user: string) {
     return { cluster: entry.name, requestedBy: user, now: clock.now(), ttlMs: settings.planTtlMs };
+  }
+
+  /** The plan with its keys at risk counted on the live cluster (issue 14); as it was if they cannot be. */
+  async function counted(plan: Plan, topology: Topology): Promise<Plan> {
+    const r = clusters.resolve(plan.cluster);
+    if (!r.ok) return plan;
+    return assessKeysAtRisk(plan, topology, r.entry.commander).catch(() => plan);
   }
 
   /** Why there is no plan. "No plan needed" only when nothing is wrong: else it would read as all-clear. */
@@ -927,7 +938,7 @@ export function createChatService(deps: ChatServiceDeps): ChatServiceInternals {
       const { ts } = await chat.post(channel, withPreface(msg, preface), where);
       return { ts };
     }
-    const rec = await store.create(outcome.plan, { now: clock.now() });
+    const rec = await store.create(await counted(outcome.plan, topology), { now: clock.now() });
     await auditSafe({
       who: requestedBy,
       what: 'proposed',

@@ -6,6 +6,7 @@
 import { asCodedError, CodedError, ErrorCodes } from '../core/errors.ts';
 import type { Clock, NodeCommander, PodApi, Reporter, TopologySource } from '../core/ports.ts';
 import type { ExecEvent, ExecEventKind, Plan, StepKind, Topology } from '../core/types.ts';
+import { keysAtRiskRoseBefore } from './keys-at-risk.ts';
 import { stepHandler } from './steps/index.ts';
 import type { StepContext } from './steps/types.ts';
 
@@ -133,6 +134,16 @@ export async function executePlan(
       const o = await record('skipped', 'skipped', `already done: ${check.detail}`);
       await opts.onStepDone?.(index, o);
       continue;
+    }
+
+    // Data first: more keys at risk than the approvers saw means they did not approve this.
+    const rose = await keysAtRiskRoseBefore(plan, index, topology, deps.commander);
+    if (rose) {
+      const reason = `${rose} since the plan was approved: it needs a new approval (/redis diagnose proposes it again with the new count)`;
+      await record('stale', 'stale', reason);
+      return finish('stale', `stopped before step ${index + 1}, nothing touched: ${reason}`, {
+        stoppedAt: index,
+      });
     }
 
     // 2. Act, then verify.

@@ -6,14 +6,16 @@ import { parseArgs } from 'node:util';
 import { createNodeCommander } from '../adapters/redis/node-commander.ts';
 import { createTopologySource } from '../adapters/redis/scanner.ts';
 import { executePlan } from '../app/executor.ts';
+import { assessKeysAtRisk } from '../app/keys-at-risk.ts';
 import { planForFindings } from '../core/plans/planner.ts';
 import { type ClusterDefinition, systemClock } from '../core/ports.ts';
+import { formatKeysAtRisk } from '../core/risk/format.ts';
 import { analyzeTopology } from '../core/topology/analyze.ts';
 import type { ExecEvent, Finding, Plan } from '../core/types.ts';
 import { unreachableMessage } from './format-status.ts';
 import { type CliIo, seedsFrom, splitList, TARGET_OPTIONS } from './status.ts';
 
-export const DIAGNOSE_USAGE = `usage: redis-medic diagnose --nodes host:port[,host:port…] [--password …] [--user …] [--timeout ms] [--extra host:port,…] [--json] [--execute --yes]
+export const DIAGNOSE_USAGE = `usage: redis-medic diagnose --nodes host:port[,host:port…] [--password …] [--user …] [--timeout ms] [--extra host:port,…] [--json] [--accept-data-loss] [--execute --yes]
 
   --nodes         seed addresses (default: $REDIS_CLUSTER_NODES)
   --password      ACL password (default: $REDIS_PASSWORD; prefer the variable: arguments show in ps)
@@ -21,6 +23,8 @@ export const DIAGNOSE_USAGE = `usage: redis-medic diagnose --nodes host:port[,ho
   --timeout       per-node timeout in ms (default 1000)
   --extra         more addresses to ask, e.g. pod IPs; live ones outside the cluster can be joined
   --json          print { findings, plan } (or { findings, nothing }) as JSON
+  --accept-data-loss  also propose plans that drop keys: a master and all its replicas gone for good
+                  (their slots go, empty, to a live master); without it the answer is "bring it back"
   --execute       run the plan (needs --yes): each step re-checks the cluster first and stops if it moved on
   --yes           confirm --execute
   --wait-timeout  deadline of each wait inside a step, ms (default 60000)
@@ -38,8 +42,10 @@ export function formatPlan(plan: Plan): string {
     `Plan ${plan.id}: ${plan.title}`,
     `  risk ${plan.risk} · ${plan.approvalsNeeded} approver(s) · ${plan.steps.length} step(s) · made from topology ${plan.fingerprint}`,
   ];
+  if (plan.keysAtRisk) lines.push(`  keys at risk: ${formatKeysAtRisk(plan.keysAtRisk)}`);
   plan.steps.forEach((s, i) => {
     lines.push(`  ${i + 1}. [${s.risk}] ${s.sentence}`);
+    if (s.keysAtRisk) lines.push(`       (${formatKeysAtRisk(s.keysAtRisk)})`);
     for (const c of s.commands) lines.push(`       ${c}`);
   });
   return `${lines.join('\n')}\n`;
@@ -76,6 +82,7 @@ export async function runDiagnose(argv: string[], io: CliIo = defaultIo): Promis
     execute?: boolean;
     yes?: boolean;
     'wait-timeout'?: string;
+    'accept-data-loss'?: boolean;
     help?: boolean;
   };
   try {
@@ -86,6 +93,7 @@ export async function runDiagnose(argv: string[], io: CliIo = defaultIo): Promis
         execute: { type: 'boolean', default: false },
         yes: { type: 'boolean', short: 'y', default: false },
         'wait-timeout': { type: 'string' },
+        'accept-data-loss': { type: 'boolean', default: false },
       },
       allowPositionals: false,
       strict: true,
@@ -139,12 +147,16 @@ export async function runDiagnose(argv: string[], io: CliIo = defaultIo): Promis
       return 2;
     }
     const findings = analyzeTopology(topology);
-    const outcome = planForFindings(topology, findings, {
+    const planned = planForFindings(topology, findings, {
       cluster: def.name,
       requestedBy: `cli:${io.env.USER ?? 'operator'}`,
       now: systemClock.now(),
       ttlMs: 15 * 60_000,
+      ...(values['accept-data-loss'] ? { acceptDataLoss: true } : {}),
     });
+    const outcome = planned.ok
+      ? { ok: true as const, plan: await assessKeysAtRisk(planned.plan, topology, commander) }
+      : planned;
     // 0 only when there is truly nothing to do; "wait, gossip is settling" or "no safe plan" still needs a person.
     const noPlanExit = !outcome.ok && outcome.code === 'NOTHING_TO_DO' ? 0 : 1;
     if (values.json && !values.execute) {

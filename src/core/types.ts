@@ -269,8 +269,27 @@ export const RISK_ORDER: readonly Risk[] = ['low', 'medium', 'high', 'data-loss'
 
 export type FailoverMode = 'default' | 'force' | 'takeover';
 
+/**
+ * What a step (or a whole plan) can drop, estimated from the live cluster before approval (issue 14).
+ * `keys` counts keys (CLUSTER COUNTKEYSINSLOT, DBSIZE); `writes` estimates, from replication offsets, the
+ * writes a replica has not received. null: nobody can count them (`unknownWhy` says why). Absent: not concerned.
+ */
+export interface KeysAtRisk {
+  keys?: number | null;
+  /** The slots those keys are in (slot steps). */
+  slots?: SlotRange[];
+  /** ≈ writes not yet on the replica that is promoted; null when the master is down. */
+  writes?: number | null;
+  /** Bytes of replication stream behind, the basis of `writes`. */
+  lagBytes?: number;
+  /** Why a figure is unknown, one sentence each. */
+  unknownWhy?: string[];
+}
+
 interface StepBase {
   risk: Risk;
+  /** What this step can drop, counted on the live cluster when the plan was made (steps that can lose data). */
+  keysAtRisk?: KeysAtRisk;
   /** One line a person reads before approving. */
   sentence: string;
   /** The exact commands it will send, e.g. `127.0.0.1:7001 CLUSTER FORGET <id>`: the dry run. */
@@ -346,6 +365,8 @@ export interface Plan {
   approvalsNeeded: 1 | 2;
   /** Codes and summaries of the findings the plan answers. */
   findings: Pick<Finding, 'code' | 'severity' | 'summary'>[];
+  /** The sum of the steps' keysAtRisk, once counted on the live cluster (absent: not counted). */
+  keysAtRisk?: KeysAtRisk;
 }
 
 /** The planner's answer. */

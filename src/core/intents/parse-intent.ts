@@ -26,7 +26,12 @@ export type ChaosAction = (typeof ChaosActions)[number];
 export const intentSchema = z.discriminatedUnion('kind', [
   z.object({ kind: z.literal('help'), topic: z.string().optional() }),
   z.object({ kind: z.literal('status'), cluster: optCluster }),
-  z.object({ kind: z.literal('diagnose'), cluster: optCluster }),
+  z.object({
+    kind: z.literal('diagnose'),
+    cluster: optCluster,
+    /** `--accept-data-loss`: also propose the plans that drop keys (a master and all its replicas gone for good). */
+    acceptDataLoss: z.literal(true).optional(),
+  }),
   z.object({
     kind: z.literal('failover'),
     node: nodeRef,
@@ -71,6 +76,7 @@ export type ParseIntentResult =
     };
 
 const CLUSTER_OPT = '[--cluster <name>]';
+const ACCEPT_DATA_LOSS = '--accept-data-loss';
 
 /** One usage line per sub-command, in the order `help` shows them. */
 export const USAGE: Record<IntentKind, { usage: string; about: string }> = {
@@ -80,8 +86,9 @@ export const USAGE: Record<IntentKind, { usage: string; about: string }> = {
     about: 'cluster state, masters, replicas, findings',
   },
   diagnose: {
-    usage: `/redis diagnose [cluster] ${CLUSTER_OPT}`,
-    about: 'findings and a recovery plan with Approve / Reject',
+    usage: `/redis diagnose [cluster] [--accept-data-loss] ${CLUSTER_OPT}`,
+    about:
+      'findings and a recovery plan with Approve / Reject; --accept-data-loss also offers plans that drop keys (a shard gone for good)',
   },
   failover: {
     usage: `/redis failover <node> [force|takeover] ${CLUSTER_OPT}`,
@@ -303,14 +310,21 @@ function parseIntentUnsafe(raw: string): ParseIntentResult {
   if (ex.error) return fail(ex.error, kind);
   const bad = checkCluster(ex.cluster, kind);
   if (bad) return bad;
-  const args = ex.rest;
+  // `--accept-data-loss` belongs to diagnose only; anywhere else it is an unknown option below.
+  const args = kind === 'diagnose' ? ex.rest.filter((a) => a.toLowerCase() !== ACCEPT_DATA_LOSS) : ex.rest;
+  const acceptDataLoss = args.length !== ex.rest.length;
   const cluster = ex.cluster;
   const withCluster = <T extends object>(o: T) => (cluster ? { ...o, cluster } : o);
   // Flags we do not know are refused, so that a typo is never read as a node name.
   const flag = args.find((a) => a.startsWith('-') && a.length > 1);
   if (flag) {
-    const s = closest(flag.replace(/^-+/, ''), ['cluster']);
-    return fail(`unknown option ${quote(flag)}`, kind, s ? `--${s} <name>` : undefined);
+    const known = kind === 'diagnose' ? ['cluster', ACCEPT_DATA_LOSS.slice(2)] : ['cluster'];
+    const s = closest(flag.replace(/^-+/, ''), known);
+    return fail(
+      `unknown option ${quote(flag)}`,
+      kind,
+      s ? (s === 'cluster' ? '--cluster <name>' : `--${s}`) : undefined,
+    );
   }
 
   switch (kind) {
@@ -337,7 +351,8 @@ function parseIntentUnsafe(raw: string): ParseIntentResult {
           return fail('the cluster is given twice, with different names', kind);
       }
       const c = positional ?? cluster;
-      return finish(c ? { kind, cluster: c } : { kind }, kind);
+      const accept = kind === 'diagnose' && acceptDataLoss ? { acceptDataLoss: true as const } : {};
+      return finish(c ? { kind, cluster: c, ...accept } : { kind, ...accept }, kind);
     }
     case 'clusters':
       if (args.length > 0) return tooMany(kind, args);

@@ -23,6 +23,8 @@ export interface PlanContext {
   now: number;
   ttlMs: number;
   id?: string;
+  /** `diagnose --accept-data-loss`: also plan what drops keys (a master and all its replicas gone for good). */
+  acceptDataLoss?: boolean;
 }
 
 const BASE36 = '0123456789abcdefghijklmnopqrstuvwxyz';

@@ -29,6 +29,7 @@ import {
   uncoveredRanges,
   unreachableRefusal,
 } from './cluster-view.ts';
+import { lostShardAssign, lostShardNote, lostShardTarget } from './lost-shard.ts';
 import {
   assemblePlan,
   assignSlotsStep,
@@ -100,6 +101,8 @@ export function planForFindings(topology: Topology, findings: Finding[], ctx: Pl
   const slotsMovedAway = new Set<NodeId>();
   const usedOutsiders = new Set<string>();
   const outsiders = joinableOutsiders(topology);
+  /** A master and its replicas gone for good whose slots the plan gives away (only with acceptDataLoss). */
+  const lostShards = new Set<NodeId>();
 
   // 1. Serve every slot of a down master again: promote its best replica, else give its slots to a new node.
   for (const dead of slotMasters(topology)) {
@@ -160,9 +163,24 @@ export function planForFindings(topology: Topology, findings: Finding[], ctx: Pl
       });
       titles.push(`give the lost slots of ${describeNode(dead)} to ${fresh.addr} (data loss)`);
     } else {
-      notes.push(
-        `${describeNode(dead)} serves slots ${formatRanges(dead.slots)} and has no replica: bring it back with its data; no plan can serve those slots without losing them.`,
-      );
+      // Bring it back first; giving its slots away empty only when asked (diagnose --accept-data-loss).
+      const deadReplicas = nodes.filter((r) => r.role === 'replica' && r.masterId === dead.id);
+      const target = lostShardTarget(topology, new Set(projected.keys()));
+      if (ctx.acceptDataLoss && target) {
+        assigns.push(lostShardAssign(dead, deadReplicas, target));
+        slotsMovedAway.add(dead.id);
+        for (const n of [dead, ...deadReplicas]) lostShards.add(n.id);
+        if (!projected.has(target.id))
+          projected.set(target.id, {
+            id: target.id,
+            addr: target.addr,
+            replicas: 0,
+            k8sNode: target.pod?.nodeName ?? null,
+          });
+        titles.push(
+          `give the slots of ${describeNode(dead)}, lost with its replicas, to ${target.addr} (data loss)`,
+        );
+      } else notes.push(lostShardNote(dead, deadReplicas, target));
     }
   }
 
@@ -175,7 +193,7 @@ export function planForFindings(topology: Topology, findings: Finding[], ctx: Pl
     if (hasSlots && !slotsMovedAway.has(n.id)) continue;
     const followers = nodes.filter((r) => r.masterId === n.id && answers(topology, r));
     if (followers.length > 0 && !slotsMovedAway.has(n.id)) continue;
-    if (!replaced && n.health !== 'noaddr') {
+    if (!replaced && !lostShards.has(n.id) && n.health !== 'noaddr') {
       notes.push(
         `${describeNode(n)} is down; if it will not come back, /redis forget ${n.id.slice(0, 8)} removes it.`,
       );

@@ -1,5 +1,6 @@
 import { ActionIds, type Block, type ChatMessage } from '../../../app/chat-port.ts';
 import type { PlanRecord } from '../../../core/plan-record.ts';
+import { formatKeysAtRisk } from '../../../core/risk/format.ts';
 import type { Finding, Plan, Step } from '../../../core/types.ts';
 import {
   actions,
@@ -114,7 +115,8 @@ function stepBlockText(
   const n = r.plan.steps.length;
   const state = stepState(r, i, live);
   const mark = state ? `${STEP_EMOJI[state] ?? ''} ` : '';
-  const head = `${mark}*${i + 1}/${n}* ${esc(step.sentence)}\n${riskLabel(step.risk)} · \`${step.kind}\``;
+  const atRisk = step.keysAtRisk ? ` · ${esc(formatKeysAtRisk(step.keysAtRisk))}` : '';
+  const head = `${mark}*${i + 1}/${n}* ${esc(step.sentence)}\n${riskLabel(step.risk)} · \`${step.kind}\`${atRisk}`;
   const cmds =
     step.commands.length > 0
       ? `\n${codeBlock(step.commands, maxCommands, (k) => `…and ${k} more command${k === 1 ? '' : 's'} of the same kind`)}`
@@ -183,7 +185,11 @@ export function renderPlan(
   blocks.push(
     fields([
       ['Cluster', esc(plan.cluster)],
-      ['Risk', riskLabel(plan.risk)],
+      [
+        'Risk',
+        // Keys at risk right by the badge, above the buttons (issue 14).
+        `${riskLabel(plan.risk)}${plan.keysAtRisk ? `\n${esc(formatKeysAtRisk(plan.keysAtRisk))}` : ''}`,
+      ],
       ['Requested by', `${mention(plan.requestedBy)} at ${clock(plan.createdAt)}`],
       [
         'Approvals',
