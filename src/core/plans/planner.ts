@@ -103,6 +103,8 @@ export function planForFindings(topology: Topology, findings: Finding[], ctx: Pl
   const outsiders = joinableOutsiders(topology);
   /** A master and its replicas gone for good whose slots the plan gives away (only with acceptDataLoss). */
   const lostShards = new Set<NodeId>();
+  /** Dead replicas of such a shard already named in its "bring it back" note. */
+  const namedInShardNote = new Set<NodeId>();
 
   // 1. Serve every slot of a down master again: promote its best replica, else give its slots to a new node.
   for (const dead of slotMasters(topology)) {
@@ -180,7 +182,10 @@ export function planForFindings(topology: Topology, findings: Finding[], ctx: Pl
         titles.push(
           `give the slots of ${describeNode(dead)}, lost with its replicas, to ${target.addr} (data loss)`,
         );
-      } else notes.push(lostShardNote(dead, deadReplicas, target));
+      } else {
+        notes.push(lostShardNote(dead, deadReplicas, target));
+        for (const r of deadReplicas) namedInShardNote.add(r.id);
+      }
     }
   }
 
@@ -194,9 +199,10 @@ export function planForFindings(topology: Topology, findings: Finding[], ctx: Pl
     const followers = nodes.filter((r) => r.masterId === n.id && answers(topology, r));
     if (followers.length > 0 && !slotsMovedAway.has(n.id)) continue;
     if (!replaced && !lostShards.has(n.id) && n.health !== 'noaddr') {
-      notes.push(
-        `${describeNode(n)} is down; if it will not come back, /redis forget ${n.id.slice(0, 8)} removes it.`,
-      );
+      if (!namedInShardNote.has(n.id))
+        notes.push(
+          `${describeNode(n)} is down; if it will not come back, /redis forget ${n.id.slice(0, 8)} removes it.`,
+        );
       continue;
     }
     const isLate = assigns.some((s) => s.kind === 'fix-slots' && hasSlots && sameRanges(s.slots, n.slots));
