@@ -1,0 +1,200 @@
+/**
+ * A master and its only replica gone for good (issue 14, part 4), through the chat service with the real
+ * control Redis, queue and worker: plain diagnose says to bring it back and how to get the way forward;
+ * `diagnose --accept-data-loss` proposes giving its slots away, marked data loss, with two approvers.
+ */
+import { randomBytes } from 'node:crypto';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { ComposedApp } from '../../src/compose.ts';
+import {
+  buttonsOf,
+  composeWithChat,
+  memoryChat,
+  responder,
+  textOf,
+  waitFor,
+} from '../support/memory-chat.ts';
+import {
+  type LocalCluster,
+  type LocalNode,
+  type LocalRedis,
+  startLocalCluster,
+  startRedis,
+} from '../support/redis-cluster.ts';
+import { clusterClient, missingKeys, waitReplicasCaughtUp, writeKeys } from './plans-support.ts';
+
+const CHANNEL = 'C0SHARD';
+const ASKER = 'U0ONCALL';
+const FIRST = 'U0LEAD';
+const SECOND = 'U0SRE';
+
+describe('a master and its only replica gone for good', () => {
+  let control: LocalRedis;
+  let cluster: LocalCluster;
+  let app: ComposedApp;
+  let lost: LocalNode[];
+  let written: Map<string, string>;
+  /** The lost master's slots, as it served them: [start, end]. */
+  let lostSlots: [number, number];
+  const chat = memoryChat();
+
+  beforeAll(async () => {
+    control = await startRedis();
+    cluster = await startLocalCluster({ masters: 3, replicasPerMaster: 1, nodeTimeoutMs: 1000 });
+    app = await composeWithChat(
+      {
+        CONTROL_REDIS_URL: control.url,
+        REDIS_CLUSTER_NODES: cluster.addrs().join(','),
+        CLUSTER_NAME: 'it',
+        APPROVERS: `${FIRST},${SECOND}`,
+        ALLOWED_CHANNELS: CHANNEL,
+        SCAN_TIMEOUT_MS: '500',
+        LOG_LEVEL: 'silent',
+      },
+      chat.port,
+      {
+        prefix: `shard-${randomBytes(4).toString('hex')}`,
+        clusters: [{ name: 'it', seeds: cluster.addrs(), auth: {} }],
+        executor: { waitTimeoutMs: 30_000, pollMs: 100 },
+        expiryIntervalMs: 500,
+      },
+    );
+    await app.chatService.start();
+    written = await writeKeys(cluster, 300);
+    await waitReplicasCaughtUp(cluster);
+    const master = cluster.masters()[1]!;
+    lost = [master, ...cluster.replicasOf(master)];
+    const mine = (await cluster.cli(master, 'CLUSTER', 'NODES'))
+      .split('\n')
+      .find((l) => l.includes('myself'))!;
+    const [start, end] = mine.split(' ')[8]!.split('-').map(Number);
+    lostSlots = [start!, end!];
+    await Promise.all(lost.map((n) => cluster.kill(n)));
+    const survivors = cluster.nodes.filter((n) => !lost.includes(n));
+    await cluster.waitFor(
+      async () => {
+        for (const s of survivors) {
+          const lines = (await cluster.cli(s, 'CLUSTER', 'NODES')).split('\n');
+          const failed = (id: string) =>
+            lines.some((l) => l.startsWith(id) && l.split(' ')[2]!.split(',').includes('fail'));
+          if (!lost.every((n) => failed(n.id))) return false;
+        }
+        return true;
+      },
+      20_000,
+      'every survivor to flag the lost master and replica failed',
+    );
+  });
+
+  afterAll(async () => {
+    await app?.close();
+    await cluster?.stop();
+    await control?.stop();
+  });
+
+  const say = async (text: string) => {
+    const before = chat.messages.size;
+    const r = responder();
+    await app.chatService.handleCommand({ user: ASKER, channel: CHANNEL, text, respond: r.respond });
+    expect(r.said.map((s) => textOf(s.msg))).toEqual([]);
+    return [...chat.messages.entries()].slice(before);
+  };
+
+  it('plain diagnose proposes nothing: bring it back, and says how to get the way forward', async () => {
+    const posted = await say('diagnose');
+    expect(posted).toHaveLength(1);
+    const [, m] = posted[0]!;
+    expect(buttonsOf(m.msg)).toEqual([]);
+    const text = textOf(m.msg);
+    expect(text).toContain('bring it back with its data');
+    expect(text).toContain('/redis diagnose --accept-data-loss');
+    expect(text).toContain(lost[0]!.addr);
+  });
+
+  let planTs = '';
+  let planId = '';
+
+  it('diagnose --accept-data-loss proposes it, marked data loss, two approvers, keys at risk unknown', async () => {
+    const posted = await say('diagnose --accept-data-loss');
+    const entry = posted.find(([, m]) => buttonsOf(m.msg).length > 0);
+    expect(entry).toBeDefined();
+    [planTs] = entry!;
+    planId = buttonsOf(entry![1].msg)[0]!.value!;
+    const rec = await app.store.get(planId);
+    expect(rec?.plan.risk).toBe('data-loss');
+    expect(rec?.approvalsNeeded).toBe(2);
+    expect(rec?.plan.steps.map((s) => s.kind)).toEqual(['forget', 'fix-slots', 'forget']);
+    const text = textOf(entry![1].msg);
+    expect(text).toContain('needs *two different approvers*');
+    expect(text).toContain(`keys in slots ${lostSlots.join('-')}: unknown — nobody can count them`);
+    expect(text).toContain(`${lost[0]!.addr} (${lost[0]!.id.slice(0, 8)}) held them and is down`);
+  });
+
+  it('one approval does not run it', async () => {
+    const r = responder();
+    await app.chatService.handleAction({
+      user: FIRST,
+      channel: CHANNEL,
+      messageTs: planTs,
+      actionId: 'plan_approve',
+      value: planId,
+      respond: r.respond,
+    });
+    expect(textOf(r.last()?.msg)).toContain('waiting for a second approver');
+    await app.chatService.idle();
+    expect((await app.store.get(planId))?.status).toBe('proposed');
+    expect(await cluster.cli(cluster.masters()[0]!, 'CLUSTER', 'INFO')).toContain('cluster_state:fail');
+    expect(textOf(chat.messages.get(planTs)?.msg)).toContain('waiting for a second approver');
+  });
+
+  it('two do: every slot served again, every key of the surviving masters readable, the thread says so', async () => {
+    const r = responder();
+    await app.chatService.handleAction({
+      user: SECOND,
+      channel: CHANNEL,
+      messageTs: planTs,
+      actionId: 'plan_approve',
+      value: planId,
+      respond: r.respond,
+    });
+    await waitFor(
+      () => chat.thread(planTs).some((m) => /Plan \S+ succeeded/.test(m.msg.text)),
+      90_000,
+      'the summary in the thread',
+    );
+    await app.chatService.idle();
+    expect(textOf(chat.messages.get(planTs)?.msg)).toContain('*Succeeded*');
+    const thread = chat
+      .thread(planTs)
+      .map((m) => textOf(m.msg))
+      .join('\n');
+    expect(thread).toContain('3/3');
+    expect(thread).toMatch(/no critical finding|healthy: no findings/);
+
+    await cluster.waitFor(
+      async () => {
+        for (const n of cluster.nodes.filter((x) => x.state === 'running')) {
+          const info = await cluster.cli(n, 'CLUSTER', 'INFO');
+          if (!info.includes('cluster_state:ok') || !info.includes('cluster_slots_ok:16384')) return false;
+        }
+        return true;
+      },
+      30_000,
+      'every live node to serve all 16384 slots',
+    );
+    // The keys of the lost slots are gone (the plan said so); every other key reads back through a cluster client.
+    const c = clusterClient(cluster);
+    const survived = new Map<string, string>();
+    try {
+      for (const [k, v] of written) {
+        const slot = Number(await c.call('CLUSTER', 'KEYSLOT', k));
+        if (slot < lostSlots[0] || slot > lostSlots[1]) survived.set(k, v);
+      }
+      expect(await c.set('after-repair', 'yes')).toBe('OK');
+    } finally {
+      c.disconnect();
+    }
+    expect(survived.size).toBeGreaterThan(100);
+    expect(await missingKeys(cluster, survived)).toEqual([]);
+  });
+});
