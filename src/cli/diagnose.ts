@@ -158,7 +158,9 @@ export async function runDiagnose(argv: string[], io: CliIo = defaultIo): Promis
       ? { ok: true as const, plan: await assessKeysAtRisk(planned.plan, topology, commander) }
       : planned;
     // 0 only when there is truly nothing to do; "wait, gossip is settling" or "no safe plan" still needs a person.
-    const noPlanExit = !outcome.ok && outcome.code === 'NOTHING_TO_DO' ? 0 : 1;
+    // "Nothing to do" never with a critical finding open: a dead shard with no safe plan is not all-clear.
+    const wrong = findings.some((f) => f.severity === 'critical');
+    const noPlanExit = !outcome.ok && outcome.code === 'NOTHING_TO_DO' && !wrong ? 0 : 1;
     if (values.json && !values.execute) {
       const body = outcome.ok
         ? { findings, plan: outcome.plan }

@@ -5,6 +5,7 @@
  */
 import { randomBytes } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { runDiagnose } from '../../src/cli/diagnose.ts';
 import type { ComposedApp } from '../../src/compose.ts';
 import {
   buttonsOf,
@@ -109,6 +110,32 @@ describe('a master and its only replica gone for good', () => {
     expect(text).toContain('bring it back with its data');
     expect(text).toContain('/redis diagnose --accept-data-loss');
     expect(text).toContain(lost[0]!.addr);
+  });
+
+  it('the CLI says the same, and with --accept-data-loss prints the plan and its keys at risk', async () => {
+    const cli = async (...args: string[]) => {
+      let out = '';
+      const code = await runDiagnose(['--nodes', cluster.addrs().join(','), '--timeout', '500', ...args], {
+        stdout: (t) => {
+          out += t;
+        },
+        stderr: (t) => {
+          out += t;
+        },
+        env: {},
+      });
+      return { code, out };
+    };
+    const plain = await cli();
+    expect(plain.code).toBe(1);
+    expect(plain.out).toContain('No plan:');
+    expect(plain.out).toContain('--accept-data-loss');
+    const accepted = await cli('--accept-data-loss');
+    expect(accepted.code).toBe(1);
+    expect(accepted.out).toContain('risk data-loss · 2 approver(s) · 3 step(s)');
+    expect(accepted.out).toContain(
+      `keys at risk: keys in slots ${lostSlots.join('-')}: unknown — nobody can count them`,
+    );
   });
 
   let planTs = '';
