@@ -111,8 +111,9 @@ describe('did the keys at risk go up since approval', () => {
   });
 
   it('lets ≈ writes move within their noise, and stops beyond it', () => {
-    expect(keysAtRiskRose({ writes: 100 }, { writes: 115 })).toBeUndefined();
-    expect(keysAtRiskRose({ writes: 100 }, { writes: 200 })).toMatch(/from ≈100 to ≈200/);
+    expect(keysAtRiskRose({ writes: 100 }, { writes: 200 })).toBeUndefined();
+    expect(keysAtRiskRose({ writes: 100 }, { writes: 400 })).toMatch(/from ≈100 to ≈400/);
+    expect(keysAtRiskRose({ writes: 0 }, { writes: null })).toMatch(/can no longer be counted/);
   });
 });
 
