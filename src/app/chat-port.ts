@@ -120,4 +120,6 @@ export interface ChatService {
 export const ActionIds = {
   approve: 'plan_approve',
   reject: 'plan_reject',
+  /** On a "No plan" answer for a shard lost for good: run `diagnose --accept-data-loss` (value = cluster). */
+  acceptDataLoss: 'diagnose_accept_data_loss',
 } as const;

@@ -5,6 +5,7 @@
  */
 import {
   applyExecEvent,
+  dataLossButton,
   findingCounts,
   healthOf,
   initialProgress,
@@ -384,10 +385,7 @@ export function createChatService(deps: ChatServiceDeps): ChatServiceInternals {
           ...(intent.acceptDataLoss ? { acceptDataLoss: true } : {}),
         });
         if (!outcome.ok) {
-          await postPublic(
-            req,
-            withNote(renderStatus(s.topology, s.findings), noPlanNote(outcome, s.findings)),
-          );
+          await postPublic(req, noPlanMessage(s.topology, s.findings, outcome));
           return 'no-plan';
         }
         const addressed = new Set(outcome.plan.findings.map((f) => `${f.code}|${f.summary}`));
@@ -545,6 +543,19 @@ export function createChatService(deps: ChatServiceDeps): ChatServiceInternals {
       : `:no_entry: *No plan:* ${esc(o.reason)}`;
   }
 
+  /** The "No plan" answer; for a shard gone for good, with the button that proposes the data-loss plan. */
+  function noPlanMessage(
+    topology: Topology,
+    findings: Finding[],
+    o: Extract<PlanOutcome, { ok: false }>,
+  ): ChatMessage {
+    const msg = withNote(renderStatus(topology, findings), noPlanNote(o, findings));
+    if (!o.offersDataLoss) return msg;
+    const blocks = [...msg.blocks];
+    blocks.splice(Math.max(1, blocks.length - 1), 0, dataLossButton(topology.cluster));
+    return fitMessage(msg.text, blocks);
+  }
+
   function withNote(msg: ChatMessage, note: string): ChatMessage {
     const blocks = [...msg.blocks];
     blocks.splice(Math.max(1, blocks.length - 1), 0, section(note));
@@ -614,6 +625,18 @@ export function createChatService(deps: ChatServiceDeps): ChatServiceInternals {
         await answer(req.respond, req, refusal('redis-medic does not take commands in this channel.'));
         return;
       }
+      if (req.actionId === ActionIds.acceptDataLoss) {
+        // The button on a "No plan" answer: the same as typing the command (parsed, audited, answered alike).
+        outcome = 'command';
+        const cluster = req.value ? ` --cluster ${req.value}` : '';
+        await handleCommand({
+          user: req.user,
+          channel: req.channel,
+          text: `diagnose --accept-data-loss${cluster}`,
+          respond: req.respond,
+        });
+        return;
+      }
       const planId = req.value;
       if (req.actionId !== ActionIds.approve && req.actionId !== ActionIds.reject) {
         outcome = 'unknown-action';
@@ -669,7 +692,7 @@ export function createChatService(deps: ChatServiceDeps): ChatServiceInternals {
             : 'Could not do that';
       await answer(req.respond, req, await errorMessage(err, what));
     } finally {
-      const known = req.actionId === ActionIds.approve || req.actionId === ActionIds.reject;
+      const known = (Object.values(ActionIds) as string[]).includes(req.actionId);
       commandsTotal.inc({ command: `button:${known ? req.actionId : 'other'}`, outcome });
     }
   }
@@ -934,7 +957,7 @@ export function createChatService(deps: ChatServiceDeps): ChatServiceInternals {
       ttlMs: settings.planTtlMs,
     });
     if (!outcome.ok) {
-      const msg = withNote(renderStatus(topology, findings), noPlanNote(outcome, findings));
+      const msg = noPlanMessage(topology, findings, outcome);
       const { ts } = await chat.post(channel, withPreface(msg, preface), where);
       return { ts };
     }

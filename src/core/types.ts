@@ -370,7 +370,15 @@ export interface Plan {
 }
 
 /** The planner's answer. */
-export type PlanOutcome = { ok: true; plan: Plan } | { ok: false; code: string; reason: string };
+export type PlanOutcome =
+  | { ok: true; plan: Plan }
+  | {
+      ok: false;
+      code: string;
+      reason: string;
+      /** A plan that drops keys exists (a shard gone for good): `diagnose --accept-data-loss` proposes it. */
+      offersDataLoss?: boolean;
+    };
 
 export type ExecEventKind = 'started' | 'done' | 'skipped' | 'failed' | 'stale' | 'finished' | 'waiting';
 

@@ -105,11 +105,32 @@ describe('a master and its only replica gone for good', () => {
     const posted = await say('diagnose');
     expect(posted).toHaveLength(1);
     const [, m] = posted[0]!;
-    expect(buttonsOf(m.msg)).toEqual([]);
+    // No Approve: nothing is proposed by default.
+    expect(buttonsOf(m.msg).map((b) => b.action_id)).toEqual(['diagnose_accept_data_loss']);
     const text = textOf(m.msg);
     expect(text).toContain('bring it back with its data');
     expect(text).toContain('/redis diagnose --accept-data-loss');
     expect(text).toContain(lost[0]!.addr);
+    // The second, clearly labelled way: a button that proposes the data-loss plan (which still needs two approvers).
+    const [offer] = buttonsOf(m.msg);
+    expect(offer).toMatchObject({ action_id: 'diagnose_accept_data_loss', value: 'it', style: 'danger' });
+    expect(offer!.text.text).toBe('Propose the data-loss plan (2 approvers)');
+    const before = chat.messages.size;
+    await app.chatService.handleAction({
+      user: ASKER,
+      channel: CHANNEL,
+      messageTs: posted[0]![0],
+      actionId: 'diagnose_accept_data_loss',
+      value: 'it',
+      respond: responder().respond,
+    });
+    const proposed = [...chat.messages.values()].slice(before).find((x) => buttonsOf(x.msg).length === 2);
+    expect(proposed).toBeDefined();
+    const id = buttonsOf(proposed!.msg)[0]!.value!;
+    expect((await app.store.get(id))?.plan.risk).toBe('data-loss');
+    // Withdrawn: the typed command below proposes the one this test approves.
+    await say(`cancel ${id}`).catch(() => undefined);
+    expect((await app.store.get(id))?.status).toBe('cancelled');
   });
 
   it('the CLI says the same, and with --accept-data-loss prints the plan and its keys at risk', async () => {

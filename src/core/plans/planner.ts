@@ -105,6 +105,7 @@ export function planForFindings(topology: Topology, findings: Finding[], ctx: Pl
   const lostShards = new Set<NodeId>();
   /** Dead replicas of such a shard already named in its "bring it back" note. */
   const namedInShardNote = new Set<NodeId>();
+  let offersDataLoss = false;
 
   // 1. Serve every slot of a down master again: promote its best replica, else give its slots to a new node.
   for (const dead of slotMasters(topology)) {
@@ -184,6 +185,7 @@ export function planForFindings(topology: Topology, findings: Finding[], ctx: Pl
         );
       } else {
         notes.push(lostShardNote(dead, deadReplicas, target));
+        offersDataLoss ||= target !== undefined;
         for (const r of deadReplicas) namedInShardNote.add(r.id);
       }
     }
@@ -325,7 +327,7 @@ export function planForFindings(topology: Topology, findings: Finding[], ctx: Pl
         : open.length > 0
           ? `No automatic repair for: ${open.join('; ')}`
           : 'The cluster is healthy: nothing to do.';
-    return { ok: false, code: ErrorCodes.NothingToDo, reason };
+    return { ok: false, code: ErrorCodes.NothingToDo, reason, ...(offersDataLoss ? { offersDataLoss } : {}) };
   }
   const title = capitalise(titles.join('; ')) || 'Repair the cluster';
   return { ok: true, plan: assemblePlan(topology, ctx, title, steps, findings) };

@@ -1,4 +1,6 @@
 /** Pure Block Kit renderers: data in, `{ text, blocks }` out, always within Block Kit limits. */
+
+export * from './data-loss.ts';
 export * from './kit.ts';
 export * from './lists.ts';
 export * from './plan.ts';
