@@ -33,12 +33,15 @@ describe('planner, when a master and all its replicas are gone for good', () => 
     expect(out.reason).toContain('bring it back with its data');
     expect(out.reason).toContain('`/redis diagnose --accept-data-loss` proposes a separate plan');
     expect(out.reason).not.toContain('/redis forget');
+    // The chat answer carries the second button for it.
+    expect(out.offersDataLoss).toBe(true);
   });
 
   it('with acceptDataLoss forgets the dead replica, gives the slots to a live master with the fewest, then forgets the dead master', () => {
     const out = planForFindings(shardLost(), [], { ...ctx, acceptDataLoss: true });
     if (!out.ok) throw new Error(out.reason);
     const p = out.plan;
+    expect(p.title).toContain(`Give the slots of ${addrOf(7002)}`);
     expect(p.steps.map((s) => s.kind)).toEqual(['forget', 'fix-slots', 'forget']);
     expect(p.steps[0]).toMatchObject({ kind: 'forget', nodeId: R2 });
     // 7001 and 7003 serve as many slots: the lower address takes them.
