@@ -40,9 +40,17 @@ export function lostShardAssign(dead: ClusterNode, deadReplicas: ClusterNode[], 
   const step = assignSlotsStep(target.addr ?? '', target.id, dead.slots, describeNode(target));
   const gone =
     deadReplicas.length > 0
-      ? ` and its replica(s) ${deadReplicas.map((r) => describeNode(r)).join(', ')}`
-      : '';
-  step.sentence = `Give slots ${formatRanges(dead.slots)} (${slotCount(dead.slots)} slots) of ${describeNode(dead)}, lost for good${gone}, to ${describeNode(target)}: they are served again, empty; the keys they held are lost.`;
+      ? ` and its replica(s) ${deadReplicas.map((r) => describeNode(r)).join(', ')}, all lost for good,`
+      : ', lost for good,';
+  step.sentence = `Give slots ${formatRanges(dead.slots)} (${slotCount(dead.slots)} slots) of ${describeNode(dead)}${gone} to ${describeNode(target)}: they are served again, empty; the keys they held are lost.`;
+  // The dry run as the assign step sends it: live nodes still see the dead owner on these slots.
+  const ranges = formatRanges(dead.slots);
+  const addr = target.addr ?? '';
+  step.commands = [
+    `${addr} CLUSTER SETSLOT <slot> NODE ${target.id} (each slot of ${ranges} it still sees on ${dead.id.slice(0, 8)}, 200 at a time)`,
+    `${addr} CLUSTER ADDSLOTSRANGE ${dead.slots.map((r) => `${r.start} ${r.end}`).join(' ')} (only slots it already sees unassigned)`,
+    `${addr} CLUSTER BUMPEPOCH`,
+  ];
   return step;
 }
 
