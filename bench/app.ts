@@ -178,6 +178,7 @@ interface Stack {
   freshPorts: number[];
   bot: NodeProcess;
   worker: NodeProcess;
+  /** OPS_PORT of each process (`/healthz`, `/metrics`); Slack reaches the bot on its own PORT. */
   botPort: number;
   workerPort: number;
   sim: Sim;
@@ -241,6 +242,7 @@ async function startStack(log: (l: string) => void): Promise<Stack> {
     const freshPorts: number[] = [];
     for (let i = 0; i < 4; i++) freshPorts.push(await pickFreePort('127.0.0.1'));
     const seeds = [...cluster.addrs(), ...freshPorts.map((p) => `127.0.0.1:${p}`)];
+    const botSlackPort = await pickFreePort('127.0.0.1');
     const botPort = await pickFreePort('127.0.0.1');
     const workerPort = await pickFreePort('127.0.0.1');
     const env = baseEnv({ control, seeds });
@@ -252,9 +254,10 @@ async function startStack(log: (l: string) => void): Promise<Stack> {
       SLACK_BOT_TOKEN: slack.botToken,
       SLACK_SIGNING_SECRET: SECRET,
       SLACK_API_URL: slack.url,
-      PORT: String(botPort),
+      PORT: String(botSlackPort),
+      OPS_PORT: String(botPort),
     });
-    const worker = spawnNode(entry.args, { ...env, ROLE: 'worker', PORT: String(workerPort) });
+    const worker = spawnNode(entry.args, { ...env, ROLE: 'worker', OPS_PORT: String(workerPort) });
     try {
       await Promise.all([waitReady(bot, botPort, 'the bot'), waitReady(worker, workerPort, 'the worker')]);
     } catch (err) {
@@ -269,7 +272,7 @@ async function startStack(log: (l: string) => void): Promise<Stack> {
     await bus.subscribePlan((e) => planEvents.push({ kind: e.kind, plan: e.plan, at: e.at }));
     const storeConn = new Redis(control.url, { maxRetriesPerRequest: 1 });
     const store = createPlanStore(storeConn, { prefix: 'medic' });
-    const sim = new support.SlackClientSim(slack, `http://127.0.0.1:${botPort}/slack/events`, SECRET);
+    const sim = new support.SlackClientSim(slack, `http://127.0.0.1:${botSlackPort}/slack/events`, SECRET);
     return {
       ...partial,
       entry: entry.how,

@@ -61,6 +61,7 @@ export async function soak(
   let bot: ReturnType<typeof spawnNode> | undefined;
   try {
     const port = await pickFreePort('127.0.0.1');
+    const opsPort = await pickFreePort('127.0.0.1');
     const seeds = cluster.addrs();
     if (opts.deadNodes) {
       const replica = cluster.replicas()[0];
@@ -74,6 +75,7 @@ export async function soak(
       HOME: process.env.HOME ?? '/tmp',
       HOST: '127.0.0.1',
       PORT: String(port),
+      OPS_PORT: String(opsPort),
       ROLE: 'bot',
       SLACK_MODE: 'http',
       SLACK_BOT_TOKEN: slack.botToken,
@@ -96,7 +98,7 @@ export async function soak(
     await waitUntil(
       async () => {
         if (p.child.exitCode !== null) throw new Error(`the bot exited:\n${p.tail()}`);
-        return (await fetch(`http://127.0.0.1:${port}/healthz`).catch(() => null))?.status === 200;
+        return (await fetch(`http://127.0.0.1:${opsPort}/healthz`).catch(() => null))?.status === 200;
       },
       'the bot to answer /healthz',
       60_000,
@@ -106,7 +108,7 @@ export async function soak(
     const sim = new SlackClientSim(slack, `http://127.0.0.1:${port}/slack/events`, SECRET);
 
     const checkpoint = async (commands: number): Promise<SoakPoint> => {
-      const metrics = await fetch(`http://127.0.0.1:${port}/metrics`)
+      const metrics = await fetch(`http://127.0.0.1:${opsPort}/metrics`)
         .then((r) => r.text())
         .catch(() => '');
       const used = /^redis_medic_nodejs_heap_size_used_bytes (\S+)/m.exec(metrics)?.[1];

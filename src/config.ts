@@ -52,6 +52,8 @@ export const envSchema = z.object({
     .default('https://slack.com/api/'),
   PORT: z.coerce.number({ message: 'expected a port number' }).int().min(0).max(65535).default(3000),
   HOST: z.string().default('0.0.0.0'),
+  /** `/livez`, `/readyz`, `/healthz`, `/metrics`: apart from Slack's PORT (0: any free port). */
+  OPS_PORT: z.coerce.number({ message: 'expected a port number' }).int().min(0).max(65535).default(9090),
   CONTROL_REDIS_URL: z
     .string({ message: 'required: redis://host:port of the control Redis (queues, plans, audit)' })
     .regex(/^rediss?:\/\//, { message: 'expected a redis:// or rediss:// URL' }),
