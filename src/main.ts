@@ -11,6 +11,7 @@ import { type ComposedApp, type ComposeOptions, composeApp } from './compose.ts'
 import { type Config, loadConfig } from './config.ts';
 import { CodedError } from './core/errors.ts';
 import type { Clock } from './core/ports.ts';
+import { loadDotEnv } from './env-file.ts';
 import { type OpsServer, startOpsServer } from './http/ops-server.ts';
 import { createLogger, type Logger } from './logger.ts';
 import { createReadiness, settingWarnings } from './readiness.ts';
@@ -242,6 +243,7 @@ export async function main(env: NodeJS.ProcessEnv = process.env): Promise<number
 const invokedDirectly =
   process.argv[1] !== undefined && import.meta.url === pathToFileURL(process.argv[1]).href;
 if (invokedDirectly) {
+  loadDotEnv();
   main().then(
     (code) => process.exit(code),
     (err: unknown) => {

@@ -105,7 +105,7 @@ describe('npm start when the control Redis cannot be used', () => {
     const none = await runMain({
       SLACK_MODE: 'http',
       SLACK_BOT_TOKEN: slack.botToken,
-      SLACK_SIGNING_SECRET: 's',
+      SLACK_SIGNING_SECRET: 'a-signing-secret',
       SLACK_API_URL: slack.url,
       PORT: '0',
       HOST: '127.0.0.1',
@@ -134,7 +134,7 @@ describe('npm start in http mode', () => {
     const { code, stderr } = await runMain({
       SLACK_MODE: 'http',
       SLACK_BOT_TOKEN: 'xoxb-refused-by-slack',
-      SLACK_SIGNING_SECRET: 's',
+      SLACK_SIGNING_SECRET: 'a-signing-secret',
       SLACK_API_URL: slack.url,
       // nothing listens there: a bad token must be reported before the control Redis is even tried
       CONTROL_REDIS_URL: 'redis://127.0.0.1:9',
