@@ -5,29 +5,30 @@
  */
 import { z } from 'zod';
 
+/** An empty variable (`KEY=` in .env, `""` in a ConfigMap) counts as unset. */
+const unsetIfEmpty = <T extends z.ZodType>(schema: T) =>
+  z.preprocess((v) => (v === '' ? undefined : v), schema.optional());
+
 /** `xoxb-…`: Bot User OAuth Token. */
-export const slackBotToken = z
-  .string()
-  .regex(/^xoxb-[A-Za-z0-9-]+$/, {
+export const slackBotToken = unsetIfEmpty(
+  z.string().regex(/^xoxb-[A-Za-z0-9-]+$/, {
     message: 'expected the Bot User OAuth Token (xoxb-…, OAuth & Permissions)',
-  })
-  .optional();
+  }),
+);
 
 /** `xapp-…`: App-Level Token with connections:write (Socket Mode). */
-export const slackAppToken = z
-  .string()
-  .regex(/^xapp-[A-Za-z0-9-]+$/, {
+export const slackAppToken = unsetIfEmpty(
+  z.string().regex(/^xapp-[A-Za-z0-9-]+$/, {
     message: 'expected an App-Level Token (xapp-…, Basic Information → App-Level Tokens)',
-  })
-  .optional();
+  }),
+);
 
 /** The Signing Secret: no token pasted by mistake, no blanks, not a stub. */
-export const slackSigningSecret = z
-  .string()
-  .refine((v) => /^[A-Za-z0-9_-]{8,}$/.test(v) && !/^(xox[a-z]|xapp)-/.test(v), {
+export const slackSigningSecret = unsetIfEmpty(
+  z.string().refine((v) => /^[A-Za-z0-9_-]{8,}$/.test(v) && !/^(xox[a-z]|xapp)-/.test(v), {
     message: 'expected the Signing Secret (Basic Information → App Credentials), not a token',
-  })
-  .optional();
+  }),
+);
 
 const ID_SHAPES = {
   user: { re: /^[UW][A-Z0-9]{2,}$/, what: 'Slack user ids (U… or W…, not @names)' },
@@ -59,10 +60,11 @@ export function slackIdList(kind: keyof typeof ID_SHAPES) {
 }
 
 /** One Slack channel id (C… or G…). */
-export const slackChannelId = z
-  .string()
-  .regex(ID_SHAPES.channel.re, { message: `expected a ${ID_SHAPES.channel.what.replace('ids', 'id')}` })
-  .optional();
+export const slackChannelId = unsetIfEmpty(
+  z
+    .string()
+    .regex(ID_SHAPES.channel.re, { message: `expected a ${ID_SHAPES.channel.what.replace('ids', 'id')}` }),
+);
 
 const UNIT_MS = { ms: 1, s: 1000, m: 60_000, h: 3_600_000, d: 86_400_000 } as const;
 type Unit = keyof typeof UNIT_MS;

@@ -45,6 +45,13 @@ describe('Slack keys by role', () => {
     expect(!r.ok && r.problems).toEqual(['SLACK_APP_TOKEN: required when SLACK_MODE=socket (xapp-…)']);
   });
 
+  it('takes an empty key (KEY= in .env, "" in a ConfigMap) as unset', () => {
+    const c = config({ SLACK_APP_TOKEN: '', WATCH_CHANNEL: '', SLACK_SIGNING_SECRET: '', APPROVERS: '' });
+    expect(c.WATCH_CHANNEL).toBeUndefined();
+    expect(c.SLACK_APP_TOKEN).toBeUndefined();
+    expect(c.APPROVERS).toEqual([]);
+  });
+
   it('accepts user (U…, W…) and channel (C…, G…) ids', () => {
     expect(config({ APPROVERS: 'U012AB, W034CD', ALLOWED_CHANNELS: 'C0123,G0456' })).toMatchObject({
       APPROVERS: ['U012AB', 'W034CD'],
