@@ -32,4 +32,20 @@ describe('the Dockerfile', () => {
     const lastStage = text.slice(text.lastIndexOf('\nFROM'));
     expect(lastStage).toMatch(/^USER\s+(node|1000)\b/m);
   });
+
+  it('pins the base image by digest in every stage', () => {
+    for (const f of froms) expect(f).toMatch(/^node:24-slim@sha256:[0-9a-f]{64}$/);
+  });
+
+  it('puts the redis-medic CLI on the PATH', () => {
+    expect(text).toMatch(/ln -s \/app\/bin\/redis-medic\.js \/usr\/local\/bin\/redis-medic/);
+    expect(text).toMatch(/COPY .*bin\/redis-medic\.js/);
+  });
+
+  it('never fetches the node devDependency (Node 24 is the base image) and leaves the sandbox out', () => {
+    for (const ci of text.match(/npm (ci|prune)[^\n]*/g) ?? []) expect(ci).toContain('--ignore-scripts');
+    expect(text).not.toMatch(/npm run build/);
+    const build = JSON.parse(readFileSync('tsconfig.build.json', 'utf8')) as { exclude?: string[] };
+    expect(build.exclude).toEqual(expect.arrayContaining(['src/sandbox']));
+  });
 });
