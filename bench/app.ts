@@ -8,7 +8,9 @@
  *  6. resident memory of bot and worker, idle and after 1,000 commands.
  * Run alone: `npx tsx bench/app.ts`.
  */
+import { spawnSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
+import { rmSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { ExecEvent } from '../src/core/types.ts';
@@ -140,34 +142,36 @@ type StandIn = import('../test/support/slack-stand-in.ts').SlackStandIn;
 type StoredMessage = import('../test/support/slack-stand-in.ts').StoredMessage;
 
 /**
- * What production runs is compiled JavaScript (`node dist/main.js`), not TypeScript through a loader: bundle
- * src/main.ts with esbuild (0.2 s; packages stay external) so memory is measured without tsx. Falls back to tsx.
+ * What production runs is compiled JavaScript (`node dist/main.js`), not TypeScript through a loader: compile
+ * src/ with tsconfig.build.json, exactly as the image does, into this worktree's `.bench-cache/` (never the shared
+ * node_modules: two engineers' runs would overwrite each other's build). Lazy `import()`s stay lazy, as in the
+ * image. Falls back to tsx.
  */
 export async function prepareEntry(log: (l: string) => void): Promise<{ args: string[]; how: string }> {
-  const outfile = resolve(ROOT, 'node_modules/.cache/redis-medic-bench/main.mjs');
-  try {
-    const { build } = await import('esbuild');
-    await build({
-      entryPoints: [resolve(ROOT, 'src/main.ts')],
-      bundle: true,
-      platform: 'node',
-      format: 'esm',
-      packages: 'external',
-      target: 'node22',
-      outfile,
-      logLevel: 'silent',
-    });
+  const outDir = resolve(ROOT, '.bench-cache', `dist-${process.pid}`);
+  const tsc = resolve(ROOT, 'node_modules/typescript/bin/tsc');
+  const built = spawnSync(
+    process.execPath,
+    [tsc, '-p', resolve(ROOT, 'tsconfig.build.json'), '--outDir', outDir],
+    {
+      encoding: 'utf8',
+      timeout: 180_000,
+    },
+  );
+  if (built.status === 0) {
+    process.once('exit', () => rmSync(outDir, { recursive: true, force: true }));
     return {
-      args: [outfile],
-      how: 'compiled JavaScript (esbuild bundle of src/main.ts, like `node dist/main.js`)',
-    };
-  } catch (err) {
-    log(`  esbuild bundle failed (${errorText(err)}); running src/main.ts through tsx`);
-    return {
-      args: ['--import', 'tsx', resolve(ROOT, 'src/main.ts')],
-      how: 'src/main.ts through the tsx loader',
+      args: [resolve(outDir, 'main.js')],
+      how: 'compiled JavaScript (src/ built with tsconfig.build.json, like `node dist/main.js` in the image)',
     };
   }
+  log(
+    `  tsc build failed (${(built.stderr || built.stdout || String(built.error)).slice(0, 300)}); running src/main.ts through tsx`,
+  );
+  return {
+    args: ['--import', 'tsx', resolve(ROOT, 'src/main.ts')],
+    how: 'src/main.ts through the tsx loader',
+  };
 }
 
 interface Stack {

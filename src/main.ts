@@ -4,8 +4,8 @@
  * A bad configuration is printed one problem per line, then the process exits with 1.
  */
 import { pathToFileURL } from 'node:url';
-import { connectSlack, type SlackTransport } from './adapters/slack/app.ts';
-import { createSlackChatPort, createSlackWebClient, type SlackChatPort } from './adapters/slack/chat-port.ts';
+import type { SlackTransport } from './adapters/slack/app.ts';
+import type { SlackChatPort } from './adapters/slack/chat-port.ts';
 import type { ChatPort } from './app/chat-port.ts';
 import { type ComposedApp, type ComposeOptions, composeApp } from './compose.ts';
 import { type Config, loadConfig } from './config.ts';
@@ -124,6 +124,11 @@ export async function startApp(
 
   const mode = config.SLACK_MODE;
   if (!mode) throw new CodedError('CONFIG_INVALID', 'SLACK_MODE is unset: use main() for the console');
+  // Bolt and the Web API client (~25 MiB resident) are loaded only by the roles that talk to Slack.
+  const [{ connectSlack }, { createSlackChatPort, createSlackWebClient }] = await Promise.all([
+    import('./adapters/slack/app.ts'),
+    import('./adapters/slack/chat-port.ts'),
+  ]);
   const chat: SlackChatPort = createSlackChatPort({
     client: createSlackWebClient({
       token: config.SLACK_BOT_TOKEN ?? '',

@@ -5,6 +5,7 @@
  * chart.test.ts.
  */
 import { describe, expect, it } from 'vitest';
+import { POD_NODE_OPTIONS } from '../../bench/pod-limits.ts';
 import { type K8sObject, objectId } from './kustomize-lite.ts';
 
 export const APP_NAMESPACE = 'redis-medic';
@@ -174,9 +175,9 @@ export function describeManifestInvariants(
         expect(c.readinessProbe?.httpGet).toEqual({ path: '/readyz', port: 'ops' });
         expect(opsPort(c)).toBeGreaterThan(0);
         expect(c.lifecycle?.preStop).toBeTruthy();
-        const heap = /--max-old-space-size=(\d+)/.exec(
-          c.env?.find((e) => e.name === 'NODE_OPTIONS')?.value ?? '',
-        );
+        const nodeOptions = c.env?.find((e) => e.name === 'NODE_OPTIONS')?.value ?? '';
+        expect(nodeOptions, 'NODE_OPTIONS: what npm run bench measured').toBe(POD_NODE_OPTIONS);
+        const heap = /--max-old-space-size=(\d+)/.exec(nodeOptions);
         expect(heap, 'NODE_OPTIONS --max-old-space-size').toBeTruthy();
         expect(Number(heap?.[1])).toBeLessThan(mib(c.resources?.limits?.memory ?? '0Mi') * 0.75);
       },
