@@ -11,12 +11,13 @@ import { fileURLToPath } from 'node:url';
 import { afterAll, describe, expect, it } from 'vitest';
 
 const MAIN = fileURLToPath(new URL('../../src/main.ts', import.meta.url));
+const CLI = fileURLToPath(new URL('../../bin/redis-medic.js', import.meta.url));
 const TSX = import.meta.resolve('tsx');
 
 /** src/main.ts as `npm start` runs it, in `cwd`, with only `env`; resolves when it exits. */
-function runMain(cwd: string, env: Record<string, string>) {
+function runMain(cwd: string, env: Record<string, string>, args = ['--import', TSX, MAIN]) {
   return new Promise<{ code: number | null; stderr: string; stdout: string }>((resolve, reject) => {
-    const child = spawn(process.execPath, ['--import', TSX, MAIN], {
+    const child = spawn(process.execPath, args, {
       cwd,
       env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '/tmp', ...env },
       stdio: ['ignore', 'pipe', 'pipe'],
@@ -109,5 +110,15 @@ describe('npm start with malformed values', () => {
       'SLACK_APP_TOKEN: expected an App-Level Token (xapp-…, Basic Information → App-Level Tokens)',
     ]);
     expect(stderr).not.toContain('not-an-app-token-from-the-file');
+  });
+
+  it('the CLI reads .env too', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'medic-cli-dotenv-'));
+    dirs.push(dir);
+    // Port 9 (discard) on loopback: nothing answers, so the CLI names the seed it took from .env.
+    writeFileSync(join(dir, '.env'), 'REDIS_CLUSTER_NODES=127.0.0.1:9\n');
+    const { code, stdout, stderr } = await runMain(dir, {}, [CLI, 'status']);
+    expect(code).toBe(2);
+    expect(stdout + stderr).toContain('127.0.0.1:9');
   });
 });
