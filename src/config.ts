@@ -35,6 +35,10 @@ const seeds = z
     return list;
   });
 
+/** A whole number with a default (counts, sizes); durations use `duration()` from config-checks.ts. */
+export const msInt = (def: number, min = 0) =>
+  z.coerce.number({ message: 'expected a number' }).int().min(min).default(def);
+
 /** One schema for the whole environment (design.md, "User-facing contract"). */
 export const envSchema = z.object({
   SLACK_MODE: z
