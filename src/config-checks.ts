@@ -5,7 +5,12 @@
  */
 import { z } from 'zod';
 
-/** An empty variable (`KEY=` in .env, `""` in a ConfigMap) counts as unset. */
+/** An empty variable (`KEY=` in .env, `""` in a ConfigMap) counts as unset: `.env.example` copied as is starts. */
+export function withoutEmpty(env: NodeJS.ProcessEnv): NodeJS.ProcessEnv {
+  return Object.fromEntries(Object.entries(env).filter(([, v]) => v !== undefined && v.trim() !== ''));
+}
+
+/** As `withoutEmpty`, for one value. */
 const unsetIfEmpty = <T extends z.ZodType>(schema: T) =>
   z.preprocess((v) => (v === '' ? undefined : v), schema.optional());
 

@@ -7,6 +7,7 @@ import {
   slackIdList,
   slackKeyProblems,
   slackSigningSecret,
+  withoutEmpty,
 } from './config-checks.ts';
 
 /** `host:port` with a port in 1..65535. */
@@ -100,7 +101,8 @@ export type Config = z.output<typeof envSchema>;
 export type ConfigResult = { ok: true; config: Config } | { ok: false; problems: string[] };
 
 /** Validates the environment. Problems name the variable and what is expected, never the value given. */
-export function loadConfig(env: NodeJS.ProcessEnv = process.env): ConfigResult {
+export function loadConfig(rawEnv: NodeJS.ProcessEnv = process.env): ConfigResult {
+  const env = withoutEmpty(rawEnv);
   const parsed = envSchema.safeParse(env);
   const problems = crossChecks(env);
   if (parsed.success && problems.length === 0) return { ok: true, config: parsed.data };

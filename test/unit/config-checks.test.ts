@@ -1,3 +1,5 @@
+import { readFileSync } from 'node:fs';
+import { parseEnv } from 'node:util';
 import { describe, expect, it } from 'vitest';
 import { loadConfig } from '../../src/config.ts';
 
@@ -57,5 +59,14 @@ describe('Slack keys by role', () => {
       APPROVERS: ['U012AB', 'W034CD'],
       ALLOWED_CHANNELS: ['C0123', 'G0456'],
     });
+  });
+});
+
+describe('.env.example', () => {
+  it('copied as is to .env, validates (empty keys count as unset)', () => {
+    const r = loadConfig(parseEnv(readFileSync('.env.example', 'utf8')));
+    expect(r.ok ? [] : r.problems).toEqual([]);
+    expect(r.ok && r.config.SLACK_MODE).toBeUndefined();
+    expect(r.ok && r.config.REDIS_PASSWORD).toBeUndefined();
   });
 });
