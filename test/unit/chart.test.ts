@@ -4,6 +4,7 @@
  * example values. Skipped only where helm is not installed and not in CI (`.ci/run` installs it).
  */
 import { describe, expect, it } from 'vitest';
+import { parseClustersFile } from '../../src/clusters-file.ts';
 import type { K8sObject } from '../support/kustomize-lite.ts';
 import { describeManifestInvariants } from '../support/manifest-invariants.ts';
 import { canonical, helmBin, parseRendered, renderOverlay, run } from '../support/render-k8s.ts';
@@ -68,7 +69,11 @@ describe.runIf(haveHelm)('the Helm chart (charts/redis-medic)', () => {
     const file = objects.find((o) => o.metadata.name === 'redis-medic-clusters') as K8sObject & {
       data: Record<string, string>;
     };
-    expect(file.data['clusters.yaml']).toContain('password: { env: SESSIONS_REDIS_PASSWORD }');
+    const parsed = parseClustersFile(file.data['clusters.yaml'] ?? '', {
+      env: { SESSIONS_REDIS_PASSWORD: 'from-the-secret' },
+    });
+    expect(parsed.ok, parsed.ok ? '' : parsed.error).toBe(true);
+    expect(parsed.ok && parsed.value.map((c) => c.name)).toEqual(['payments', 'sessions']);
     expect(
       objects.filter((o) => o.kind === 'Role').map((o) => `${o.metadata.namespace}/${o.metadata.name}`),
     ).toEqual(['redis-payments/redis-medic-bot', 'redis-payments/redis-medic-worker']);
