@@ -8,7 +8,9 @@
  *  6. resident memory of bot and worker, idle and after 1,000 commands.
  * Run alone: `npx tsx bench/app.ts`.
  */
+import { spawnSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
+import { rmSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { ExecEvent } from '../src/core/types.ts';
@@ -140,34 +142,36 @@ type StandIn = import('../test/support/slack-stand-in.ts').SlackStandIn;
 type StoredMessage = import('../test/support/slack-stand-in.ts').StoredMessage;
 
 /**
- * What production runs is compiled JavaScript (`node dist/main.js`), not TypeScript through a loader: bundle
- * src/main.ts with esbuild (0.2 s; packages stay external) so memory is measured without tsx. Falls back to tsx.
+ * What production runs is compiled JavaScript (`node dist/main.js`), not TypeScript through a loader: compile
+ * src/ with tsconfig.build.json, exactly as the image does, into this worktree's `.bench-cache/` (never the shared
+ * node_modules: two engineers' runs would overwrite each other's build). Lazy `import()`s stay lazy, as in the
+ * image. Falls back to tsx.
  */
 export async function prepareEntry(log: (l: string) => void): Promise<{ args: string[]; how: string }> {
-  const outfile = resolve(ROOT, 'node_modules/.cache/redis-medic-bench/main.mjs');
-  try {
-    const { build } = await import('esbuild');
-    await build({
-      entryPoints: [resolve(ROOT, 'src/main.ts')],
-      bundle: true,
-      platform: 'node',
-      format: 'esm',
-      packages: 'external',
-      target: 'node22',
-      outfile,
-      logLevel: 'silent',
-    });
+  const outDir = resolve(ROOT, '.bench-cache', `dist-${process.pid}`);
+  const tsc = resolve(ROOT, 'node_modules/typescript/bin/tsc');
+  const built = spawnSync(
+    process.execPath,
+    [tsc, '-p', resolve(ROOT, 'tsconfig.build.json'), '--outDir', outDir],
+    {
+      encoding: 'utf8',
+      timeout: 180_000,
+    },
+  );
+  if (built.status === 0) {
+    process.once('exit', () => rmSync(outDir, { recursive: true, force: true }));
     return {
-      args: [outfile],
-      how: 'compiled JavaScript (esbuild bundle of src/main.ts, like `node dist/main.js`)',
-    };
-  } catch (err) {
-    log(`  esbuild bundle failed (${errorText(err)}); running src/main.ts through tsx`);
-    return {
-      args: ['--import', 'tsx', resolve(ROOT, 'src/main.ts')],
-      how: 'src/main.ts through the tsx loader',
+      args: [resolve(outDir, 'main.js')],
+      how: 'compiled JavaScript (src/ built with tsconfig.build.json, like `node dist/main.js` in the image)',
     };
   }
+  log(
+    `  tsc build failed (${(built.stderr || built.stdout || String(built.error)).slice(0, 300)}); running src/main.ts through tsx`,
+  );
+  return {
+    args: ['--import', 'tsx', resolve(ROOT, 'src/main.ts')],
+    how: 'src/main.ts through the tsx loader',
+  };
 }
 
 interface Stack {
@@ -178,6 +182,7 @@ interface Stack {
   freshPorts: number[];
   bot: NodeProcess;
   worker: NodeProcess;
+  /** OPS_PORT of each process (`/healthz`, `/metrics`); Slack reaches the bot on its own PORT. */
   botPort: number;
   workerPort: number;
   sim: Sim;
@@ -241,6 +246,7 @@ async function startStack(log: (l: string) => void): Promise<Stack> {
     const freshPorts: number[] = [];
     for (let i = 0; i < 4; i++) freshPorts.push(await pickFreePort('127.0.0.1'));
     const seeds = [...cluster.addrs(), ...freshPorts.map((p) => `127.0.0.1:${p}`)];
+    const botSlackPort = await pickFreePort('127.0.0.1');
     const botPort = await pickFreePort('127.0.0.1');
     const workerPort = await pickFreePort('127.0.0.1');
     const env = baseEnv({ control, seeds });
@@ -252,9 +258,10 @@ async function startStack(log: (l: string) => void): Promise<Stack> {
       SLACK_BOT_TOKEN: slack.botToken,
       SLACK_SIGNING_SECRET: SECRET,
       SLACK_API_URL: slack.url,
-      PORT: String(botPort),
+      PORT: String(botSlackPort),
+      OPS_PORT: String(botPort),
     });
-    const worker = spawnNode(entry.args, { ...env, ROLE: 'worker', PORT: String(workerPort) });
+    const worker = spawnNode(entry.args, { ...env, ROLE: 'worker', OPS_PORT: String(workerPort) });
     try {
       await Promise.all([waitReady(bot, botPort, 'the bot'), waitReady(worker, workerPort, 'the worker')]);
     } catch (err) {
@@ -269,7 +276,7 @@ async function startStack(log: (l: string) => void): Promise<Stack> {
     await bus.subscribePlan((e) => planEvents.push({ kind: e.kind, plan: e.plan, at: e.at }));
     const storeConn = new Redis(control.url, { maxRetriesPerRequest: 1 });
     const store = createPlanStore(storeConn, { prefix: 'medic' });
-    const sim = new support.SlackClientSim(slack, `http://127.0.0.1:${botPort}/slack/events`, SECRET);
+    const sim = new support.SlackClientSim(slack, `http://127.0.0.1:${botSlackPort}/slack/events`, SECRET);
     return {
       ...partial,
       entry: entry.how,

@@ -204,6 +204,29 @@ function memoryTable(app: BenchResults['app']): string[] {
   return out;
 }
 
+function soakTable(soak: BenchResults['soak']): string[] {
+  const out = ['### 7. Memory of both roles across 10,000 commands, after a full GC', ''];
+  if (!soak) return [...out, 'Not run.'];
+  if (skipped(soak)) return [...out, `Skipped: ${soak.skipped}`];
+  const first = soak.points[0];
+  const last = soak.points.at(-1);
+  if (!first || !last) return [...out, 'No checkpoint.'];
+  const row = (role: 'bot' | 'worker') => {
+    const peak = Math.max(...soak.points.map((p) => p[role].rssMiB));
+    return `| ${role} (\`ROLE=${role}\`) | ${first[role].rssMiB} MiB | ${last[role].rssMiB} MiB | ${peak} MiB | ${first[role].heapUsedMiB} → ${last[role].heapUsedMiB} MiB | ${last[role].heapTotalMiB} MiB (young ${last[role].newSpaceMiB}) |`;
+  };
+  out.push(
+    `Both processes as the pods run them (\`NODE_OPTIONS=${soak.nodeOptions}\`), compiled JavaScript, \`--expose-gc\`; the bot gets`,
+    `${last.commands.toLocaleString('en-US')} signed \`/redis\` commands (\`help\`, \`plans\`, \`audit 10\`, \`clusters\`, 50 in flight), a full GC in both after each 1,000.`,
+    '',
+    '| process | RSS idle | RSS after 10,000 | RSS peak | heap used after GC: idle → 10,000 | heap committed at the end |',
+    '| --- | ---: | ---: | ---: | --- | ---: |',
+    row('bot'),
+    row('worker'),
+  );
+  return out;
+}
+
 export function renderMarkdown(r: BenchResults): string {
   const m = r.machine;
   // No heading of its own: it goes under the README's "## Benchmarks".
@@ -230,6 +253,8 @@ export function renderMarkdown(r: BenchResults): string {
     ...ackTable(r.app),
     '',
     ...memoryTable(r.app),
+    '',
+    ...soakTable(r.soak),
     '',
   ];
   if (r.unhandled.length)

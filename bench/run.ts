@@ -16,6 +16,7 @@ import type { AppBenchResult } from './app.ts';
 import type { ClusterSizeResult } from './cluster.ts';
 import type { ParseBenchResult } from './parse.ts';
 import { renderMarkdown } from './report.ts';
+import type { SoakPoint } from './soak.ts';
 import { errorText, killAllChildren, round2 } from './util.ts';
 
 export interface ParseSection {
@@ -41,6 +42,8 @@ export interface BenchResults {
   parse: ParseSection | { skipped: string };
   clusters: (ClusterSizeResult | { nodes: number; skipped: string })[];
   app: AppBenchResult | { skipped: string };
+  /** Section 7: both roles' memory across 10,000 commands, with the pods' NODE_OPTIONS. */
+  soak?: { nodeOptions: string; points: SoakPoint[] } | { skipped: string };
   /** Unhandled rejections seen during the run (should be none). */
   unhandled: string[];
 }
@@ -187,6 +190,12 @@ for (const [masters, replicasPerMaster, estimate, forgetRuns] of [
   clusters.push('skipped' in r ? { nodes, skipped: r.skipped } : r);
 }
 
+const soak = await section('7. soak: bot and worker memory across 10,000 commands', 150_000, async () => {
+  const mod = await import('./soak.ts');
+  const points = await mod.soak({ batches: 10, perBatch: 1000, nodeOptions: mod.POD_NODE_OPTIONS, log });
+  return { nodeOptions: mod.POD_NODE_OPTIONS, points };
+});
+
 machine.loadAtEnd = round2(loadavg()[0] ?? 0);
 const results: BenchResults = {
   startedAt,
@@ -195,6 +204,7 @@ const results: BenchResults = {
   parse,
   clusters,
   app,
+  soak,
   unhandled,
 };
 writeFileSync(resolve(HERE, 'results.json'), `${JSON.stringify(results, null, 2)}\n`);

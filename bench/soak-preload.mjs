@@ -4,7 +4,7 @@
  * `SOAK-HEAP {"heapUsed":…,"rss":…}` on stderr; with SOAK_SNAPSHOT_DIR set it also writes a heap snapshot
  * there and names it in the line.
  */
-import { writeHeapSnapshot } from 'node:v8';
+import { getHeapSpaceStatistics, writeHeapSnapshot } from 'node:v8';
 
 let n = 0;
 process.on('SIGUSR2', () => {
@@ -16,10 +16,17 @@ process.on('SIGUSR2', () => {
   const line = {
     heapUsed: m.heapUsed,
     rss: m.rss,
+    heapTotal: m.heapTotal,
     external: m.external,
+    arrayBuffers: m.arrayBuffers,
+    // Committed memory of each V8 space (new_space is the young generation, sized by --max-semi-space-size).
+    spaces: Object.fromEntries(getHeapSpaceStatistics().map((s) => [s.space_name, s.physical_space_size])),
     gc: typeof globalThis.gc === 'function',
   };
   const dir = process.env.SOAK_SNAPSHOT_DIR;
-  if (dir) line.snapshot = writeHeapSnapshot(`${dir}/bot-${String(n++).padStart(2, '0')}.heapsnapshot`);
+  if (dir)
+    line.snapshot = writeHeapSnapshot(
+      `${dir}/${process.env.ROLE ?? 'proc'}-${String(n++).padStart(2, '0')}.heapsnapshot`,
+    );
   process.stderr.write(`SOAK-HEAP ${JSON.stringify(line)}\n`);
 });

@@ -5,6 +5,8 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
+// `.env` in the working directory, as `npm start` reads it; variables already set win.
+if (existsSync('.env')) process.loadEnvFile('.env');
 const built = join(root, 'dist', 'cli', 'main.js');
 let mod;
 if (existsSync(built)) {

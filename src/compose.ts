@@ -30,6 +30,11 @@ export interface ComposeOptions {
   logger: Logger;
   /** all: bot + worker; bot: chat only; worker: worker only (chat may be a no-op port). */
   role: 'all' | 'bot' | 'worker';
+  /**
+   * Start even when the control Redis does not answer (Kubernetes roles): connect when it returns. A control
+   * Redis that refuses our password or is not a Redis still stops the start: waiting cannot heal those.
+   */
+  startWithoutControl?: boolean;
   extra?: {
     /** Target clusters; default: CLUSTERS_FILE, else the single cluster of REDIS_CLUSTER_NODES. */
     clusters?: ClusterDefinition[];
@@ -159,9 +164,12 @@ export async function probeControlRedis(url: string, timeoutMs = 3000): Promise<
         ? `no answer within ${timeoutMs} ms`
         : /ENOTFOUND|EAI_AGAIN/.test(message)
           ? 'unknown host'
-          : /Unknown RESP type|Protocol error/i.test(message)
-            ? 'something answers there, but it does not speak Redis'
-            : message;
+          : message;
+    if (/Unknown RESP type|Protocol error/i.test(message))
+      throw new CodedError(
+        'CONTROL_REDIS_NOT_REDIS',
+        `${where} does not answer (something answers there, but it does not speak Redis): point CONTROL_REDIS_URL at a Redis`,
+      );
     throw new CodedError(
       'CONTROL_REDIS_UNREACHABLE',
       `${where} does not answer (${why}). It keeps the plans, approvals and the queue: start one (for example \`redis-server --appendonly yes\`) or point CONTROL_REDIS_URL at yours`,
@@ -174,7 +182,11 @@ export async function probeControlRedis(url: string, timeoutMs = 3000): Promise<
 
 export async function composeApp(config: Config, opts: ComposeOptions): Promise<ComposedApp> {
   const { logger, role } = opts;
-  await probeControlRedis(config.CONTROL_REDIS_URL);
+  await probeControlRedis(config.CONTROL_REDIS_URL).catch((err: unknown) => {
+    if (!(opts.startWithoutControl && err instanceof CodedError && err.code === 'CONTROL_REDIS_UNREACHABLE'))
+      throw err;
+    logger.warn({ err: err.message }, 'starting without the control Redis: approvals wait until it answers');
+  });
   const extra = opts.extra ?? {};
   const clock = extra.clock ?? systemClock;
   const prefix = extra.prefix ?? 'medic';

@@ -1,4 +1,14 @@
 import { z } from 'zod';
+import {
+  duration,
+  slackAppToken,
+  slackBotToken,
+  slackChannelId,
+  slackIdList,
+  slackKeyProblems,
+  slackSigningSecret,
+  withoutEmpty,
+} from './config-checks.ts';
 
 /** `host:port` with a port in 1..65535. */
 const addrPattern = /^[^\s:,]+:\d{1,5}$/;
@@ -8,16 +18,6 @@ const bool = (def: boolean) =>
     .enum(['true', 'false', '1', '0', 'yes', 'no'], { message: 'expected true or false' })
     .optional()
     .transform((v) => (v === undefined ? def : v === 'true' || v === '1' || v === 'yes'));
-
-const idList = z
-  .string()
-  .optional()
-  .transform((v) =>
-    (v ?? '')
-      .split(',')
-      .map((s) => s.trim())
-      .filter(Boolean),
-  );
 
 const seeds = z
   .string()
@@ -36,7 +36,8 @@ const seeds = z
     return list;
   });
 
-const msInt = (def: number, min = 0) =>
+/** A whole number with a default (counts, sizes); durations use `duration()` from config-checks.ts. */
+export const msInt = (def: number, min = 0) =>
   z.coerce.number({ message: 'expected a number' }).int().min(min).default(def);
 
 /** One schema for the whole environment (design.md, "User-facing contract"). */
@@ -44,14 +45,16 @@ export const envSchema = z.object({
   SLACK_MODE: z
     .enum(['socket', 'http'], { message: 'expected "socket" or "http" (unset: console)' })
     .optional(),
-  SLACK_BOT_TOKEN: z.string().optional(),
-  SLACK_SIGNING_SECRET: z.string().optional(),
-  SLACK_APP_TOKEN: z.string().optional(),
+  SLACK_BOT_TOKEN: slackBotToken,
+  SLACK_SIGNING_SECRET: slackSigningSecret,
+  SLACK_APP_TOKEN: slackAppToken,
   SLACK_API_URL: z
     .url({ message: 'expected a URL such as https://slack.com/api/' })
     .default('https://slack.com/api/'),
   PORT: z.coerce.number({ message: 'expected a port number' }).int().min(0).max(65535).default(3000),
   HOST: z.string().default('0.0.0.0'),
+  /** `/livez`, `/readyz`, `/healthz`, `/metrics`: apart from Slack's PORT (0: any free port). */
+  OPS_PORT: z.coerce.number({ message: 'expected a port number' }).int().min(0).max(65535).default(9090),
   CONTROL_REDIS_URL: z
     .string({ message: 'required: redis://host:port of the control Redis (queues, plans, audit)' })
     .regex(/^rediss?:\/\//, { message: 'expected a redis:// or rediss:// URL' }),
@@ -66,30 +69,22 @@ export const envSchema = z.object({
   K8S_ENABLED: bool(false),
   K8S_NAMESPACE: z.string().default('default'),
   K8S_POD_SELECTOR: z.string().default('app.kubernetes.io/name=redis-cluster'),
-  APPROVERS: idList,
-  ALLOWED_CHANNELS: idList,
+  APPROVERS: slackIdList('user'),
+  ALLOWED_CHANNELS: slackIdList('channel'),
   ALLOW_SELF_APPROVAL: bool(false),
   ROLE: z.enum(['all', 'bot', 'worker'], { message: 'expected all, bot or worker' }).default('all'),
-  SCAN_TIMEOUT_MS: msInt(1000, 50),
-  PLAN_TTL_MS: msInt(15 * 60_000, 1000),
-  AUDIT_MAX_AGE_DAYS: msInt(90, 1),
-  WATCH_INTERVAL: msInt(10, 0),
-  WATCH_GRACE: msInt(30, 0),
-  WATCH_CHANNEL: z.string().optional(),
+  SCAN_TIMEOUT_MS: duration('ms', 1000, 50),
+  PLAN_TTL_MS: duration('ms', 15 * 60_000, 1000),
+  AUDIT_MAX_AGE_DAYS: duration('d', 90, 1),
+  WATCH_INTERVAL: duration('s', 10, 0),
+  WATCH_GRACE: duration('s', 30, 0),
+  WATCH_CHANNEL: slackChannelId,
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
 });
 
 /** Rules that tie variables together; checked on the raw environment so they are reported with the rest. */
 function crossChecks(env: NodeJS.ProcessEnv): string[] {
-  const problems: string[] = [];
-  const mode = env.SLACK_MODE;
-  if (mode === 'http' || mode === 'socket') {
-    if (!env.SLACK_BOT_TOKEN) problems.push('SLACK_BOT_TOKEN: required when SLACK_MODE is set (xoxb-…)');
-    if (mode === 'http' && !env.SLACK_SIGNING_SECRET)
-      problems.push('SLACK_SIGNING_SECRET: required when SLACK_MODE=http');
-    if (mode === 'socket' && !env.SLACK_APP_TOKEN)
-      problems.push('SLACK_APP_TOKEN: required when SLACK_MODE=socket (xapp-…)');
-  }
+  const problems = slackKeyProblems(env);
   if (
     !env.REDIS_CLUSTER_NODES?.trim() &&
     !env.CLUSTERS_FILE &&
@@ -106,7 +101,8 @@ export type Config = z.output<typeof envSchema>;
 export type ConfigResult = { ok: true; config: Config } | { ok: false; problems: string[] };
 
 /** Validates the environment. Problems name the variable and what is expected, never the value given. */
-export function loadConfig(env: NodeJS.ProcessEnv = process.env): ConfigResult {
+export function loadConfig(rawEnv: NodeJS.ProcessEnv = process.env): ConfigResult {
+  const env = withoutEmpty(rawEnv);
   const parsed = envSchema.safeParse(env);
   const problems = crossChecks(env);
   if (parsed.success && problems.length === 0) return { ok: true, config: parsed.data };

@@ -4,15 +4,17 @@
  * A bad configuration is printed one problem per line, then the process exits with 1.
  */
 import { pathToFileURL } from 'node:url';
-import { connectSlack, type SlackTransport } from './adapters/slack/app.ts';
-import { createSlackChatPort, createSlackWebClient, type SlackChatPort } from './adapters/slack/chat-port.ts';
+import type { SlackTransport } from './adapters/slack/app.ts';
+import type { SlackChatPort } from './adapters/slack/chat-port.ts';
 import type { ChatPort } from './app/chat-port.ts';
 import { type ComposedApp, type ComposeOptions, composeApp } from './compose.ts';
 import { type Config, loadConfig } from './config.ts';
 import { CodedError } from './core/errors.ts';
 import type { Clock } from './core/ports.ts';
-import { startOpsServer } from './http/ops-server.ts';
+import { loadDotEnv } from './env-file.ts';
+import { type OpsServer, startOpsServer } from './http/ops-server.ts';
 import { createLogger, type Logger } from './logger.ts';
+import { createReadiness, settingWarnings } from './readiness.ts';
 
 /** The configuration could not be used: one line per problem, naming the variable (never its value). */
 export class ConfigError extends Error {
@@ -34,8 +36,10 @@ export interface StartOptions {
 export interface RunningApp {
   role: Config['ROLE'];
   transport: 'http' | 'socket' | 'worker';
-  /** Port of the HTTP listener (`/slack/events` in http mode, `/healthz`, `/metrics`). */
+  /** Port of `/slack/events` in http mode; the ops port otherwise. */
   port: number;
+  /** Port of `/livez`, `/readyz`, `/healthz` and `/metrics` (OPS_PORT). */
+  opsPort: number;
   composed: ComposedApp;
   close(): Promise<void>;
 }
@@ -79,23 +83,37 @@ export async function startApp(
     chat,
     logger,
     role: config.ROLE,
+    // Kubernetes restarts nothing for a control-Redis blip: start, serve status, connect when it returns.
+    startWithoutControl: true,
     ...(opts.extra ? { extra: opts.extra } : {}),
   });
 
-  if (config.ROLE === 'worker') {
-    const composed = await composeApp(config, composeOpts(workerChatPort(logger)));
-    let ops: Awaited<ReturnType<typeof startOpsServer>>;
+  const warnings = settingWarnings(config);
+  for (const w of warnings) logger.warn(w);
+  /** The ops endpoints of this role, on OPS_PORT; closes `composed` when the port cannot be bound. */
+  const serveOps = async (composed: ComposedApp): Promise<OpsServer> => {
     try {
-      ops = await startOpsServer({ host: config.HOST, port: config.PORT, health: () => composed.healthy() });
+      return await startOpsServer({
+        host: config.HOST,
+        port: config.OPS_PORT,
+        health: () => composed.healthy(),
+        readiness: createReadiness({ role: config.ROLE, warnings, controlHealthy: () => composed.healthy() }),
+      });
     } catch (err) {
       await composed.close();
       throw err;
     }
-    logger.info({ role: 'worker', port: ops.port }, 'redis-medic worker started');
+  };
+
+  if (config.ROLE === 'worker') {
+    const composed = await composeApp(config, composeOpts(workerChatPort(logger)));
+    const ops = await serveOps(composed);
+    logger.info({ role: 'worker', opsPort: ops.port }, 'redis-medic worker started');
     return {
       role: 'worker',
       transport: 'worker',
       port: ops.port,
+      opsPort: ops.port,
       composed,
       close: once(async () => {
         await ops.close();
@@ -106,6 +124,11 @@ export async function startApp(
 
   const mode = config.SLACK_MODE;
   if (!mode) throw new CodedError('CONFIG_INVALID', 'SLACK_MODE is unset: use main() for the console');
+  // Bolt and the Web API client (~25 MiB resident) are loaded only by the roles that talk to Slack.
+  const [{ connectSlack }, { createSlackChatPort, createSlackWebClient }] = await Promise.all([
+    import('./adapters/slack/app.ts'),
+    import('./adapters/slack/chat-port.ts'),
+  ]);
   const chat: SlackChatPort = createSlackChatPort({
     client: createSlackWebClient({
       token: config.SLACK_BOT_TOKEN ?? '',
@@ -137,27 +160,27 @@ export async function startApp(
       detail: `${lost.method} to ${lost.channel}${lost.threadTs ? ` (thread ${lost.threadTs})` : ''} failed after ${lost.attempts} attempt(s): ${lost.text}`,
     });
   };
+  const ops = await serveOps(composed);
   let transport: SlackTransport;
   try {
     await composed.chatService.start();
-    transport = await slack.start({
-      chatService: composed.chatService,
-      chat,
-      health: () => composed.healthy(),
-    });
+    transport = await slack.start({ chatService: composed.chatService, chat });
   } catch (err) {
+    await ops.close();
     await composed.close().catch(() => undefined);
     throw err;
   }
   const started = transport;
-  logger.info({ role: config.ROLE, mode, port: started.port }, 'redis-medic started');
+  logger.info({ role: config.ROLE, mode, port: started.port, opsPort: ops.port }, 'redis-medic started');
   return {
     role: config.ROLE,
     transport: mode,
-    port: started.port,
+    port: mode === 'http' ? started.port : ops.port,
+    opsPort: ops.port,
     composed,
     close: once(async () => {
       await started.stop();
+      await ops.close();
       // Let queued progress reports go out, but never hang a shutdown on Slack.
       await Promise.race([chat.drain(), new Promise((r) => setTimeout(r, 5000).unref())]);
       await composed.close();
@@ -225,6 +248,7 @@ export async function main(env: NodeJS.ProcessEnv = process.env): Promise<number
 const invokedDirectly =
   process.argv[1] !== undefined && import.meta.url === pathToFileURL(process.argv[1]).href;
 if (invokedDirectly) {
+  loadDotEnv();
   main().then(
     (code) => process.exit(code),
     (err: unknown) => {

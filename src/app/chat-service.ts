@@ -216,9 +216,9 @@ export function createChatService(deps: ChatServiceDeps): ChatServiceInternals {
   /** `what` could not be done because the control Redis is down: say so, and what still works. */
   function controlDown(what: string, slow: boolean): ChatMessage {
     return renderNotice(
-      `${what}: the control Redis, where redis-medic keeps plans, approvals and the audit, does not answer.`,
+      `${what}: the control Redis, where redis-medic keeps plans, approvals and the audit, does not answer, so it cannot record approvals right now.`,
       ':electric_plug:',
-      `${slow ? 'It may only be slow: what you asked may still be recorded when it answers, so check `/redis plans` then.' : 'Nothing was changed.'} \`/redis status\` still works; try again once the control Redis is back (the bot’s /healthz says 503 until then).`,
+      `${slow ? 'It may only be slow: what you asked may still be recorded when it answers, so check `/redis plans` then.' : 'Nothing was changed.'} \`/redis status\` still works; try again once the control Redis is back (the bot’s /readyz says \`degraded\` until then).`,
     );
   }
 

@@ -5,28 +5,57 @@ import { registry as defaultRegistry } from '../metrics.ts';
 /** Is the process able to work? For redis-medic: the control Redis answers PING. */
 export type HealthCheck = () => Promise<boolean>;
 
+/** What `/readyz` reports: whether to take traffic, and what is degraded or missing (never a secret). */
+export interface Readiness {
+  ready: boolean;
+  controlRedis: 'up' | 'down';
+  /** Plain sentences: a degraded mode, a setting that makes part of the bot useless (no approver). */
+  warnings: string[];
+}
+
+export type ReadinessCheck = () => Promise<Readiness>;
+
 export type RouteHandler = (req: IncomingMessage, res: ServerResponse) => void;
 
-/** `GET /healthz`: 200 `ok` when the control Redis answers within `timeoutMs`, else 503. */
+/** Races `check` against a deadline; `fallback` when it throws or is late. */
+function withDeadline<T>(check: () => Promise<T>, fallback: T, timeoutMs: number): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const deadline = new Promise<T>((resolve) => {
+    timer = setTimeout(() => resolve(fallback), timeoutMs);
+  });
+  return Promise.race([check().catch(() => fallback), deadline]).finally(() => clearTimeout(timer));
+}
+
+const TEXT = { 'content-type': 'text/plain; charset=utf-8', 'cache-control': 'no-store' };
+
+/** `GET /healthz`: 200 `ok` when the control Redis answers within `timeoutMs`, else 503 (kept for old probes). */
 export function healthzHandler(health: HealthCheck, timeoutMs = 2000): RouteHandler {
   return (_req, res) => {
-    let timer: NodeJS.Timeout | undefined;
-    const deadline = new Promise<boolean>((resolve) => {
-      timer = setTimeout(() => resolve(false), timeoutMs);
+    void withDeadline(health, false, timeoutMs).then((ok) => {
+      res.writeHead(ok ? 200 : 503, TEXT);
+      res.end(ok ? 'ok\n' : 'control redis unreachable\n');
     });
-    Promise.race([health().catch(() => false), deadline])
-      .then((ok) => {
-        clearTimeout(timer);
-        res.writeHead(ok ? 200 : 503, {
-          'content-type': 'text/plain; charset=utf-8',
-          'cache-control': 'no-store',
-        });
-        res.end(ok ? 'ok\n' : 'control redis unreachable\n');
-      })
-      .catch(() => {
-        res.writeHead(503, { 'content-type': 'text/plain; charset=utf-8' });
-        res.end('unhealthy\n');
-      });
+  };
+}
+
+/** `GET /livez`: the process answers; nothing outside it is asked, so a control-Redis blip never restarts a pod. */
+export function livezHandler(): RouteHandler {
+  return (_req, res) => {
+    res.writeHead(200, TEXT);
+    res.end('ok\n');
+  };
+}
+
+/** `GET /readyz`: 200 or 503 as `ready` says, with the control Redis's state and any warning as JSON. */
+export function readyzHandler(readiness: ReadinessCheck, timeoutMs = 2000): RouteHandler {
+  const late: Readiness = { ready: false, controlRedis: 'down', warnings: ['readiness check timed out'] };
+  return (_req, res) => {
+    void withDeadline(readiness, late, timeoutMs).then((r) => {
+      res.writeHead(r.ready ? 200 : 503, { 'content-type': 'application/json', 'cache-control': 'no-store' });
+      res.end(
+        `${JSON.stringify({ status: r.ready ? (r.warnings.length ? 'degraded' : 'ok') : 'not ready', ...r })}\n`,
+      );
+    });
   };
 }
 
@@ -40,16 +69,8 @@ export function metricsHandler(registry: Registry = defaultRegistry): RouteHandl
         res.end(text);
       })
       .catch((err: unknown) => {
-        res.writeHead(500, { 'content-type': 'text/plain; charset=utf-8' });
+        res.writeHead(500, TEXT);
         res.end(`metrics failed: ${err instanceof Error ? err.message : String(err)}\n`);
       });
   };
-}
-
-/** The ops routes in Bolt's `customRoutes` shape (HTTP mode). */
-export function opsRoutes(health: HealthCheck, registry: Registry = defaultRegistry) {
-  return [
-    { path: '/healthz', method: ['GET'], handler: healthzHandler(health) },
-    { path: '/metrics', method: ['GET'], handler: metricsHandler(registry) },
-  ];
 }

@@ -2,7 +2,15 @@ import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { Registry } from 'prom-client';
 import { registry as defaultRegistry } from '../metrics.ts';
-import { type HealthCheck, healthzHandler, metricsHandler } from './ops-routes.ts';
+import {
+  type HealthCheck,
+  healthzHandler,
+  livezHandler,
+  metricsHandler,
+  type ReadinessCheck,
+  type RouteHandler,
+  readyzHandler,
+} from './ops-routes.ts';
 
 export interface OpsServer {
   port: number;
@@ -10,21 +18,33 @@ export interface OpsServer {
 }
 
 /**
- * `GET /healthz` and `GET /metrics` on their own node:http server: for Socket Mode and the worker role,
- * where no Bolt HTTP receiver is listening.
+ * The ops endpoints on their own port (OPS_PORT), apart from Slack's `/slack/events` on PORT, so a NetworkPolicy
+ * can admit Slack from the ingress controller and scraping from the monitoring namespace separately:
+ * `GET /livez` (the process), `GET /readyz` (role-specific), `GET /healthz` (the control Redis), `GET /metrics`.
  */
 export async function startOpsServer(opts: {
   host: string;
   port: number;
   health: HealthCheck;
+  /** Default: ready exactly when `health` says so. */
+  readiness?: ReadinessCheck;
   registry?: Registry;
 }): Promise<OpsServer> {
-  const healthz = healthzHandler(opts.health);
-  const metrics = metricsHandler(opts.registry ?? defaultRegistry);
+  const readiness: ReadinessCheck =
+    opts.readiness ??
+    (async () => {
+      const up = await opts.health();
+      return { ready: up, controlRedis: up ? 'up' : 'down', warnings: [] };
+    });
+  const routes: Record<string, RouteHandler> = {
+    '/livez': livezHandler(),
+    '/readyz': readyzHandler(readiness),
+    '/healthz': healthzHandler(opts.health),
+    '/metrics': metricsHandler(opts.registry ?? defaultRegistry),
+  };
   const server: Server = createServer((req, res) => {
-    const path = new URL(req.url ?? '/', 'http://localhost').pathname;
-    if (req.method === 'GET' && path === '/healthz') return healthz(req, res);
-    if (req.method === 'GET' && path === '/metrics') return metrics(req, res);
+    const route = routes[new URL(req.url ?? '/', 'http://localhost').pathname];
+    if (req.method === 'GET' && route) return route(req, res);
     res.writeHead(404, { 'content-type': 'text/plain; charset=utf-8' });
     res.end('not found\n');
   });

@@ -66,6 +66,6 @@ describe('10,000 generated command texts through the HTTP path', () => {
     // every answer stayed within Slack's limits, and the app is still up
     expect(slack.calls.filter((c) => c.error === 'invalid_blocks' || c.error === 'msg_too_long')).toEqual([]);
     expect(slack.responseUrlPosts.filter((p) => p.status !== 200)).toEqual([]);
-    expect((await fetch(`${base}/healthz`)).status).toBe(200);
+    expect((await fetch(`http://127.0.0.1:${app.opsPort}/healthz`)).status).toBe(200);
   }, 600_000);
 });

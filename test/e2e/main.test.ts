@@ -105,7 +105,7 @@ describe('npm start when the control Redis cannot be used', () => {
     const none = await runMain({
       SLACK_MODE: 'http',
       SLACK_BOT_TOKEN: slack.botToken,
-      SLACK_SIGNING_SECRET: 's',
+      SLACK_SIGNING_SECRET: 'a-signing-secret',
       SLACK_API_URL: slack.url,
       PORT: '0',
       HOST: '127.0.0.1',
@@ -134,7 +134,7 @@ describe('npm start in http mode', () => {
     const { code, stderr } = await runMain({
       SLACK_MODE: 'http',
       SLACK_BOT_TOKEN: 'xoxb-refused-by-slack',
-      SLACK_SIGNING_SECRET: 's',
+      SLACK_SIGNING_SECRET: 'a-signing-secret',
       SLACK_API_URL: slack.url,
       // nothing listens there: a bad token must be reported before the control Redis is even tried
       CONTROL_REDIS_URL: 'redis://127.0.0.1:9',
@@ -148,8 +148,9 @@ describe('npm start in http mode', () => {
     expect(stderr).not.toContain('xoxb-refused-by-slack');
   });
 
-  it('serves Slack, /healthz and /metrics on PORT, answers a command, and stops cleanly on SIGTERM', async () => {
+  it('serves Slack on PORT and the ops endpoints on OPS_PORT, answers a command, and stops cleanly on SIGTERM', async () => {
     const port = await pickFreePort('127.0.0.1');
+    const opsPort = await pickFreePort('127.0.0.1');
     const proc = spawnMain({
       SLACK_MODE: 'http',
       SLACK_BOT_TOKEN: slack.botToken,
@@ -157,6 +158,7 @@ describe('npm start in http mode', () => {
       SLACK_API_URL: slack.url,
       HOST: '127.0.0.1',
       PORT: String(port),
+      OPS_PORT: String(opsPort),
       CONTROL_REDIS_URL: control.url,
       // a cluster that is not there: the bot must still start, answer and report it
       REDIS_CLUSTER_NODES: '127.0.0.1:9',
@@ -169,10 +171,11 @@ describe('npm start in http mode', () => {
     });
     const exited = new Promise<number | null>((resolve) => proc.on('close', (code) => resolve(code)));
     const base = `http://127.0.0.1:${port}`;
+    const ops = `http://127.0.0.1:${opsPort}`;
     const deadline = Date.now() + 30_000;
     let health = 0;
     while (Date.now() < deadline) {
-      health = await fetch(`${base}/healthz`).then(
+      health = await fetch(`${ops}/healthz`).then(
         (r) => r.status,
         () => 0,
       );
@@ -180,7 +183,13 @@ describe('npm start in http mode', () => {
       await new Promise((r) => setTimeout(r, 200));
     }
     expect(health, stderr).toBe(200);
-    expect((await fetch(`${base}/metrics`)).status).toBe(200);
+    expect((await fetch(`${ops}/metrics`)).status).toBe(200);
+    expect((await fetch(`${ops}/livez`)).status).toBe(200);
+    // No APPROVERS: it starts, but says so at start and in /readyz.
+    expect(stderr).toContain('APPROVERS is empty: nobody can approve a plan');
+    const ready = (await (await fetch(`${ops}/readyz`)).json()) as { status: string; warnings: string[] };
+    expect(ready.status).toBe('degraded');
+    expect(ready.warnings.join('\n')).toContain('APPROVERS is empty');
 
     const responseUrl = slack.responseUrl('C0MAIN', 'U0ONCALL');
     const res = await postToApp(

@@ -199,12 +199,20 @@ describe('Slack, when things around the bot fail', () => {
       await control.kill();
     });
 
-    it('/healthz answers 503 at once', async () => {
+    it('/healthz answers 503 at once; /livez stays 200 and /readyz keeps the bot in its Service, degraded', async () => {
+      const ops = `http://127.0.0.1:${app.opsPort}`;
       const t0 = Date.now();
-      const res = await fetch(`${base}/healthz`);
+      const res = await fetch(`${ops}/healthz`);
       expect(res.status).toBe(503);
       expect(await res.text()).toContain('control redis unreachable');
       expect(Date.now() - t0).toBeLessThan(3000);
+      expect((await fetch(`${ops}/livez`)).status).toBe(200);
+      const ready = await fetch(`${ops}/readyz`);
+      expect(ready.status).toBe(200);
+      const body = (await ready.json()) as { status: string; controlRedis: string; warnings: string[] };
+      expect(body.status).toBe('degraded');
+      expect(body.controlRedis).toBe('down');
+      expect(body.warnings.join('\n')).toContain('approvals and plans cannot be recorded');
     });
 
     it('`/redis status` still answers: the cluster view does not need the control Redis', async () => {
@@ -249,7 +257,7 @@ describe('Slack, when things around the bot fail', () => {
         expect(Date.now() - t0).toBeLessThan(6000);
         expect(told).toContain('Could not list the plans: the control Redis');
         expect(told).toContain('It may only be slow');
-        expect((await fetch(`http://127.0.0.1:${lone.port}/healthz`)).status).toBe(503);
+        expect((await fetch(`http://127.0.0.1:${lone.opsPort}/healthz`)).status).toBe(503);
       } finally {
         hung.thaw();
         await lone.close();
@@ -269,7 +277,7 @@ describe('Slack, when things around the bot fail', () => {
       const deadline = Date.now() + 15_000;
       let health = 0;
       while (Date.now() < deadline && health !== 200) {
-        health = (await fetch(`${base}/healthz`)).status;
+        health = (await fetch(`http://127.0.0.1:${app.opsPort}/healthz`)).status;
         if (health !== 200) await new Promise((r) => setTimeout(r, 200));
       }
       expect(health).toBe(200);

@@ -64,10 +64,14 @@ describe('Slack over HTTP mode', () => {
   });
 
   describe('the HTTP listener', () => {
-    it('serves /healthz (the control Redis answers) and /metrics (Prometheus text)', async () => {
-      const health = await fetch(`${base}/healthz`);
-      expect(health.status).toBe(200);
-      const metrics = await fetch(`${base}/metrics`);
+    it('serves /livez, /readyz, /healthz and /metrics (Prometheus text) on OPS_PORT, none of them on PORT', async () => {
+      const ops = `http://127.0.0.1:${app.opsPort}`;
+      expect(app.opsPort).not.toBe(app.port);
+      for (const path of ['/livez', '/readyz', '/healthz', '/metrics']) {
+        expect((await fetch(`${ops}${path}`)).status, path).toBe(200);
+        expect((await fetch(`${base}${path}`)).status, `${path} on PORT`).toBe(404);
+      }
+      const metrics = await fetch(`${ops}/metrics`);
       expect(metrics.status).toBe(200);
       const text = await metrics.text();
       expect(text).toContain('redis_medic_commands_total');

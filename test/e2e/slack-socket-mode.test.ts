@@ -122,8 +122,10 @@ describe('Slack over Socket Mode', () => {
     expect(await cluster.roleOf(replica)).toBe('master');
   });
 
-  it('serves /healthz and /metrics on PORT in socket mode too', async () => {
-    const base = `http://127.0.0.1:${app.port}`;
+  it('serves /livez, /readyz, /healthz and /metrics on OPS_PORT in socket mode too', async () => {
+    const base = `http://127.0.0.1:${app.opsPort}`;
+    expect((await fetch(`${base}/livez`)).status).toBe(200);
+    expect((await fetch(`${base}/readyz`)).status).toBe(200);
     expect((await fetch(`${base}/healthz`)).status).toBe(200);
     const metrics = await fetch(`${base}/metrics`);
     expect(metrics.status).toBe(200);

@@ -34,6 +34,7 @@ export function appEnv(opts: {
     SLACK_API_URL: opts.slack.url,
     HOST: '127.0.0.1',
     PORT: '0',
+    OPS_PORT: '0',
     CONTROL_REDIS_URL: opts.controlUrl,
     REDIS_CLUSTER_NODES: opts.seeds.join(','),
     APPROVERS: (opts.approvers ?? ['U0APPROVER']).join(','),

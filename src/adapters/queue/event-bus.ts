@@ -59,7 +59,15 @@ export function createEventBus(conn: string | Redis, opts: EventBusOptions = {})
         }
       }
     });
-    await s.subscribe(channels.exec, channels.plan);
+    // While the control Redis is down the SUBSCRIBE waits in ioredis's queue and goes out on reconnect: the
+    // caller (a bot starting without its control Redis) must not wait for it.
+    const subscribed = s.subscribe(channels.exec, channels.plan);
+    subscribed.catch(onError);
+    let timer: NodeJS.Timeout | undefined;
+    await Promise.race([subscribed, new Promise((r) => (timer = setTimeout(r, 2000)))]).catch(
+      () => undefined,
+    );
+    clearTimeout(timer);
     return s;
   }
 

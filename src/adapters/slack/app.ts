@@ -4,8 +4,6 @@ import { App } from '@slack/bolt';
 import type { ChatPort, ChatService } from '../../app/chat-port.ts';
 import { CodedError } from '../../core/errors.ts';
 import type { Clock } from '../../core/ports.ts';
-import type { HealthCheck } from '../../http/ops-routes.ts';
-import { type OpsServer, startOpsServer } from '../../http/ops-server.ts';
 import type { Logger } from '../../logger.ts';
 import { toSlackLogger } from './bolt-logger.ts';
 import { registerListeners } from './listeners/index.ts';
@@ -23,12 +21,11 @@ export interface SlackTransportOptions {
   appToken?: string;
   /** Web API base, e.g. https://slack.com/api/ */
   slackApiUrl: string;
-  /** Where the HTTP listener binds: `/slack/events` (http mode), `/healthz`, `/metrics` (both). 0: any free port. */
+  /** Where `/slack/events` listens (http mode only; the ops endpoints have OPS_PORT). 0: any free port. */
   host: string;
   port: number;
   chatService: ChatService;
   chat: ChatPort;
-  health: HealthCheck;
   logger: Logger;
   clock?: Clock;
 }
@@ -36,7 +33,7 @@ export interface SlackTransportOptions {
 export interface SlackTransport {
   mode: 'http' | 'socket';
   app: App;
-  /** The bound port of the HTTP listener. */
+  /** The bound port of `/slack/events` (http mode); 0 in socket mode. */
   port: number;
   stop(): Promise<void>;
 }
@@ -45,7 +42,6 @@ export interface SlackTransport {
 export interface SlackTransportDeps {
   chatService: ChatService;
   chat: ChatPort;
-  health: HealthCheck;
 }
 
 export type SlackConnectOptions = Omit<SlackTransportOptions, keyof SlackTransportDeps>;
@@ -63,7 +59,6 @@ export interface SlackConnection {
 export async function connectSlack(opts: SlackConnectOptions): Promise<SlackConnection> {
   const log = opts.logger.child({ component: 'slack' });
   const slackLogger = toSlackLogger(opts.logger, 'bolt');
-  let health: HealthCheck = async () => false;
   let receiver: ReturnType<typeof createHttpReceiver> | ReturnType<typeof createSocketReceiver>;
   if (opts.mode === 'http') {
     if (!opts.signingSecret)
@@ -71,7 +66,6 @@ export async function connectSlack(opts: SlackConnectOptions): Promise<SlackConn
     receiver = createHttpReceiver({
       signingSecret: opts.signingSecret,
       logger: opts.logger,
-      health: () => health(),
       ...(opts.clock ? { clock: opts.clock } : {}),
     });
   } else {
@@ -106,7 +100,6 @@ export async function connectSlack(opts: SlackConnectOptions): Promise<SlackConn
   return {
     app,
     async start(deps) {
-      health = deps.health;
       registerListeners(app, { chatService: deps.chatService, chat: deps.chat, logger: opts.logger });
       app.error(async (err) => {
         log.error({ code: err.code, err: err.message }, 'unhandled error in a Slack listener');
@@ -127,18 +120,16 @@ export async function connectSlack(opts: SlackConnectOptions): Promise<SlackConn
         };
       }
 
-      const ops: OpsServer = await startOpsServer({ host: opts.host, port: opts.port, health: deps.health });
       try {
         await app.start();
       } catch (err) {
-        await ops.close();
         throw new CodedError(SLACK_AUTH_FAILED, `Socket Mode could not connect: ${(err as Error).message}`);
       }
-      log.info({ mode: 'socket', port: ops.port }, 'slack transport connected (socket mode)');
+      log.info({ mode: 'socket' }, 'slack transport connected (socket mode)');
       return {
         mode: 'socket',
         app,
-        port: ops.port,
+        port: 0,
         stop: async () => {
           // Bolt's receiver.stop() does not wait for the close handshake; the client's disconnect() does.
           const socket = receiver as ReturnType<typeof createSocketReceiver>;
@@ -146,7 +137,6 @@ export async function connectSlack(opts: SlackConnectOptions): Promise<SlackConn
             socket.client.disconnect().catch(() => undefined),
             new Promise((r) => setTimeout(r, 3000).unref()),
           ]);
-          await ops.close();
         },
       };
     },
@@ -155,6 +145,6 @@ export async function connectSlack(opts: SlackConnectOptions): Promise<SlackConn
 
 /** connectSlack + start, in one call. */
 export async function startSlackTransport(opts: SlackTransportOptions): Promise<SlackTransport> {
-  const { chatService, chat, health, ...rest } = opts;
-  return (await connectSlack(rest)).start({ chatService, chat, health });
+  const { chatService, chat, ...rest } = opts;
+  return (await connectSlack(rest)).start({ chatService, chat });
 }

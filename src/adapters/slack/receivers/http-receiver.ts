@@ -1,7 +1,6 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { HTTPReceiver } from '@slack/bolt';
 import { type Clock, systemClock } from '../../../core/ports.ts';
-import { type HealthCheck, opsRoutes } from '../../../http/ops-routes.ts';
 import type { Logger } from '../../../logger.ts';
 import { toSlackLogger } from '../bolt-logger.ts';
 
@@ -20,13 +19,12 @@ export function timestampWithinWindow(header: string | string[] | undefined, clo
 }
 
 /**
- * Bolt's HTTPReceiver on `POST /slack/events` (signature checked by Bolt), plus `GET /healthz` and
- * `GET /metrics` as custom routes, plus a guard in front that refuses future-dated timestamps with 401.
+ * Bolt's HTTPReceiver on `POST /slack/events` only (signature checked by Bolt; the ops endpoints have their own
+ * port, see src/http/ops-server.ts), plus a guard in front that refuses future-dated timestamps with 401.
  */
 export function createHttpReceiver(opts: {
   signingSecret: string;
   logger: Logger;
-  health: HealthCheck;
   clock?: Clock;
 }): HTTPReceiver {
   const clock = opts.clock ?? systemClock;
@@ -34,7 +32,6 @@ export function createHttpReceiver(opts: {
   const receiver = new HTTPReceiver({
     signingSecret: opts.signingSecret,
     endpoints: EVENTS_PATH,
-    customRoutes: opsRoutes(opts.health),
     logger: toSlackLogger(opts.logger, 'bolt-http'),
     // Ack goes out as soon as the listener calls ack(); work continues after.
     processBeforeResponse: false,
