@@ -6,6 +6,7 @@
 import { asCodedError, CodedError, ErrorCodes } from '../core/errors.ts';
 import type { Clock, NodeCommander, PodApi, Reporter, TopologySource } from '../core/ports.ts';
 import type { ExecEvent, ExecEventKind, Plan, StepKind, Topology } from '../core/types.ts';
+import { slotsTouchedBy, summariseProblems, verifyTouchedSlots } from './slot-check.ts';
 import { stepHandler } from './steps/index.ts';
 import type { StepContext } from './steps/types.ts';
 
@@ -77,6 +78,8 @@ export async function executePlan(
   };
 
   const first = Math.max(0, opts.fromStep ?? 0);
+  /** Slots the plan's steps touch: checked once at the end, before any success is reported. */
+  const touched = new Set<number>();
   for (let index = first; index < plan.steps.length; index++) {
     const step = plan.steps[index]!;
     if (opts.signal?.aborted)
@@ -123,6 +126,7 @@ export async function executePlan(
         error: { code: e.code, message: e.message },
       });
     }
+    if (check.state !== 'stale') for (const s of slotsTouchedBy(step, topology)) touched.add(s);
     if (check.state === 'stale') {
       await record('stale', 'stale', check.reason);
       return finish('stale', `stopped before step ${index + 1}, nothing touched: ${check.reason}`, {
@@ -174,6 +178,20 @@ export async function executePlan(
       return finish('failed', `step ${index + 1} (${step.kind}) failed: ${e.message}`, {
         stoppedAt: index,
         error: { code: e.code, message: e.message, ...(e.details ? { details: e.details } : {}) },
+      });
+    }
+  }
+  if (touched.size > 0) {
+    // Never a false success: every key of every touched slot must sit on that slot's one owner (issue 14).
+    const problems = await verifyTouchedSlots(deps, [...touched], {
+      timeoutMs: Math.min(deps.waitTimeoutMs ?? 60_000, 10_000),
+      pollMs: deps.pollMs ?? 200,
+      ...(opts.signal ? { signal: opts.signal } : {}),
+    });
+    if (problems.length > 0) {
+      const message = `the steps ran, but the slots are not settled: ${summariseProblems(problems)}`;
+      return finish('failed', message, {
+        error: { code: 'SLOT_CHECK_FAILED', message, details: { problems: problems.slice(0, 50) } },
       });
     }
   }
