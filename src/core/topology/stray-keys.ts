@@ -25,7 +25,7 @@ export function findStrayKeys(topology: Topology): Finding[] {
     out.push({
       code: STRAY_KEYS_CODE,
       severity: 'critical',
-      summary: `slot ${e.slot}: ${total} key${total === 1 ? '' : 's'} on ${stray.map((c) => `${label(c.id)} (${c.keys})`).join(', ')}, which do${stray.length === 1 ? 'es' : ''} not own it; ${ownerText}. Clients cannot read those keys`,
+      summary: `slot ${e.slot}: ${total} key${total === 1 ? '' : 's'} on ${stray.map((c) => (stray.length > 1 ? `${label(c.id)} (${c.keys})` : label(c.id))).join(', ')}, which do${stray.length === 1 ? 'es' : ''} not own it; ${ownerText}. Clients cannot read those keys`,
       nodes: stray.map((c) => c.id),
       addrs: stray.map((c) => c.addr),
       evidence: e.counts.map((c) => `${c.addr}: CLUSTER COUNTKEYSINSLOT ${e.slot} = ${c.keys}`),
