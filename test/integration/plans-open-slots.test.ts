@@ -4,6 +4,7 @@
  * cluster client, no open slot on any node and one owner per slot.
  */
 import { describe, expect, it } from 'vitest';
+import { executePlan } from '../../src/app/executor.ts';
 import { startLocalCluster, useClusterTracker } from '../support/redis-cluster.ts';
 import {
   expectSettled,
@@ -14,7 +15,7 @@ import {
   tagOwnedBy,
   writeTagged,
 } from './open-slots-support.ts';
-import { harness } from './plans-support.ts';
+import { harness, planNow } from './plans-support.ts';
 
 const keysOf = (tag: string, from: number, to: number) =>
   Array.from({ length: to - from }, (_, i) => `{${tag}}:${from + i}`);
@@ -121,6 +122,33 @@ describe('open slots, repaired like redis-cli --cluster fix', () => {
         'the cluster to serve every slot',
       );
       expect(await keysIn(cluster, a, slot)).toBe(30);
+      await expectSettled(cluster, written);
+    } finally {
+      await h.close();
+    }
+  });
+
+  it('a cancel stops the key moves before the next batch; diagnosing again finishes the repair', async () => {
+    const cluster = await start();
+    const h = harness(cluster);
+    try {
+      const [a, b] = cluster.masters() as [(typeof cluster.nodes)[0], (typeof cluster.nodes)[0]];
+      const { tag, slot } = await tagOwnedBy(cluster, a);
+      const written = await writeTagged(cluster, a, tag, 250);
+      await migrateByHand(cluster, a, b, slot, keysOf(tag, 0, 10));
+
+      const plan = await planNow(h);
+      const cancel = new AbortController();
+      const result = await executePlan(
+        plan,
+        { ...h.deps, reporter: { emit: (e) => void (e.kind === 'started' && cancel.abort()) } },
+        { signal: cancel.signal },
+      );
+      expect(result.status).toBe('cancelled');
+      expect(result.detail).toMatch(new RegExp(`cancelled while moving keys of slot ${slot}`));
+
+      await repairSlots(h, a);
+      expect(await keysIn(cluster, a, slot)).toBe(250);
       await expectSettled(cluster, written);
     } finally {
       await h.close();
