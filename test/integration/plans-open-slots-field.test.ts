@@ -7,6 +7,7 @@ import { Redis } from 'ioredis';
 import { describe, expect, it } from 'vitest';
 import { executePlan } from '../../src/app/executor.ts';
 import { planForAction } from '../../src/core/plans/intent-plans.ts';
+import { planForFindings } from '../../src/core/plans/planner.ts';
 import { Credential } from '../../src/core/ports.ts';
 import { analyzeTopology } from '../../src/core/topology/analyze.ts';
 import { keySlot } from '../../src/core/topology/key-slot.ts';
@@ -54,6 +55,43 @@ describe('open slots in the field', () => {
       expect(plan.steps[0]!.sentence).toMatch(/most keys/);
       expect(await keysIn(cluster, a, slot)).toBe(100);
       expect(await keysIn(cluster, promoted, slot)).toBe(0);
+      await expectSettled(cluster, written);
+    } finally {
+      await h.close();
+    }
+  });
+
+  it('refuses to repair while a master does not answer and is not flagged failed, as redis-cli does without --cluster-fix-with-unreachable-masters; repairs once it is back', async () => {
+    const cluster = tracker.track(
+      await startLocalCluster({ masters: 3, replicasPerMaster: 0, nodeTimeoutMs: 30_000 }),
+    );
+    const h = harness(cluster);
+    try {
+      const [a, b, c] = cluster.masters() as [
+        (typeof cluster.nodes)[0],
+        (typeof cluster.nodes)[0],
+        (typeof cluster.nodes)[0],
+      ];
+      const { tag, slot } = await tagOwnedBy(cluster, a);
+      const written = await writeTagged(cluster, a, tag, 30);
+      await migrateByHand(cluster, a, b, slot, keysOf(tag, 0, 10));
+      cluster.freeze(c);
+      const topology = await h.scan();
+      const out = planForFindings(topology, analyzeTopology(topology), {
+        cluster: 'it',
+        requestedBy: 'U-test',
+        now: Date.now(),
+        ttlMs: 900_000,
+      });
+      expect(out.ok).toBe(false);
+      if (!out.ok)
+        expect(out.reason).toContain(
+          `slot ${slot}: master ${c.addr} does not answer but is not flagged failed; it may hold keys of the slot`,
+        );
+      expect(await keysIn(cluster, b, slot)).toBe(10);
+
+      cluster.thaw(c);
+      await repairSlots(h, a);
       await expectSettled(cluster, written);
     } finally {
       await h.close();

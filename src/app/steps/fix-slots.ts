@@ -3,9 +3,9 @@
  * - `assign`: give uncovered slots (or those of a master gone for good) to one node in one go
  *   (ADDSLOTSRANGE, SETSLOT … NODE where the node still sees the dead owner), then BUMPEPOCH so every node
  *   accepts the new owner. The keys of those slots are lost: highest risk.
- * - `stable`: close open slots like `redis-cli --cluster fix`: a migration open on both sides is finished
- *   (keys moved, slot given to the importing node); otherwise stray keys go back to the owner and every
- *   node marks the slot stable.
+ * - `stable`: repair open slots and stray keys like `redis-cli --cluster fix`: each slot is decided again on the
+ *   fresh key counts (src/core/plans/slot-decision.ts) and repaired by repair-slot.ts; the step is done when
+ *   every slot is stable on every master with its keys only on its one owner.
  */
 import { CodedError, ErrorCodes } from '../../core/errors.ts';
 import { answers, describeNode, formatRanges, nodeById } from '../../core/plans/index.ts';
