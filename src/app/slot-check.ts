@@ -5,7 +5,7 @@
  */
 import { countableMasters, countKeysInSlots } from '../adapters/redis/slot-keys.ts';
 import { nodeById } from '../core/plans/cluster-view.ts';
-import type { NodeCommander, TopologySource } from '../core/ports.ts';
+import type { Clock, NodeCommander, TopologySource } from '../core/ports.ts';
 import { parseClusterNodes } from '../core/topology/parse-cluster-nodes.ts';
 import type { Addr, NodeView, SlotRange, Step, Topology } from '../core/types.ts';
 import { sleep } from './steps/support.ts';
@@ -95,11 +95,11 @@ export function summariseProblems(problems: string[], max = 5): string {
  * still be spreading). Returns the last problems ([] when every touched slot is settled).
  */
 export async function verifyTouchedSlots(
-  deps: { source: TopologySource; commander: NodeCommander },
+  deps: { source: TopologySource; commander: NodeCommander; clock: Clock },
   slots: number[],
   opts: { timeoutMs: number; pollMs: number; signal?: AbortSignal },
 ): Promise<string[]> {
-  const deadline = Date.now() + opts.timeoutMs;
+  const deadline = deps.clock.now() + opts.timeoutMs;
   const sorted = [...new Set(slots)].sort((a, b) => a - b);
   for (;;) {
     let problems: string[];
@@ -112,7 +112,7 @@ export async function verifyTouchedSlots(
         `the end check could not read the cluster: ${err instanceof Error ? err.message : String(err)}`,
       ];
     }
-    if (problems.length === 0 || Date.now() >= deadline || opts.signal?.aborted) return problems;
+    if (problems.length === 0 || deps.clock.now() >= deadline || opts.signal?.aborted) return problems;
     await sleep(Math.max(opts.pollMs, 250), opts.signal);
   }
 }

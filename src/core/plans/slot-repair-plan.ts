@@ -9,6 +9,9 @@ import { decideSlot, type SlotDecision, strayKeySlots } from './slot-decision.ts
 
 type Decided = Extract<SlotDecision, { ok: true }>;
 
+/** Slots whose commands the dry run lists one by one; the rest are summed up in one line. */
+const MAX_DRY_RUN_SLOTS = 10;
+
 export interface SlotRepairPart {
   steps: Step[];
   titles: string[];
@@ -84,7 +87,13 @@ export function planSlotRepairs(topology: Topology): SlotRepairPart {
       targetId: owner.id,
       risk: claims ? 'high' : 'medium',
       sentence: `Repair slot(s) ${formatRanges(ranges)} like redis-cli --cluster fix, ${owner.addr} (${owner.id.slice(0, 8)}) keeping them: ${why}${more}. ${moving} key(s) move there with MIGRATE; every node then marks the slot stable. The counts are taken again when the step runs.`,
-      commands: [MIGRATE_LINE, ...decisions.flatMap(dryRun)],
+      commands: [
+        MIGRATE_LINE,
+        ...decisions.slice(0, MAX_DRY_RUN_SLOTS).flatMap(dryRun),
+        ...(decisions.length > MAX_DRY_RUN_SLOTS
+          ? [`(the same for ${decisions.length - MAX_DRY_RUN_SLOTS} more slots)`]
+          : []),
+      ],
     });
     part.titles.push(
       `repair slot(s) ${formatRanges(ranges)}${moving > 0 ? ` (${moving} keys to move to ${owner.addr})` : ''}`,
