@@ -127,11 +127,19 @@ export function decideSlot(topology: Topology, slot: number): SlotDecision {
       .join(', ');
     reason = `no single clear owner of slot ${slot} (${who}): ${short(owner)} has the most keys and keeps it, as redis-cli --cluster fix chooses`;
   } else {
-    return {
-      ok: false,
-      slot,
-      reason: `slot ${slot} has no live owner and no live master holds keys of it`,
-    };
+    // No key anywhere. A slot nobody at all serves goes to the live master that had it open (redis-cli
+    // covers such a slot with a node of its choice); one a failed master still serves waits for its failover.
+    const servedByAnyone = topology.nodes.some((n) => n.role === 'master' && ownsSlot(n, slot));
+    const opener = masters.find((n) => hasMarker(n, slot));
+    if (servedByAnyone || !opener) {
+      return {
+        ok: false,
+        slot,
+        reason: `slot ${slot} has no live owner and no live master holds keys of it`,
+      };
+    }
+    owner = node(opener);
+    reason = `slot ${slot} has no owner and no key anywhere: ${short(owner)}, which had it open, takes it`;
   }
   // A migration both sides of which are open, with no key moved yet: finish it (redis-cli's case 1).
   const src = current && current.id === owner.id ? owners[0]! : undefined;

@@ -118,6 +118,19 @@ describe('decideSlot', () => {
     expect(d.ok && d.current).toBeFalsy();
   });
 
+  it('gives a slot nobody serves and without keys to the master that had it open, and leaves one a failed master serves', () => {
+    const nodes = masters({ [B]: { importing: [{ slot: S, nodeId: A }] } });
+    nodes[0]!.slots = [{ start: 101, end: 5460 }];
+    expect(decideSlot(withCounts(nodes, {}), S)).toMatchObject({
+      ok: true,
+      owner: { id: B },
+      claims: true,
+      holders: [],
+    });
+    const failed = masters({ [A]: { health: 'fail' }, [B]: { importing: [{ slot: S, nodeId: A }] } });
+    expect(decideSlot(withCounts(failed, {}), S)).toMatchObject({ ok: false });
+  });
+
   it('refuses while a master does not answer and is not flagged failed (it may hold keys)', () => {
     const nodes = [...masters(), node({ id: id('d'), port: 7004, health: 'pfail' })];
     const d = decideSlot(withCounts(nodes, { [B]: 4 }), S);
