@@ -82,8 +82,18 @@ export async function unreadable(cluster: LocalCluster, written: Map<Key, string
   return bad;
 }
 
-/** What a user checks: every key readable, no open slot on any running node, each slot served by one master. */
+/** What a user checks: cluster_state:ok everywhere, every key readable, no open slot anywhere, each slot served by one master. */
 export async function expectSettled(cluster: LocalCluster, written: Map<Key, string>): Promise<void> {
+  const running = cluster.all().filter((x) => x.state === 'running');
+  await cluster.waitFor(
+    async () => {
+      for (const n of running)
+        if (!(await cluster.cli(n, 'CLUSTER', 'INFO')).includes('cluster_state:ok')) return false;
+      return true;
+    },
+    10_000,
+    'cluster_state:ok on every running node',
+  );
   expect(await unreadable(cluster, written)).toEqual([]);
   const claims = new Map<number, string[]>();
   for (const n of cluster.all().filter((x) => x.state === 'running')) {

@@ -61,6 +61,39 @@ describe('open slots in the field', () => {
     }
   });
 
+  it('the migration source died and its replica took over: the keys already on the target go back to the new owner', async () => {
+    const cluster = tracker.track(
+      await startLocalCluster({ masters: 3, replicasPerMaster: 1, nodeTimeoutMs: 1000 }),
+    );
+    const h = harness(cluster);
+    try {
+      const [a, b] = cluster.masters() as [(typeof cluster.nodes)[0], (typeof cluster.nodes)[0]];
+      const { tag, slot } = await tagOwnedBy(cluster, a);
+      const written = await writeTagged(cluster, a, tag, 100);
+      await migrateByHand(cluster, a, b, slot, keysOf(tag, 0, 30));
+      await waitReplicasCaughtUp(cluster);
+      const promoted = cluster.replicasOf(a)[0]!;
+      await cluster.kill(a);
+      // `b` imports the slot, so it ignores the new owner's claim (Redis skips importing slots on UPDATE):
+      // it keeps naming the dead source, and says cluster_state:fail until the slot is repaired.
+      await cluster.waitFor(
+        async () =>
+          (await cluster.cli(cluster.masters()[2]!, 'CLUSTER', 'NODES')).includes(
+            `${promoted.id} ${promoted.addr}`,
+          ) && (await cluster.roleOf(promoted)) === 'master',
+        20_000,
+        'the promotion',
+      );
+      expect(await cluster.cli(b, 'CLUSTER', 'NODES')).toContain(`[${slot}-<-${a.id}]`);
+
+      await repairSlots(h, promoted);
+      expect(await keysIn(cluster, promoted, slot)).toBe(100);
+      await expectSettled(cluster, written);
+    } finally {
+      await h.close();
+    }
+  });
+
   it('refuses to repair while a master does not answer and is not flagged failed, as redis-cli does without --cluster-fix-with-unreachable-masters; repairs once it is back', async () => {
     const cluster = tracker.track(
       await startLocalCluster({ masters: 3, replicasPerMaster: 0, nodeTimeoutMs: 30_000 }),

@@ -40,7 +40,7 @@ import {
   replicateStep,
   toRanges,
 } from './plan.ts';
-import { planSlotRepairs } from './slot-repair-plan.ts';
+import { onlyOpenSlots, planSlotRepairs } from './slot-repair-plan.ts';
 
 export type { PlanContext } from './plan.ts';
 
@@ -69,7 +69,8 @@ export function planForFindings(topology: Topology, findings: Finding[], ctx: Pl
     return !n || n.role === 'master' || n.slots.length > 0;
   };
   const unsettled = topology.disagreements.find(
-    (d) => d.kind === 'slots' || (d.kind === 'role' && servesSlots(d.nodeId)),
+    (d) =>
+      (d.kind === 'slots' && !onlyOpenSlots(topology, d)) || (d.kind === 'role' && servesSlots(d.nodeId)),
   );
   if (unsettled) {
     const views = unsettled.views.map((v) => `${v.observer} says ${v.says}`).join('; ');

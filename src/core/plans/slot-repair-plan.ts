@@ -3,7 +3,7 @@
  * master that does not own it, decided like `redis-cli --cluster fix` (slot-decision.ts), one `fix-slots`
  * step per chosen owner whose sentence says why that owner. Pure.
  */
-import type { Step, Topology } from '../types.ts';
+import type { Disagreement, Step, Topology } from '../types.ts';
 import { formatRanges, MIGRATE_LINE, toRanges } from './plan.ts';
 import { decideSlot, type SlotDecision, strayKeySlots } from './slot-decision.ts';
 
@@ -25,6 +25,20 @@ export function slotsToRepair(topology: Topology): number[] {
   const slots = new Set<number>(strayKeySlots(topology));
   for (const n of topology.nodes) for (const m of [...n.migrating, ...n.importing]) slots.add(m.slot);
   return [...slots].sort((a, b) => a - b);
+}
+
+/**
+ * A disagreement about slot owners that only concerns open slots: a node importing a slot ignores the new
+ * owner's claims (Redis skips importing slots on UPDATE), so it never settles by itself. The slot repair
+ * settles it; the planner need not wait for gossip.
+ */
+export function onlyOpenSlots(topology: Topology, d: Disagreement): boolean {
+  if (d.kind !== 'slots' || !d.slots?.length) return false;
+  const open = new Set(slotsToRepair(topology));
+  return d.slots.every((r) => {
+    for (let s = r.start; s <= r.end; s++) if (!open.has(s)) return false;
+    return true;
+  });
 }
 
 function dryRun(d: Decided): string[] {

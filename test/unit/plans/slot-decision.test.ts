@@ -81,6 +81,22 @@ describe('stray keys', () => {
   });
 });
 
+describe('a disagreement about slot owners', () => {
+  it('does not hold the plan back when it only concerns open slots (an importing node ignores UPDATEs)', () => {
+    const t = withCounts(masters({ [B]: { importing: [{ slot: S, nodeId: id('d') }] } }), {
+      [A]: 70,
+      [B]: 30,
+    });
+    const views = [{ observer: addrOf(7002), says: 'dddddddd' }];
+    t.disagreements = [
+      { subject: `owner of slots ${S}`, kind: 'slots', slots: [{ start: S, end: S }], views },
+    ];
+    expect(planForFindings(t, [], ctx)).toMatchObject({ ok: true });
+    t.disagreements[0]!.slots = [{ start: S, end: S + 1 }];
+    expect(planForFindings(t, [], ctx)).toMatchObject({ ok: false, code: 'CLUSTER_SETTLING' });
+  });
+});
+
 describe('decideSlot', () => {
   it('keeps the slot on its single claimant', () => {
     const d = decideSlot(
