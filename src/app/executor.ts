@@ -6,7 +6,7 @@
 import { asCodedError, CodedError, ErrorCodes } from '../core/errors.ts';
 import type { Clock, NodeCommander, PodApi, Reporter, TopologySource } from '../core/ports.ts';
 import type { ExecEvent, ExecEventKind, Plan, StepKind, Topology } from '../core/types.ts';
-import { slotsTouchedBy, summariseProblems, verifyTouchedSlots } from './slot-check.ts';
+import { slotCheckFailure, slotsTouchedBy } from './slot-check.ts';
 import { stepHandler } from './steps/index.ts';
 import type { StepContext } from './steps/types.ts';
 
@@ -127,6 +127,10 @@ export async function executePlan(
       });
     }
     if (check.state !== 'stale') for (const s of slotsTouchedBy(step, topology)) touched.add(s);
+    // A resumed run checks the slots of the steps an earlier attempt finished too.
+    if (index === first)
+      for (const earlier of plan.steps.slice(0, first))
+        for (const s of slotsTouchedBy(earlier, topology)) touched.add(s);
     if (check.state === 'stale') {
       await record('stale', 'stale', check.reason);
       return finish('stale', `stopped before step ${index + 1}, nothing touched: ${check.reason}`, {
@@ -181,20 +185,9 @@ export async function executePlan(
       });
     }
   }
-  if (touched.size > 0) {
-    // Never a false success: every key of every touched slot must sit on that slot's one owner (issue 14).
-    const problems = await verifyTouchedSlots(deps, [...touched], {
-      timeoutMs: Math.min(deps.waitTimeoutMs ?? 60_000, 10_000),
-      pollMs: deps.pollMs ?? 200,
-      ...(opts.signal ? { signal: opts.signal } : {}),
-    });
-    if (problems.length > 0) {
-      const message = `the steps ran, but the slots are not settled: ${summariseProblems(problems)}`;
-      return finish('failed', message, {
-        error: { code: 'SLOT_CHECK_FAILED', message, details: { problems: problems.slice(0, 50) } },
-      });
-    }
-  }
+  // Never a false success: every key of every touched slot must sit on that slot's one owner (issue 14).
+  const unsettled = await slotCheckFailure(deps, [...touched], opts.signal);
+  if (unsettled) return finish('failed', unsettled.message, { error: unsettled });
   const done = outcomes.filter((o) => o.outcome === 'done').length;
   const skipped = outcomes.filter((o) => o.outcome === 'skipped').length;
   const detail =

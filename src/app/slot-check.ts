@@ -116,3 +116,29 @@ export async function verifyTouchedSlots(
     await sleep(Math.max(opts.pollMs, 250), opts.signal);
   }
 }
+
+/**
+ * The executor's end check: undefined when the touched slots are settled (or none were touched), else the
+ * error that fails the plan. Waits up to 10 s (at most the executor's wait deadline) for gossip to settle.
+ */
+export async function slotCheckFailure(
+  deps: {
+    source: TopologySource;
+    commander: NodeCommander;
+    clock: Clock;
+    waitTimeoutMs?: number;
+    pollMs?: number;
+  },
+  slots: number[],
+  signal?: AbortSignal,
+): Promise<{ code: string; message: string; details: Record<string, unknown> } | undefined> {
+  if (slots.length === 0) return undefined;
+  const problems = await verifyTouchedSlots(deps, slots, {
+    timeoutMs: Math.min(deps.waitTimeoutMs ?? 60_000, 10_000),
+    pollMs: deps.pollMs ?? 200,
+    ...(signal ? { signal } : {}),
+  });
+  if (problems.length === 0) return undefined;
+  const message = `the steps ran, but the slots are not settled: ${summariseProblems(problems)}`;
+  return { code: 'SLOT_CHECK_FAILED', message, details: { problems: problems.slice(0, 50) } };
+}
