@@ -30,36 +30,45 @@ const keysOf = (tag: string, from: number, to: number) =>
 describe('open slots in the field', () => {
   const tracker = useClusterTracker();
 
-  it('a migration target died and its replica took over with 40 of 100 keys: all 100 readable afterwards, no false success', async () => {
-    const cluster = tracker.track(
-      await startLocalCluster({ masters: 3, replicasPerMaster: 1, nodeTimeoutMs: 1000 }),
-    );
-    const h = harness(cluster);
-    try {
-      const [a, b] = cluster.masters() as [(typeof cluster.nodes)[0], (typeof cluster.nodes)[0]];
-      const { tag, slot } = await tagOwnedBy(cluster, a);
-      const written = await writeTagged(cluster, a, tag, 100);
-      await migrateByHand(cluster, a, b, slot, keysOf(tag, 0, 40));
-      await waitReplicasCaughtUp(cluster);
-      const promoted = cluster.replicasOf(b)[0]!;
-      await cluster.kill(b);
-      await waitForPromotionAgreed(cluster, promoted);
-      expect(await keysIn(cluster, promoted, slot)).toBe(40);
-      expect(await cluster.cli(a, 'CLUSTER', 'NODES')).toContain(`[${slot}->-${b.id}]`);
+  it.each([
+    { moved: 40, keeper: 'the source keeps the slot' },
+    { moved: 60, keeper: 'the promoted node takes the slot' },
+  ])(
+    'a migration target died and its replica took over with $moved of 100 keys: $keeper, all 100 readable afterwards, no false success',
+    async ({ moved }) => {
+      const cluster = tracker.track(
+        await startLocalCluster({ masters: 3, replicasPerMaster: 1, nodeTimeoutMs: 1000 }),
+      );
+      const h = harness(cluster);
+      try {
+        const [a, b] = cluster.masters() as [(typeof cluster.nodes)[0], (typeof cluster.nodes)[0]];
+        const { tag, slot } = await tagOwnedBy(cluster, a);
+        const written = await writeTagged(cluster, a, tag, 100);
+        await migrateByHand(cluster, a, b, slot, keysOf(tag, 0, moved));
+        await waitReplicasCaughtUp(cluster);
+        const promoted = cluster.replicasOf(b)[0]!;
+        await cluster.kill(b);
+        await waitForPromotionAgreed(cluster, promoted);
+        expect(await keysIn(cluster, promoted, slot)).toBe(moved);
+        expect(await cluster.cli(a, 'CLUSTER', 'NODES')).toContain(`[${slot}->-${b.id}]`);
 
-      const findings = analyzeTopology(await h.scan());
-      const stray = findings.find((f) => f.code === 'keys-in-unowned-slot');
-      expect(stray?.summary).toMatch(new RegExp(`^slot ${slot}: 40 keys on ${promoted.addr} .*holds 60`));
+        const findings = analyzeTopology(await h.scan());
+        const stray = findings.find((f) => f.code === 'keys-in-unowned-slot');
+        expect(stray?.summary).toMatch(
+          new RegExp(`^slot ${slot}: ${moved} keys on ${promoted.addr} .*holds ${100 - moved}`),
+        );
 
-      const { plan } = await repairSlots(h, a);
-      expect(plan.steps[0]!.sentence).toMatch(/most keys/);
-      expect(await keysIn(cluster, a, slot)).toBe(100);
-      expect(await keysIn(cluster, promoted, slot)).toBe(0);
-      await expectSettled(cluster, written);
-    } finally {
-      await h.close();
-    }
-  });
+        const keeper = moved < 50 ? a : promoted;
+        const { plan } = await repairSlots(h, keeper);
+        expect(plan.steps[0]!.sentence).toMatch(/most keys/);
+        expect(await keysIn(cluster, keeper, slot)).toBe(100);
+        expect(await keysIn(cluster, keeper === a ? promoted : a, slot)).toBe(0);
+        await expectSettled(cluster, written);
+      } finally {
+        await h.close();
+      }
+    },
+  );
 
   it('the migration source died and its replica took over: the keys already on the target go back to the new owner', async () => {
     const cluster = tracker.track(
