@@ -7,6 +7,7 @@ import { asCodedError, CodedError, ErrorCodes } from '../core/errors.ts';
 import type { Clock, NodeCommander, PodApi, Reporter, TopologySource } from '../core/ports.ts';
 import type { ExecEvent, ExecEventKind, Plan, StepKind, Topology } from '../core/types.ts';
 import { keysAtRiskRoseBefore } from './keys-at-risk.ts';
+import { slotCheckFailure, slotsTouchedBy } from './slot-check.ts';
 import { stepHandler } from './steps/index.ts';
 import type { StepContext } from './steps/types.ts';
 
@@ -78,6 +79,8 @@ export async function executePlan(
   };
 
   const first = Math.max(0, opts.fromStep ?? 0);
+  /** Slots the plan's steps touch: checked once at the end, before any success is reported. */
+  const touched = new Set<number>();
   for (let index = first; index < plan.steps.length; index++) {
     const step = plan.steps[index]!;
     if (opts.signal?.aborted)
@@ -124,6 +127,11 @@ export async function executePlan(
         error: { code: e.code, message: e.message },
       });
     }
+    if (check.state !== 'stale') for (const s of slotsTouchedBy(step, topology)) touched.add(s);
+    // A resumed run checks the slots of the steps an earlier attempt finished too.
+    if (index === first)
+      for (const earlier of plan.steps.slice(0, first))
+        for (const s of slotsTouchedBy(earlier, topology)) touched.add(s);
     if (check.state === 'stale') {
       await record('stale', 'stale', check.reason);
       return finish('stale', `stopped before step ${index + 1}, nothing touched: ${check.reason}`, {
@@ -188,6 +196,9 @@ export async function executePlan(
       });
     }
   }
+  // Never a false success: every key of every touched slot must sit on that slot's one owner (issue 14).
+  const unsettled = await slotCheckFailure(deps, [...touched], opts.signal);
+  if (unsettled) return finish('failed', unsettled.message, { error: unsettled });
   const done = outcomes.filter((o) => o.outcome === 'done').length;
   const skipped = outcomes.filter((o) => o.outcome === 'skipped').length;
   const detail =

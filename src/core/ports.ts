@@ -32,8 +32,16 @@ export const Credential = {
  * Rejects with a CodedError: NODE_UNREACHABLE (refused), NODE_TIMEOUT (frozen), NODE_ERROR (Redis error reply).
  */
 export interface NodeCommander {
-  /** `args` may hold `Credential` stand-ins; they are replaced by the credentials just before sending. */
-  call(addr: Addr, args: (string | number)[], opts?: { timeoutMs?: number }): Promise<unknown>;
+  /**
+   * `args` may hold `Credential` stand-ins; they are replaced by the credentials just before sending, only at
+   * the positions that carry credentials (MIGRATE's AUTH/AUTH2, CONFIG SET masterauth/masteruser).
+   * Buffers are sent as raw bytes; `buffers: true` returns bulk replies as Buffers (binary key names).
+   */
+  call(
+    addr: Addr,
+    args: (string | number | Buffer)[],
+    opts?: { timeoutMs?: number; buffers?: boolean },
+  ): Promise<unknown>;
   close(): Promise<void>;
 }
 

@@ -221,6 +221,20 @@ export interface Topology {
    * node connects to another (MIGRATE, a replica's sync) must authenticate too. Never holds the password.
    */
   auth?: { username?: string };
+  /**
+   * Keys per suspect slot (open anywhere, uncovered, owner down, or seen on a master that does not own it),
+   * from `CLUSTER COUNTKEYSINSLOT` on every reachable master. Absent when no slot was suspect.
+   */
+  slotKeys?: SlotKeyCount[];
+}
+
+/** Keys of one slot on each reachable master (`CLUSTER COUNTKEYSINSLOT`). */
+export interface SlotKeyCount {
+  slot: number;
+  /** One entry per master that answered, keys 0 included. */
+  counts: { id: NodeId; addr: Addr; keys: number }[];
+  /** Reachable masters that did not answer the count (their keys are unknown). */
+  unknown?: Addr[];
 }
 
 /** One Sentinel asked, and what it said about the monitored master. */

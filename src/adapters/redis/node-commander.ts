@@ -34,17 +34,41 @@ export function splitAddr(addr: Addr): { host: string; port: number } {
 
 class OuterTimeout extends Error {}
 
-/** Put the credentials in place of their `Credential` stand-ins (ports.ts), and only here. */
-export function expandCredentials(args: (string | number)[], auth: RedisAuth): string[] {
-  const out: string[] = [];
-  for (const a of args) {
-    if (a === Credential.migrateAuth) {
+/** An argument of a command: text, a number, or raw bytes (binary key names). */
+type Arg = string | number | Buffer;
+
+/**
+ * Indexes (in the whole command, name first) where a `Credential` stand-in is expanded: MIGRATE's options
+ * between its five fixed arguments and `KEYS`, and the values of `CONFIG SET masterauth|masteruser`.
+ * Nowhere else: a key or value that happens to read like a stand-in is sent as itself.
+ */
+function credentialPositions(args: Arg[]): Set<number> {
+  const at = new Set<number>();
+  const word = (i: number) => (typeof args[i] === 'string' ? (args[i] as string).toUpperCase() : '');
+  if (word(0) === 'MIGRATE') {
+    for (let i = 6; i < args.length && word(i) !== 'KEYS'; i++) at.add(i);
+  } else if (word(0) === 'CONFIG' && word(1) === 'SET') {
+    for (let i = 2; i + 1 < args.length; i += 2) {
+      if (word(i) === 'MASTERAUTH' || word(i) === 'MASTERUSER') at.add(i + 1);
+    }
+  }
+  return at;
+}
+
+/** Put the credentials in place of their `Credential` stand-ins (ports.ts), only where a command takes them. */
+export function expandCredentials(args: Arg[], auth: RedisAuth): (string | Buffer)[] {
+  const at = credentialPositions(args);
+  const out: (string | Buffer)[] = [];
+  args.forEach((a, i) => {
+    if (Buffer.isBuffer(a)) out.push(a);
+    else if (!at.has(i)) out.push(String(a));
+    else if (a === Credential.migrateAuth) {
       if (auth.password)
         out.push(...(auth.username ? ['AUTH2', auth.username, auth.password] : ['AUTH', auth.password]));
     } else if (a === Credential.password) out.push(auth.password ?? '');
     else if (a === Credential.username) out.push(auth.username ?? 'default');
     else out.push(String(a));
-  }
+  });
   return out;
 }
 
@@ -151,7 +175,7 @@ export function createNodeCommander(auth: RedisAuth, opts: NodeCommanderOptions 
   return {
     async call(addr, args, callOpts) {
       const timeoutMs = callOpts?.timeoutMs ?? defaultTimeout;
-      const [name, ...rest] = args;
+      const [name] = args;
       const command = String(name ?? '').toUpperCase();
       let conn: Conn | undefined;
       let timer: NodeJS.Timeout | undefined;
@@ -163,7 +187,9 @@ export function createNodeCommander(auth: RedisAuth, opts: NodeCommanderOptions 
         const c = conn;
         const run = async () => {
           await c.ready;
-          const cmd = new Command(String(name), expandCredentials(rest, auth), { replyEncoding: 'utf8' });
+          const [, ...rest] = expandCredentials(args, auth);
+          // `buffers`: replies as raw bytes (key names are binary-safe); else as UTF-8 text.
+          const cmd = new Command(String(name), rest, callOpts?.buffers ? {} : { replyEncoding: 'utf8' });
           // Our own per-call timer; ioredis's connection-wide commandTimeout then leaves it alone.
           cmd.setTimeout(timeoutMs);
           c.redis.sendCommand(cmd);

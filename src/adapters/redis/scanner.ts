@@ -12,6 +12,7 @@ import type { Addr, PodInfo, Probe, Topology } from '../../core/types.ts';
 import { createNodeCommander } from './node-commander.ts';
 import { probeNode } from './probe.ts';
 import { readSentinelView, sentinelNamedAddrs } from './sentinel.ts';
+import { countSuspectSlotKeys } from './slot-keys.ts';
 
 export interface ScanOptions {
   /** Per-node bound (connect + commands), ms. Default 1000. */
@@ -97,23 +98,26 @@ export async function scanCluster(def: ClusterDefinition, opts: ScanOptions = {}
       })
     : undefined;
   let sentinel: Awaited<typeof sentinelRead>;
+  let topology: Topology;
   try {
     for (const a of def.seeds) ask(a, 'seed');
     for (const a of opts.extraAddrs ?? []) ask(a, 'extra');
     for (const a of podByAddr.keys()) ask(a, 'pod');
     sentinel = await sentinelRead;
     while (inFlight.size > 0) await Promise.all([...inFlight]);
+    // Stable order for printing and fingerprints: by address.
+    probes.sort((a, b) => (a.addr < b.addr ? -1 : a.addr > b.addr ? 1 : 0));
+    topology = buildTopology(def.name, probes, {
+      takenAt,
+      ...(opts.pods ? { pods: opts.pods } : {}),
+      ...(opts.podError !== undefined ? { podError: opts.podError } : {}),
+    });
+    // Keys of suspect slots on every reachable master (issue 14): stray keys are invisible otherwise.
+    const slotKeys = await countSuspectSlotKeys(commander, topology, timeoutMs);
+    if (slotKeys.length > 0) topology.slotKeys = slotKeys;
   } finally {
     if (!opts.commander) await commander.close();
   }
-
-  // Stable order for printing and fingerprints: by address.
-  probes.sort((a, b) => (a.addr < b.addr ? -1 : a.addr > b.addr ? 1 : 0));
-  const topology = buildTopology(def.name, probes, {
-    takenAt,
-    ...(opts.pods ? { pods: opts.pods } : {}),
-    ...(opts.podError !== undefined ? { podError: opts.podError } : {}),
-  });
   if (sentinel) topology.sentinel = sentinel;
   if (def.auth.password) topology.auth = def.auth.username ? { username: def.auth.username } : {};
   if (opts.recordMetrics !== false) observeScan(def.name, (performance.now() - t0) / 1000);

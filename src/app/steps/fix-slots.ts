@@ -3,15 +3,17 @@
  * - `assign`: give uncovered slots (or those of a master gone for good) to one node in one go
  *   (ADDSLOTSRANGE, SETSLOT … NODE where the node still sees the dead owner), then BUMPEPOCH so every node
  *   accepts the new owner. The keys of those slots are lost: highest risk.
- * - `stable`: close open slots like `redis-cli --cluster fix`: a migration open on both sides is finished
- *   (keys moved, slot given to the importing node); otherwise stray keys go back to the owner and every
- *   node marks the slot stable.
+ * - `stable`: repair open slots and stray keys like `redis-cli --cluster fix`: each slot is decided again on the
+ *   fresh key counts (src/core/plans/slot-decision.ts) and repaired by repair-slot.ts; the step is done when
+ *   every slot is stable on every master with its keys only on its one owner.
  */
 import { CodedError, ErrorCodes } from '../../core/errors.ts';
-import { answers, describeNode, formatRanges, nodeById, splitAddr } from '../../core/plans/index.ts';
-import { Credential } from '../../core/ports.ts';
+import { answers, describeNode, formatRanges, nodeById } from '../../core/plans/index.ts';
+import { decideSlot, strayKeySlots } from '../../core/plans/slot-decision.ts';
 import { parseInfo } from '../../core/topology/parse-info.ts';
-import type { Addr, NodeView, SlotRange, Step } from '../../core/types.ts';
+import type { SlotRange, Step, Topology } from '../../core/types.ts';
+import { slotProblems, summariseProblems } from '../slot-check.ts';
+import { repairSlot } from './repair-slot.ts';
 import { clusterNodesOf, failure, liveMembers, timed, waitFor } from './support.ts';
 import type { StepContext, StepHandlerFor } from './types.ts';
 
@@ -52,12 +54,12 @@ export const fixSlotsHandler: StepHandlerFor<'fix-slots'> = {
         };
       return { state: 'ready' };
     }
-    const open = new Set<number>(eachSlot(step.slots));
-    const stillOpen = topology.nodes.some((n) =>
-      [...n.migrating, ...n.importing].some((m) => open.has(m.slot)),
-    );
-    if (!stillOpen)
-      return { state: 'done', detail: `slots ${formatRanges(step.slots)} are stable everywhere` };
+    const pending = [...eachSlot(step.slots)].filter((s) => slotNeedsRepair(topology, s));
+    if (pending.length === 0)
+      return {
+        state: 'done',
+        detail: `slots ${formatRanges(step.slots)} are stable everywhere, their keys on the owner`,
+      };
     return { state: 'ready' };
   },
 
@@ -84,15 +86,11 @@ export const fixSlotsHandler: StepHandlerFor<'fix-slots'> = {
       );
       return `every node sees ${formatRanges(step.slots)} on ${targetAddr}`;
     }
-    const set = new Set(slots);
-    await waitFor(ctx, `slots ${formatRanges(step.slots)} to be stable on every master`, async () => {
-      const views = await Promise.all(live.map((n) => clusterNodesOf(ctx, n.addr!)));
-      return views.every((v) =>
-        v.every(
-          (x) =>
-            !x.flags.includes('myself') || ![...x.migrating, ...x.importing].some((m) => set.has(m.slot)),
-        ),
-      );
+    const addrs = live.map((n) => n.addr!);
+    await waitFor(ctx, `slots ${formatRanges(step.slots)} to be stable, each on one owner`, async () => {
+      const problems = await slotProblems(ctx.commander, addrs, slots);
+      if (problems.length > 0) throw new Error(summariseProblems(problems, 3));
+      return true;
     });
     return `slots ${formatRanges(step.slots)} are stable`;
   },
@@ -156,71 +154,28 @@ function toRanges(slots: number[]): SlotRange[] {
   return out;
 }
 
+/** Each slot of the step, decided again on the fresh topology (its key counts), then repaired. */
 async function stabilise(ctx: StepContext, step: FixSlots): Promise<string> {
-  const masters = liveMembers(ctx.topology).filter((n) => n.role === 'master');
-  const myself = new Map<Addr, NodeView>();
-  await Promise.all(
-    masters.map(async (m) => {
-      const me = (await clusterNodesOf(ctx, m.addr!)).find((v) => v.flags.includes('myself'));
-      if (me) myself.set(m.addr!, me);
-    }),
-  );
-  const addrOf = (id: string) => masters.find((m) => m.id === id)?.addr;
   const done: string[] = [];
   for (const slot of eachSlot(step.slots)) {
-    const migrating = [...myself].filter(([, v]) => v.migrating.some((m) => m.slot === slot));
-    const importing = [...myself].filter(([, v]) => v.importing.some((m) => m.slot === slot));
-    const owner = [...myself].find(([, v]) => owns(v, slot));
-    if (!owner)
-      throw new CodedError(ErrorCodes.StepFailed, `slot ${slot}: no live master owns it`, {
-        transient: false,
-      });
+    if (!slotNeedsRepair(ctx.topology, slot)) continue;
+    const d = decideSlot(ctx.topology, slot);
+    if (!d.ok) throw new CodedError(ErrorCodes.StepFailed, d.reason, { slot, transient: false });
     await timed(ctx, async () => {
       try {
-        if (migrating.length === 1 && importing.length === 1 && migrating[0]![0] === owner[0]) {
-          // Both sides open: finish the migration, as redis-cli --cluster fix does.
-          const [srcAddr] = migrating[0]!;
-          const [dstAddr, dst] = importing[0]!;
-          await moveKeys(ctx, srcAddr, dstAddr, slot);
-          await ctx.commander.call(dstAddr, ['CLUSTER', 'SETSLOT', slot, 'NODE', dst.id]);
-          await ctx.commander.call(srcAddr, ['CLUSTER', 'SETSLOT', slot, 'NODE', dst.id]);
-          await Promise.all(
-            [...myself.keys()]
-              .filter((a) => a !== srcAddr && a !== dstAddr)
-              .map((a) => ctx.commander.call(a, ['CLUSTER', 'SETSLOT', slot, 'NODE', dst.id])),
-          );
-          done.push(`${slot} moved to ${dstAddr}`);
-          return;
-        }
-        // Otherwise: stray keys back to the owner, then every open side closed.
-        for (const [addr] of importing) if (addr !== owner[0]) await moveKeys(ctx, addr, owner[0], slot);
-        for (const [addr] of [...migrating, ...importing]) {
-          await ctx.commander.call(addr, ['CLUSTER', 'SETSLOT', slot, 'STABLE']);
-        }
-        done.push(`${slot} stable on ${addrOf(owner[1].id) ?? owner[0]}`);
+        done.push(await repairSlot(ctx, d));
       } catch (err) {
-        throw failure(err, `closing slot ${slot}`);
+        if (err instanceof CodedError && (err.code === 'CANCELLED' || err.details?.slot !== undefined))
+          throw err;
+        throw failure(err, `repairing slot ${slot}`);
       }
     });
   }
-  return done.join('; ');
+  return done.length > 0 ? done.join('; ') : 'nothing left to move';
 }
 
-/**
- * MIGRATE every key of `slot` from `from` to `to`, 100 at a time. On a password-protected cluster the
- * source node must log in to the target: `AUTH` / `AUTH2`, which the commander fills in (Credential).
- */
-async function moveKeys(ctx: StepContext, from: Addr, to: Addr, slot: number): Promise<void> {
-  const { host, port } = splitAddr(to);
-  for (;;) {
-    const keys = (await ctx.commander.call(from, ['CLUSTER', 'GETKEYSINSLOT', slot, 100])) as string[];
-    if (!Array.isArray(keys) || keys.length === 0) return;
-    await ctx.commander.call(
-      from,
-      ['MIGRATE', host, port, '', 0, 5000, 'REPLACE', Credential.migrateAuth, 'KEYS', ...keys],
-      {
-        timeoutMs: 10_000,
-      },
-    );
-  }
+/** Open on some node, or keys of it on a master that does not own it. */
+function slotNeedsRepair(topology: Topology, slot: number): boolean {
+  const open = topology.nodes.some((n) => [...n.migrating, ...n.importing].some((m) => m.slot === slot));
+  return open || strayKeySlots(topology).includes(slot);
 }

@@ -225,30 +225,6 @@ export function assignSlotsStep(addr: Addr, targetId: NodeId, slots: SlotRange[]
   };
 }
 
-export function stableSlotsStep(owner: ClusterNode, slots: number[], others: ClusterNode[]): Step {
-  const ranges = toRanges(slots);
-  const list = formatRanges(ranges);
-  const commands: string[] = [];
-  for (const s of slots) {
-    for (const n of [owner, ...others]) {
-      if (!n.addr) continue;
-      if (n.migrating.some((m) => m.slot === s) || n.importing.some((m) => m.slot === s)) {
-        commands.push(`${n.addr} CLUSTER SETSLOT ${s} STABLE`);
-      }
-    }
-  }
-  return {
-    kind: 'fix-slots',
-    action: 'stable',
-    slots: ranges,
-    addr: owner.addr ?? '',
-    targetId: owner.id,
-    risk: 'medium',
-    sentence: `Close the open slot(s) ${list} like redis-cli --cluster fix: finish the migration when both sides are open, else move stray keys back to the owner ${describeNode(owner)} and mark the slot stable.`,
-    commands: [MIGRATE_LINE, ...commands],
-  };
-}
-
 export function restartPodStep(pod: string, namespace: string, what: string): Step {
   return {
     kind: 'restart-pod',

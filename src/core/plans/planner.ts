@@ -23,7 +23,6 @@ import {
   isDown,
   isMajorityLost,
   joinableOutsiders,
-  ownsSlot,
   replicationOffset,
   slotMasters,
   uncoveredRanges,
@@ -40,9 +39,9 @@ import {
   meetStep,
   type PlanContext,
   replicateStep,
-  stableSlotsStep,
   toRanges,
 } from './plan.ts';
+import { onlyOpenSlots, planSlotRepairs } from './slot-repair-plan.ts';
 
 export type { PlanContext } from './plan.ts';
 
@@ -71,7 +70,8 @@ export function planForFindings(topology: Topology, findings: Finding[], ctx: Pl
     return !n || n.role === 'master' || n.slots.length > 0;
   };
   const unsettled = topology.disagreements.find(
-    (d) => d.kind === 'slots' || (d.kind === 'role' && servesSlots(d.nodeId)),
+    (d) =>
+      (d.kind === 'slots' && !onlyOpenSlots(topology, d)) || (d.kind === 'role' && servesSlots(d.nodeId)),
   );
   if (unsettled) {
     const views = unsettled.views.map((v) => `${v.observer} says ${v.says}`).join('; ');
@@ -218,34 +218,14 @@ export function planForFindings(topology: Topology, findings: Finding[], ctx: Pl
     if (!hasSlots) titles.push(`forget ${n.addr ?? n.id.slice(0, 8)}`);
   }
 
-  // 3. Open slots: make them stable, as `redis-cli --cluster fix` does.
-  const openSlots = new Map<number, ClusterNode[]>();
-  for (const n of nodes) {
-    for (const m of [...n.migrating, ...n.importing]) {
-      const list = openSlots.get(m.slot) ?? [];
-      if (!list.includes(n)) list.push(n);
-      openSlots.set(m.slot, list);
-    }
-  }
-  const byOwner = new Map<ClusterNode, { slots: number[]; others: Set<ClusterNode> }>();
-  for (const [slot, holders] of openSlots) {
-    const owner = nodes.find((n) => n.role === 'master' && ownsSlot(n, slot) && answers(topology, n));
-    if (!owner) {
-      notes.push(`slot ${slot} is open but no live master owns it.`);
-      continue;
-    }
-    const entry = byOwner.get(owner) ?? { slots: [], others: new Set<ClusterNode>() };
-    entry.slots.push(slot);
-    for (const h of holders) if (h !== owner) entry.others.add(h);
-    byOwner.set(owner, entry);
-  }
-  for (const [owner, { slots, others }] of byOwner) {
-    stables.push(stableSlotsStep(owner, slots, [...others]));
-    titles.push(`close open slot(s) ${formatRanges(toRanges(slots))}`);
-  }
+  // 3. Open slots and keys on masters that do not own their slot: as `redis-cli --cluster fix` does.
+  const slotPart = planSlotRepairs(topology);
+  stables.push(...slotPart.steps);
+  titles.push(...slotPart.titles);
+  notes.push(...slotPart.notes);
 
   // 4. Slots nobody claims: to a new node if there is one, else to the live master with the fewest slots.
-  const holes = uncoveredRanges(topology);
+  const holes = withoutSlots(uncoveredRanges(topology), slotPart.handled);
   if (holes.length > 0) {
     const fresh = outsiders.find((o) => !usedOutsiders.has(o.addr));
     if (fresh?.myId) {
@@ -339,6 +319,14 @@ function wipedReplicaSource(topology: Topology, replica: ClusterNode): string | 
   if (!r?.masterHost || !r.masterPort || (replica.keys ?? 0) > 0) return undefined;
   const addr = `${r.masterHost}:${r.masterPort}`;
   return topology.outsiders.some((o) => o.addr === addr) ? addr : undefined;
+}
+
+/** `ranges` minus the slots in `drop`. */
+function withoutSlots(ranges: SlotRange[], drop: Set<number>): SlotRange[] {
+  if (drop.size === 0) return ranges;
+  const keep: number[] = [];
+  for (const r of ranges) for (let s = r.start; s <= r.end; s++) if (!drop.has(s)) keep.push(s);
+  return toRanges(keep);
 }
 
 function samePod(o: Probe, n: ClusterNode): boolean {

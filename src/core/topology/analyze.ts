@@ -12,6 +12,7 @@ import type {
 } from '../types.ts';
 import { emptyDirRisk } from './persistence.ts';
 import { countSlots, formatSlotRanges, uncoveredSlots } from './slots.ts';
+import { findStrayKeys } from './stray-keys.ts';
 
 /** Without the node's `cluster-node-timeout` × `cluster-replica-validity-factor`, a link down this long is suspect. */
 export const DEFAULT_MAX_LINK_DOWN_SECONDS = 10;
@@ -477,6 +478,8 @@ export function analyzeTopology(topology: Topology, opts: AnalyzeOptions = {}): 
   if (topology.pods) analyzePods(topology, topology.pods, replicasOf, add);
   if (topology.podError) add(k8sApiError(topology.podError));
 
+  // Keys on a master that does not own their slot (issue 14).
+  for (const f of findStrayKeys(topology)) add(f);
   return sortFindings(findings);
 }
 
