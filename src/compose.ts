@@ -17,6 +17,7 @@ import type { ChatPort } from './app/chat-port.ts';
 import { type ChaosHandler, type ChatServiceInternals, createChatService } from './app/chat-service.ts';
 import { type ClusterRegistry, createClusterRegistry } from './app/clusters.ts';
 import { every } from './app/every.ts';
+import { createSecurityKit } from './app/security.ts';
 import { createWatcher, type Watcher } from './app/watcher.ts';
 import { clusterDefinitionsFromConfig } from './clusters-file.ts';
 import type { Config } from './config.ts';
@@ -219,7 +220,10 @@ export async function composeApp(config: Config, opts: ComposeOptions): Promise<
     closers.push(() => bus.close());
     const queue = createPlanQueue({ connection: control, prefix: planQueuePrefix(prefix) });
     closers.push(() => queue.close());
+    const security = await createSecurityKit(config, { logger, clock });
     const approvals = createApprovalService({
+      sealer: security.sealer,
+      approverSet: security.approvers,
       store,
       queue,
       policy: { approvers: config.APPROVERS, allowSelfApproval: config.ALLOW_SELF_APPROVAL },
@@ -277,6 +281,8 @@ export async function composeApp(config: Config, opts: ComposeOptions): Promise<
       clock,
     });
     const chatApprovals = createApprovalService({
+      sealer: security.sealer,
+      approverSet: security.approvers,
       store: chatStore,
       queue,
       policy: { approvers: config.APPROVERS, allowSelfApproval: config.ALLOW_SELF_APPROVAL },
@@ -327,6 +333,7 @@ export async function composeApp(config: Config, opts: ComposeOptions): Promise<
         audit,
         logger,
         clock,
+        checkBeforeRun: security.checkBeforeRun,
         executorDepsFor: (cluster) => ({
           ...clusters.executorDeps(cluster, { clock }),
           ...(extra.executor ?? {}),

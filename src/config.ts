@@ -1,4 +1,6 @@
 import { z } from 'zod';
+import { MIN_SECRET_LENGTH } from './app/approval-seal.ts';
+import { duration, securityChecks } from './config-security.ts';
 
 /** `host:port` with a port in 1..65535. */
 const addrPattern = /^[^\s:,]+:\d{1,5}$/;
@@ -76,6 +78,13 @@ export const envSchema = z.object({
   WATCH_INTERVAL: msInt(10, 0),
   WATCH_GRACE: msInt(30, 0),
   WATCH_CHANNEL: z.string().optional(),
+  APPROVAL_SECRET: z
+    .string()
+    .min(MIN_SECRET_LENGTH, { message: `expected at least ${MIN_SECRET_LENGTH} characters` })
+    .optional(),
+  PLAN_MAX_QUEUED: duration(15 * 60_000),
+  ALLOW_ALL_CHANNELS: bool(false),
+  RATE_LIMIT_PER_MINUTE: msInt(10, 0),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
 });
 
@@ -98,6 +107,7 @@ function crossChecks(env: NodeJS.ProcessEnv): string[] {
     problems.push(
       'REDIS_CLUSTER_NODES: required: comma-separated host:port seeds (or set CLUSTERS_FILE, or K8S_ENABLED=true)',
     );
+  problems.push(...securityChecks(env));
   return problems;
 }
 

@@ -37,6 +37,8 @@ export function appEnv(opts: {
     CONTROL_REDIS_URL: opts.controlUrl,
     REDIS_CLUSTER_NODES: opts.seeds.join(','),
     APPROVERS: (opts.approvers ?? ['U0APPROVER']).join(','),
+    APPROVAL_SECRET: 'e2e-approval-secret-0123456789abcdef',
+    ALLOW_ALL_CHANNELS: 'true',
     ROLE: 'all',
     SCAN_TIMEOUT_MS: '800',
     LOG_LEVEL: process.env.E2E_LOG_LEVEL ?? 'silent',

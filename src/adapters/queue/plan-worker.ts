@@ -1,6 +1,7 @@
 import { DelayedError, type Job, Queue, UnrecoverableError, Worker } from 'bullmq';
 import type { Redis } from 'ioredis';
 import { type ExecutorDeps, executePlan, type StepOutcome } from '../../app/executor.ts';
+import type { RunVerdict } from '../../app/run-check.ts';
 import { asCodedError, ErrorCodes } from '../../core/errors.ts';
 import type {
   AuditLog,
@@ -31,6 +32,8 @@ export interface PlanWorkerOptions {
   bus?: EventBus;
   audit?: AuditLog;
   executorDepsFor(cluster: string): ClusterExecutorDeps | Promise<ClusterExecutorDeps>;
+  /** Every approval rule again, before a plan starts (src/app/run-check.ts); a refusal ends the plan unrun. */
+  checkBeforeRun(record: PlanRecord): Promise<RunVerdict>;
   clock?: Clock;
   logger?: Logger;
   /** Plans of different clusters run in parallel up to this (default 4). */
@@ -143,6 +146,23 @@ export function startPlanWorker(opts: PlanWorkerOptions): PlanWorker {
     throw new DelayedError();
   }
 
+  /** Ends a plan the run-time check refused: audited, and said in its thread through the `finished` event. */
+  async function refuseToRun(rec: PlanRecord, verdict: Extract<RunVerdict, { ok: false }>): Promise<never> {
+    const { id, cluster } = rec.plan;
+    log?.warn({ plan: id, code: verdict.code }, 'plan refused at run time');
+    await audit({
+      who: 'worker',
+      what: 'refusal',
+      cluster,
+      plan: id,
+      outcome: verdict.code,
+      detail: verdict.reason,
+    });
+    const detail = `Refused before running (${verdict.code}): ${verdict.reason}. Nothing was sent to the cluster.`;
+    await finish(rec, { status: 'failed', detail, finishedAt: clock.now() }, null);
+    throw new UnrecoverableError(detail);
+  }
+
   // Jobs whose BullMQ lock this worker lost (another worker took them back): stop, and leave the plan alone.
   const lostLock = new Set<string>();
 
@@ -153,6 +173,8 @@ export function startPlanWorker(opts: PlanWorkerOptions): PlanWorker {
     if (isTerminal(first.status)) return { status: first.status, skipped: true };
     if (first.status === 'proposed') throw new UnrecoverableError(`plan ${planId} is not approved`);
     const cluster = first.plan.cluster;
+    const verdict = await opts.checkBeforeRun(first);
+    if (!verdict.ok) return refuseToRun(first, verdict);
 
     const lock = await store.acquireClusterLock(cluster, planId, lockTtl);
     if (!lock.ok) return waitBehind(job, token ?? '', first, lock.holder);

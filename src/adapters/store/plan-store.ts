@@ -92,7 +92,9 @@ if raw and raw ~= '' and raw ~= '{}' then approvals = cjson.decode(raw) end
 for _, a in ipairs(approvals) do
   if a.user == user then return {'DUPLICATE_APPROVER'} end
 end
-table.insert(approvals, { user = user, at = now })
+local sig = ARGV[4]
+if sig == nil or sig == '' then sig = nil end
+table.insert(approvals, { user = user, at = now, sig = sig })
 local needed = tonumber(redis.call('HGET', k, 'approvalsNeeded'))
 local newStatus = 'proposed'
 if #approvals >= needed then
@@ -361,8 +363,8 @@ export function createPlanStore(redis: Redis, opts: PlanStoreOptions = {}): Cont
       return out;
     },
 
-    async approve(id, user, now) {
-      return result(await run(APPROVE, [keys.plan(id), keys.open], [id, user, now]), id);
+    async approve(id, user, now, sig) {
+      return result(await run(APPROVE, [keys.plan(id), keys.open], [id, user, now, sig ?? '']), id);
     },
 
     async reject(id, user, now) {
