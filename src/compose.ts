@@ -312,6 +312,7 @@ export async function composeApp(config: Config, opts: ComposeOptions): Promise<
         allowedChannels: config.ALLOWED_CHANNELS,
         scanTimeoutMs: config.SCAN_TIMEOUT_MS,
         planTtlMs: config.PLAN_TTL_MS,
+        ratePerMinute: config.RATE_LIMIT_PER_MINUTE,
         ...(extra.pickupWarnMs !== undefined ? { pickupWarnMs: extra.pickupWarnMs } : {}),
       },
       ...(extra.chaos ? { chaos: extra.chaos } : {}),

@@ -60,6 +60,7 @@ import {
   type Respond,
 } from './chat-port.ts';
 import type { ClusterEntry, ClusterRegistry } from './clusters.ts';
+import { createCommandGate, type GateRefusal } from './command-gate.ts';
 import { every } from './every.ts';
 import { createWatchPoster, type PlanProposer, WATCHER_USER } from './watch-poster.ts';
 import type { WatchPoster } from './watcher.ts';
@@ -87,6 +88,8 @@ export interface ChatSettings {
    * normally arrives as pub/sub events, which are lost while the control Redis restarts: this catches up.
    */
   reconcileMs?: number;
+  /** Scans and plans per person per minute (RATE_LIMIT_PER_MINUTE; default 0: no limit). */
+  ratePerMinute?: number;
 }
 
 /** No critical finding and no disagreement left: nodes agree on the new picture. */
@@ -149,6 +152,7 @@ export function createChatService(deps: ChatServiceDeps): ChatServiceInternals {
   const clock = deps.clock ?? systemClock;
   const analyze = deps.analyze ?? ((t: Topology) => analyzeTopology(t));
   const tracks = new Map<string, PlanTrack>();
+  const gate = createCommandGate({ clusters, store, ratePerMinute: settings.ratePerMinute ?? 0, clock });
   const unsubscribers: (() => Promise<void>)[] = [];
   let stopped = false;
 
@@ -323,6 +327,12 @@ export function createChatService(deps: ChatServiceDeps): ChatServiceInternals {
       }
       const intent = parsed.intent;
       command = intent.kind;
+      const gated = await gate.checkCommand(intent, req);
+      if (gated) {
+        outcome = gated.outcome;
+        await gateRefused(req, gated, req.text.slice(0, 500));
+        return;
+      }
       await auditSafe({
         who: req.user,
         what: 'command',
@@ -613,8 +623,14 @@ export function createChatService(deps: ChatServiceDeps): ChatServiceInternals {
         );
         return;
       }
+      const before = gate.checkAction(planId, null, req) ? null : await store.get(planId);
+      const gated = gate.checkAction(planId, before, req);
+      if (gated) {
+        outcome = gated.outcome;
+        await gateRefused(req, gated, `${req.actionId} on plan ${planId.slice(0, 200)}`, before);
+        return;
+      }
       // A plan posted through respond (no ts at the time) learns its message here.
-      const before = await store.get(planId);
       if (before && !before.chatRef && req.messageTs) {
         await store
           .setChatRef(planId, {
@@ -661,6 +677,24 @@ export function createChatService(deps: ChatServiceDeps): ChatServiceInternals {
       const known = req.actionId === ActionIds.approve || req.actionId === ActionIds.reject;
       commandsTotal.inc({ command: `button:${known ? req.actionId : 'other'}`, outcome });
     }
+  }
+
+  /** Answers a refusal of the gate (channel binding, rate limit, wrong message), audited when it says so. */
+  async function gateRefused(
+    req: { user: string; channel: string; respond: Respond },
+    g: GateRefusal,
+    detail: string,
+    record?: PlanRecord | null,
+  ) {
+    if (g.audit)
+      await auditSafe({
+        who: req.user,
+        what: 'refusal',
+        ...(record ? { cluster: record.plan.cluster, plan: record.plan.id } : {}),
+        outcome: g.outcome,
+        detail: `in ${req.channel}: ${detail}`,
+      });
+    await answer(req.respond, req, refusal(g.text));
   }
 
   async function idle() {

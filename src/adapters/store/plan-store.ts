@@ -1,5 +1,6 @@
 import type { Redis } from 'ioredis';
 import { CodedError, ErrorCodes } from '../../core/errors.ts';
+import { isPlanId } from '../../core/plan-id.ts';
 import type {
   ChatRef,
   ListPlansQuery,
@@ -219,11 +220,9 @@ if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('DEL', KEYS[1]) 
 return 0
 `;
 
-const PLAN_ID = /^[A-Za-z0-9][A-Za-z0-9_.-]{0,127}$/;
-
 /** Plan ids become BullMQ job ids and key parts: no `:`, not all digits. */
 export function assertPlanId(id: string): void {
-  if (!PLAN_ID.test(id) || /^\d+$/.test(id))
+  if (!isPlanId(id))
     throw new CodedError(
       ErrorCodes.BadTransition,
       `plan id "${id}" must be letters, digits, - _ . (not all digits)`,
