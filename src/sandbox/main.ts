@@ -20,7 +20,7 @@ import type { ChatService } from '../app/chat-port.ts';
 import type { ComposedApp } from '../compose.ts';
 import { loadConfig } from '../config.ts';
 import type { ClusterDefinition } from '../core/ports.ts';
-import { type Logger, REDACT_PATHS } from '../logger.ts';
+import { errFields, type Logger, REDACT_PATHS } from '../logger.ts';
 import { chaosMessage, createChaos, createSandboxPods } from './chaos.ts';
 import { type LocalCluster, type LocalRedis, startLocalCluster, startRedis } from './local-cluster.ts';
 import { sandboxCommands } from './script.ts';
@@ -103,7 +103,7 @@ async function main(): Promise<number> {
         Promise.race([p, new Promise<void>((r) => setTimeout(r, ms).unref())]);
       if (app)
         await withTimeout(
-          app.close().catch((err) => logger.warn({ err }, 'app close failed')),
+          app.close().catch((err) => logger.warn(errFields(err), 'app close failed')),
           8000,
         );
       for (const n of cluster?.all() ?? []) pids.add(n.pid);

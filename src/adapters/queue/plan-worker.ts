@@ -14,7 +14,7 @@ import { isTerminal } from '../../core/plan-record.ts';
 import type { Clock, Reporter } from '../../core/ports.ts';
 import { systemClock } from '../../core/ports.ts';
 import type { ExecEvent } from '../../core/types.ts';
-import type { Logger } from '../../logger.ts';
+import { errFields, type Logger } from '../../logger.ts';
 import { plansTotal, stepDuration } from '../../metrics.ts';
 import type { ControlPlanStore } from '../store/plan-store.ts';
 import { PLANS_QUEUE, type PlanJobData, planQueuePrefix } from './plan-queue.ts';
@@ -81,10 +81,10 @@ export function startPlanWorker(opts: PlanWorkerOptions): PlanWorker {
 
   async function publish(e: ExecEvent) {
     log?.debug({ event: e }, 'exec event');
-    await opts.bus?.publish(e).catch((err) => log?.warn({ err }, 'event bus publish failed'));
+    await opts.bus?.publish(e).catch((err) => log?.warn(errFields(err), 'event bus publish failed'));
   }
   async function audit(entry: Parameters<AuditLog['record']>[0]) {
-    await opts.audit?.record(entry).catch((err) => log?.warn({ err }, 'audit append failed'));
+    await opts.audit?.record(entry).catch((err) => log?.warn(errFields(err), 'audit append failed'));
   }
 
   async function wakeWaiters(cluster: string) {
@@ -346,7 +346,7 @@ export function startPlanWorker(opts: PlanWorkerOptions): PlanWorker {
       const rec = await store.get(job.data.planId);
       if (!rec || isTerminal(rec.status)) return;
       await finish(rec, { status: 'failed', detail: err.message, finishedAt: clock.now() }, null);
-    })().catch((e) => log?.warn({ err: e }, 'could not record a failed job'));
+    })().catch((e) => log?.warn(errFields(e), 'could not record a failed job'));
   });
   worker.on('lockRenewalFailed', (ids) => {
     for (const id of ids) {
