@@ -128,6 +128,8 @@ export interface ChatServiceInternals extends ChatService, PlanProposer {
   idle(): Promise<void>;
   /** What the watcher posts through (src/app/watcher.ts): incidents look exactly like `diagnose`. */
   watchPoster: WatchPoster;
+  /** Reconcile rounds run so far (tests wait on it to know a round saw the latest state). */
+  reconcileRounds(): number;
 }
 
 /** Who a plan proposed by the watcher is "requested by" (defined in watch-poster.ts). */
@@ -858,6 +860,7 @@ export function createChatService(deps: ChatServiceDeps): ChatServiceInternals {
   }
 
   let stopReconciler = () => {};
+  let rounds = 0;
 
   async function summarise(rec: PlanRecord, progress?: ProgressState): Promise<ChatMessage> {
     const r = clusters.resolve(rec.plan.cluster);
@@ -1008,6 +1011,7 @@ export function createChatService(deps: ChatServiceDeps): ChatServiceInternals {
     watchPoster,
     proposePlan,
     refreshPlan,
+    reconcileRounds: () => rounds,
     handleCommand,
     handleAction,
     async start() {
@@ -1027,13 +1031,14 @@ export function createChatService(deps: ChatServiceDeps): ChatServiceInternals {
         for (const r of ended)
           if (r.result && r.chatRef && !r.chatRef.summaryTs && now - r.result.finishedAt < 3600_000)
             watchPlan(r.plan.id);
-        stopReconciler = every(period, () =>
-          open.size === 0
+        stopReconciler = every(period, () => {
+          rounds += 1;
+          return open.size === 0
             ? Promise.resolve()
             : reconcile().catch((err) =>
                 log.warn({ err: asCodedError(err).message }, 'plan reconcile failed'),
-              ),
-        );
+              );
+        });
       }
     },
     async stop() {

@@ -175,3 +175,20 @@ export function waitForPlanEnd(
     timeoutMs,
   );
 }
+
+/** Scans of `cluster` the app has finished so far (failed ones included), as its /metrics counts them. */
+export async function scanCount(app: RunningApp, cluster = 'default'): Promise<number> {
+  const body = await (await fetch(`http://127.0.0.1:${app.port}/metrics`)).text();
+  const m = new RegExp(`redis_medic_scan_duration_seconds_count\\{cluster="${cluster}"\\} (\\d+)`).exec(body);
+  return Number(m?.[1] ?? 0);
+}
+
+/** Waits until the app has finished `n` more scans than now: proof that its watcher went round `n` times. */
+export async function moreScans(app: RunningApp, n: number, timeoutMs = 30_000): Promise<void> {
+  const from = await scanCount(app);
+  const deadline = Date.now() + timeoutMs;
+  while ((await scanCount(app)) < from + n) {
+    if (Date.now() > deadline) throw new Error(`fewer than ${n} scans in ${timeoutMs} ms`);
+    await new Promise((r) => setTimeout(r, 100));
+  }
+}

@@ -265,6 +265,8 @@ export function startPlanWorker(opts: PlanWorkerOptions): PlanWorker {
             await store.recordStep(planId, toOutcomeRecord(index, outcome), clock.now());
             await job.updateProgress({ nextStep: index + 1 }).catch(() => {});
             await opts.afterStepPersisted?.(planId, index);
+            // A cancel asked for during this step stops the plan here, before the next one (not a poll later).
+            if (await store.cancelRequestedBy(planId).catch(() => null)) abort.abort();
           },
         });
       } catch (err) {
