@@ -39,6 +39,8 @@ export function appEnv(opts: {
     APPROVERS: (opts.approvers ?? ['U0APPROVER']).join(','),
     APPROVAL_SECRET: 'e2e-approval-secret-0123456789abcdef',
     ALLOW_ALL_CHANNELS: 'true',
+    // Tests fire many commands as one user; test/e2e/slack-security.test.ts tests the limit itself.
+    RATE_LIMIT_PER_MINUTE: '0',
     ROLE: 'all',
     SCAN_TIMEOUT_MS: '800',
     LOG_LEVEL: process.env.E2E_LOG_LEVEL ?? 'silent',
