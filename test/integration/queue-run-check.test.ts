@@ -69,6 +69,8 @@ async function expectRefused(s: Awaited<ReturnType<typeof setup>>, planId: strin
   expect(rec?.status).toBe('failed');
   expect(rec?.result?.detail).toContain(`Refused before running (${code})`);
   expect(s.executorBuilt()).toBe(0);
+  // The refused plan leaves the cluster free for the next one.
+  expect(await s.store.clusterLockHolder('c1')).toBeNull();
   const trail = await s.audit.forPlan(planId);
   expect(trail.some((e) => e.who === 'worker' && e.what === 'refusal' && e.outcome === code)).toBe(true);
   // What the thread shows: the `finished` event carries the reason.

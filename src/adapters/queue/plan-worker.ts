@@ -173,12 +173,12 @@ export function startPlanWorker(opts: PlanWorkerOptions): PlanWorker {
     if (isTerminal(first.status)) return { status: first.status, skipped: true };
     if (first.status === 'proposed') throw new UnrecoverableError(`plan ${planId} is not approved`);
     const cluster = first.plan.cluster;
-    const verdict = await opts.checkBeforeRun(first);
-    if (!verdict.ok) return refuseToRun(first, verdict);
-
     const lock = await store.acquireClusterLock(cluster, planId, lockTtl);
     if (!lock.ok) return waitBehind(job, token ?? '', first, lock.holder);
     await store.removeWaiter(cluster, planId);
+    // Checked once the plan may run (not on every poll while it waits): finish() then frees the lock again.
+    const verdict = await opts.checkBeforeRun(first);
+    if (!verdict.ok) return refuseToRun(first, verdict);
     const renew = setInterval(
       () => {
         store.renewClusterLock(cluster, planId, lockTtl).catch(() => {});
