@@ -223,9 +223,11 @@ export function createApprovalService(deps: ApprovalServiceDeps): ApprovalServic
     async approve(planId, user) {
       const before = await store.get(planId);
       if (!before) return refuse('NOT_FOUND', null, user, planId, 'approve');
-      const callerRefusal = (await isApprover(user))
-        ? checkApprover({ ...policy, approvers: [user] }, before, user)
-        : 'NOT_APPROVER';
+      const callerRefusal = !(await isApprover(user))
+        ? 'NOT_APPROVER'
+        : !policy.allowSelfApproval && before.plan.requestedBy === user
+          ? 'SELF_APPROVAL'
+          : null;
       if (callerRefusal) return refuse(callerRefusal, before, user, planId, 'approve');
 
       const at = clock.now();

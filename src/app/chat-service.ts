@@ -629,7 +629,7 @@ export function createChatService(deps: ChatServiceDeps): ChatServiceInternals {
       const gated = gate.checkAction(planId, before, req);
       if (gated) {
         outcome = gated.outcome;
-        await gateRefused(req, gated, `${req.actionId} on plan ${planId.slice(0, 200)}`, before);
+        await gateRefused(req, gated, `${req.actionId} on plan ${String(planId).slice(0, 200)}`, before);
         return;
       }
       // A plan posted through respond (no ts at the time) learns its message here.
