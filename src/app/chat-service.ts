@@ -440,10 +440,9 @@ export function createChatService(deps: ChatServiceDeps): ChatServiceInternals {
           const c = resolveCluster(intent.cluster);
           if (!c.ok) return refuse(req, c.msg);
         }
-        const records = await store.list({
-          ...(intent.cluster ? { cluster: intent.cluster } : {}),
-          limit: 20,
-        });
+        const records = (
+          await store.list({ ...(intent.cluster ? { cluster: intent.cluster } : {}), limit: 20 })
+        ).filter((r) => gate.visibleIn(r.plan.cluster, req.channel));
         await answer(
           req.respond,
           req,
@@ -471,6 +470,7 @@ export function createChatService(deps: ChatServiceDeps): ChatServiceInternals {
           ? await audit.forPlan(intent.plan, intent.n)
           : await audit.last(intent.cluster ? intent.n * 10 : intent.n);
         if (intent.cluster) entries = entries.filter((e) => e.cluster === intent.cluster).slice(-intent.n);
+        entries = entries.filter((e) => gate.visibleIn(e.cluster, req.channel));
         await answer(
           req.respond,
           req,
@@ -629,7 +629,9 @@ export function createChatService(deps: ChatServiceDeps): ChatServiceInternals {
       const gated = gate.checkAction(planId, before, req);
       if (gated) {
         outcome = gated.outcome;
-        await gateRefused(req, gated, `${req.actionId} on plan ${String(planId).slice(0, 200)}`, before);
+        // A value that is no plan id is not echoed into the audit.
+        const what = gated.outcome === 'bad-plan-id' ? 'a value that is no plan id' : `plan ${planId}`;
+        await gateRefused(req, gated, `${req.actionId} on ${what}`, before);
         return;
       }
       // A plan posted through respond (no ts at the time) learns its message here.

@@ -23,6 +23,8 @@ const COSTLY = new Set(['status', 'diagnose', 'failover', 'forget', 'join', 'res
 
 export interface CommandGate {
   checkCommand(intent: Intent, req: { user: string; channel: string }): Promise<GateRefusal | null>;
+  /** May `channel` see what concerns `cluster` (plans, audit lines)? Unbound clusters: everywhere allowed. */
+  visibleIn(cluster: string | undefined, channel: string): boolean;
   checkAction(
     planId: string,
     record: PlanRecord | null,
@@ -69,6 +71,10 @@ export function createCommandGate(deps: {
         text: `Too many scans: at most ${deps.ratePerMinute} a minute per person. Try again in ${Math.ceil(t.retryInMs / 1000)} s.`,
         audit: false,
       };
+    },
+
+    visibleIn(cluster, channel) {
+      return cluster === undefined || binding(cluster, channel) === null;
     },
 
     checkAction(planId, record, req) {

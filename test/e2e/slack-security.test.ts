@@ -173,6 +173,17 @@ describe('Slack security (HTTP mode, ROLE=bot, then a worker)', () => {
     });
   });
 
+  it('lists a cluster’s plans and audit only in its own channels', async () => {
+    const [plan] = await bot.composed.store.list({ cluster: 'payments', limit: 1 });
+    expect(plan).toBeDefined();
+    const here = await sim.command(ASKER, PAYMENTS, 'plans');
+    expect(await told(here, ASKER, 'the plans in payments')).toContain(plan!.plan.id);
+    const there = await sim.command('U0OTHER', SESSIONS, 'plans');
+    expect(await told(there, 'U0OTHER', 'the plans in sessions')).not.toContain(plan!.plan.id);
+    const audit = await sim.command('U0OTHER2', SESSIONS, 'audit 50');
+    expect(await told(audit, 'U0OTHER2', 'the audit in sessions')).not.toContain(plan!.plan.id);
+  });
+
   it('limits scans per person: past 3 a minute, a short ephemeral answer and no scan', async () => {
     const user = 'U0HASTY';
     for (let i = 1; i <= 3; i++) {
