@@ -219,6 +219,11 @@ function canBind(host: string, port: number): Promise<boolean> {
  */
 let portRange = { min: 10_000, max: 21_999 };
 
+/** The ports this process draws from. */
+export function getPortRange(): { min: number; max: number } {
+  return { ...portRange };
+}
+
 /** Narrows the ports this process draws from (inclusive; within 1024..21999). */
 export function setPortRange(range: { min: number; max: number }): void {
   if (!(range.min >= 1024 && range.max <= 21_999 && range.max - range.min >= 10))
