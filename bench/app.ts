@@ -216,6 +216,10 @@ function baseEnv(stack: { control: LocalRedis; seeds: string[] }): NodeJS.Proces
     CONTROL_REDIS_URL: stack.control.url,
     REDIS_CLUSTER_NODES: stack.seeds.join(','),
     APPROVERS: APPROVER,
+    APPROVAL_SECRET: 'bench-approval-secret-0123456789abcdef',
+    ALLOW_ALL_CHANNELS: 'true',
+    // The bench drives one user far past a person's pace.
+    RATE_LIMIT_PER_MINUTE: '0',
     LOG_LEVEL: 'warn',
     NODE_ENV: 'production',
     // The watcher would propose plans on its own while we break the cluster: off, so only our plans run.

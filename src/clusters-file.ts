@@ -22,6 +22,7 @@ import type { ClusterDefinition, RedisAuth } from './core/ports.ts';
  *     seeds: [10.0.0.21:6379]
  *     sentinels: [10.0.0.31:26379, 10.0.0.32:26379, 10.0.0.33:26379]
  *     sentinelMaster: mymaster
+ *     channels: [C0CARTSOPS]           # only these channels may act on it (default: any allowed channel)
  * ```
  * A cluster needs seeds, or a namespace (pods found by selector), or both. Passwords are never written
  * in the file: they come from an environment variable or a mounted Secret file.
@@ -72,6 +73,9 @@ const clusterSchema = z
       )
       .optional(),
     sentinelMaster: z.string().min(1).optional(),
+    channels: z
+      .array(z.string().regex(/^[CGD][A-Z0-9]{2,}$/, { message: 'expected a Slack channel id (C…)' }))
+      .optional(),
     username: z.string().min(1).optional(),
     password: z
       .union([z.string(), secretRef], {
@@ -169,6 +173,7 @@ export function parseClustersFile(
     if (c.namespace) def.k8s = { namespace: c.namespace, selector: c.selector ?? DEFAULT_SELECTOR };
     if (c.sentinels?.length) def.sentinels = c.sentinels;
     if (c.sentinelMaster) def.sentinelMaster = c.sentinelMaster;
+    if (c.channels?.length) def.channels = c.channels;
     defs.push(def);
   });
   if (problems.length) return { ok: false, error: problems.join('; ') };

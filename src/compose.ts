@@ -17,6 +17,7 @@ import type { ChatPort } from './app/chat-port.ts';
 import { type ChaosHandler, type ChatServiceInternals, createChatService } from './app/chat-service.ts';
 import { type ClusterRegistry, createClusterRegistry } from './app/clusters.ts';
 import { every } from './app/every.ts';
+import { createSecurityKit } from './app/security.ts';
 import { createWatcher, type Watcher } from './app/watcher.ts';
 import { clusterDefinitionsFromConfig } from './clusters-file.ts';
 import type { Config } from './config.ts';
@@ -231,7 +232,10 @@ export async function composeApp(config: Config, opts: ComposeOptions): Promise<
     closers.push(() => bus.close());
     const queue = createPlanQueue({ connection: control, prefix: planQueuePrefix(prefix) });
     closers.push(() => queue.close());
+    const security = await createSecurityKit(config, { logger, clock });
     const approvals = createApprovalService({
+      sealer: security.sealer,
+      approverSet: security.approvers,
       store,
       queue,
       policy: { approvers: config.APPROVERS, allowSelfApproval: config.ALLOW_SELF_APPROVAL },
@@ -289,6 +293,8 @@ export async function composeApp(config: Config, opts: ComposeOptions): Promise<
       clock,
     });
     const chatApprovals = createApprovalService({
+      sealer: security.sealer,
+      approverSet: security.approvers,
       store: chatStore,
       queue,
       policy: { approvers: config.APPROVERS, allowSelfApproval: config.ALLOW_SELF_APPROVAL },
@@ -318,6 +324,7 @@ export async function composeApp(config: Config, opts: ComposeOptions): Promise<
         allowedChannels: config.ALLOWED_CHANNELS,
         scanTimeoutMs: config.SCAN_TIMEOUT_MS,
         planTtlMs: config.PLAN_TTL_MS,
+        ratePerMinute: config.RATE_LIMIT_PER_MINUTE,
         ...(extra.pickupWarnMs !== undefined ? { pickupWarnMs: extra.pickupWarnMs } : {}),
       },
       ...(extra.chaos ? { chaos: extra.chaos } : {}),
@@ -339,6 +346,7 @@ export async function composeApp(config: Config, opts: ComposeOptions): Promise<
         audit,
         logger,
         clock,
+        checkBeforeRun: security.checkBeforeRun,
         executorDepsFor: (cluster) => ({
           ...clusters.executorDeps(cluster, { clock }),
           ...(extra.executor ?? {}),

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { MIN_SECRET_LENGTH } from './app/approval-seal.ts';
 import {
   duration,
   slackAppToken,
@@ -9,6 +10,7 @@ import {
   slackSigningSecret,
   withoutEmpty,
 } from './config-checks.ts';
+import { securityChecks } from './config-security.ts';
 
 /** `host:port` with a port in 1..65535. */
 const addrPattern = /^[^\s:,]+:\d{1,5}$/;
@@ -79,6 +81,14 @@ export const envSchema = z.object({
   WATCH_INTERVAL: duration('s', 10, 0),
   WATCH_GRACE: duration('s', 30, 0),
   WATCH_CHANNEL: slackChannelId,
+  APPROVAL_SECRET: z
+    .string()
+    .min(MIN_SECRET_LENGTH, { message: `expected at least ${MIN_SECRET_LENGTH} characters` })
+    .optional(),
+  /** How long an approved plan may wait for a worker before it is refused as expired. */
+  PLAN_MAX_QUEUED: duration('ms', 15 * 60_000, 1000),
+  ALLOW_ALL_CHANNELS: bool(false),
+  RATE_LIMIT_PER_MINUTE: z.coerce.number({ message: 'expected a whole number' }).int().min(0).default(10),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
 });
 
@@ -93,6 +103,7 @@ function crossChecks(env: NodeJS.ProcessEnv): string[] {
     problems.push(
       'REDIS_CLUSTER_NODES: required: comma-separated host:port seeds (or set CLUSTERS_FILE, or K8S_ENABLED=true)',
     );
+  problems.push(...securityChecks(env));
   return problems;
 }
 

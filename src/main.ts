@@ -15,6 +15,7 @@ import { loadDotEnv } from './env-file.ts';
 import { type OpsServer, startOpsServer } from './http/ops-server.ts';
 import { createLogger, type Logger } from './logger.ts';
 import { createReadiness, settingWarnings } from './readiness.ts';
+import { secretValues } from './secret-values.ts';
 
 /** The configuration could not be used: one line per problem, naming the variable (never its value). */
 export class ConfigError extends Error {
@@ -78,7 +79,7 @@ export async function startApp(
   opts: StartOptions = {},
 ): Promise<RunningApp> {
   const config = configFromEnv(env);
-  const logger = opts.logger ?? createLogger(config.LOG_LEVEL);
+  const logger = opts.logger ?? createLogger(config.LOG_LEVEL, undefined, { secrets: secretValues(config) });
   const composeOpts = (chat: ChatPort): ComposeOptions => ({
     chat,
     logger,
@@ -208,7 +209,7 @@ export async function main(env: NodeJS.ProcessEnv = process.env): Promise<number
     }
     throw err;
   }
-  const logger = createLogger(config.LOG_LEVEL);
+  const logger = createLogger(config.LOG_LEVEL, undefined, { secrets: secretValues(config) });
   const cannotStart = (err: unknown) => {
     const e = err instanceof CodedError ? `${err.code}: ${err.message}` : (err as Error).message;
     process.stderr.write(`redis-medic could not start: ${e}\n`);

@@ -14,6 +14,8 @@ import type {
 } from '../core/plan-record.ts';
 import type { Clock } from '../core/ports.ts';
 import { systemClock } from '../core/ports.ts';
+import { type ApprovalSealer, planHash } from './approval-seal.ts';
+import { type ApproverSet, isUserGroupId } from './approver-set.ts';
 
 export interface ApprovalPolicy {
   /** Chat user ids allowed to approve and reject (APPROVERS). */
@@ -66,7 +68,7 @@ export function formatUtcTime(ms: number): string {
 }
 
 function listApprovers(approvers: readonly string[]): string {
-  return approvers.map(mention).join(', ');
+  return approvers.map((a) => (isUserGroupId(a) ? `<!subteam^${a}>` : mention(a))).join(', ');
 }
 
 /** The readable reason for a refusal code. Pure. */
@@ -146,6 +148,10 @@ export interface ApprovalServiceDeps {
   audit?: AuditLog;
   bus?: Pick<EventBus, 'publishPlan'>;
   clock?: Clock;
+  /** Seals each approval (APPROVAL_SECRET); without it approvals carry no seal and no worker runs them. */
+  sealer?: ApprovalSealer;
+  /** Approvers with user groups resolved (default: the ids of policy.approvers). */
+  approverSet?: ApproverSet;
   /** Told when something fails after the decision (queue down, audit down); the decision stands. */
   onError?: (err: unknown, context: string) => void;
 }
@@ -162,6 +168,8 @@ export function createApprovalService(deps: ApprovalServiceDeps): ApprovalServic
   const clock = deps.clock ?? systemClock;
   const onError = deps.onError ?? (() => {});
   const { store, policy } = deps;
+  const isApprover = (user: string): Promise<boolean> =>
+    deps.approverSet ? deps.approverSet.has(user) : Promise.resolve(policy.approvers.includes(user));
 
   async function audit(entry: Parameters<AuditLog['record']>[0]) {
     if (!deps.audit) return;
@@ -215,10 +223,16 @@ export function createApprovalService(deps: ApprovalServiceDeps): ApprovalServic
     async approve(planId, user) {
       const before = await store.get(planId);
       if (!before) return refuse('NOT_FOUND', null, user, planId, 'approve');
-      const callerRefusal = checkApprover(policy, before, user);
+      const callerRefusal = !(await isApprover(user))
+        ? 'NOT_APPROVER'
+        : !policy.allowSelfApproval && before.plan.requestedBy === user
+          ? 'SELF_APPROVAL'
+          : null;
       if (callerRefusal) return refuse(callerRefusal, before, user, planId, 'approve');
 
-      const t = await store.approve(planId, user, clock.now());
+      const at = clock.now();
+      const claim = { planId, planHash: planHash(before.plan), user, at, cluster: before.plan.cluster };
+      const t = await store.approve(planId, user, at, deps.sealer?.seal(claim));
       if (!t.ok) {
         if (t.code === 'NOT_FOUND' || !t.record) return refuse('NOT_FOUND', null, user, planId, 'approve');
         if (t.code === 'EXPIRED') await onExpired(t.record, planId);
@@ -268,7 +282,7 @@ export function createApprovalService(deps: ApprovalServiceDeps): ApprovalServic
     async reject(planId, user) {
       const before = await store.get(planId);
       if (!before) return refuse('NOT_FOUND', null, user, planId, 'reject');
-      if (!policy.approvers.includes(user)) return refuse('NOT_APPROVER', before, user, planId, 'reject');
+      if (!(await isApprover(user))) return refuse('NOT_APPROVER', before, user, planId, 'reject');
       const t = await store.reject(planId, user, clock.now());
       if (!t.ok) {
         if (!t.record) return refuse('NOT_FOUND', null, user, planId, 'reject');
@@ -297,7 +311,7 @@ export function createApprovalService(deps: ApprovalServiceDeps): ApprovalServic
     async cancel(planId, user) {
       const before = await store.get(planId);
       if (!before) return refuse('NOT_FOUND', null, user, planId, 'cancel');
-      if (!policy.approvers.includes(user) && before.plan.requestedBy !== user)
+      if (before.plan.requestedBy !== user && !(await isApprover(user)))
         return refuse('NOT_ALLOWED', before, user, planId, 'cancel');
       const t = await store.cancel(planId, user, clock.now());
       if (!t.ok && t.record?.status === 'running') {

@@ -61,6 +61,7 @@ import {
   type Respond,
 } from './chat-port.ts';
 import type { ClusterEntry, ClusterRegistry } from './clusters.ts';
+import { createCommandGate, type GateRefusal } from './command-gate.ts';
 import { every } from './every.ts';
 import { assessKeysAtRisk } from './keys-at-risk.ts';
 import { createWatchPoster, type PlanProposer, WATCHER_USER } from './watch-poster.ts';
@@ -89,6 +90,8 @@ export interface ChatSettings {
    * normally arrives as pub/sub events, which are lost while the control Redis restarts: this catches up.
    */
   reconcileMs?: number;
+  /** Scans and plans per person per minute (RATE_LIMIT_PER_MINUTE; default 0: no limit). */
+  ratePerMinute?: number;
 }
 
 /** No critical finding and no disagreement left: nodes agree on the new picture. */
@@ -127,6 +130,8 @@ export interface ChatServiceInternals extends ChatService, PlanProposer {
   idle(): Promise<void>;
   /** What the watcher posts through (src/app/watcher.ts): incidents look exactly like `diagnose`. */
   watchPoster: WatchPoster;
+  /** Reconcile rounds run so far (tests wait on it to know a round saw the latest state). */
+  reconcileRounds(): number;
 }
 
 /** Who a plan proposed by the watcher is "requested by" (defined in watch-poster.ts). */
@@ -151,6 +156,7 @@ export function createChatService(deps: ChatServiceDeps): ChatServiceInternals {
   const clock = deps.clock ?? systemClock;
   const analyze = deps.analyze ?? ((t: Topology) => analyzeTopology(t));
   const tracks = new Map<string, PlanTrack>();
+  const gate = createCommandGate({ clusters, store, ratePerMinute: settings.ratePerMinute ?? 0, clock });
   const unsubscribers: (() => Promise<void>)[] = [];
   let stopped = false;
 
@@ -325,6 +331,12 @@ export function createChatService(deps: ChatServiceDeps): ChatServiceInternals {
       }
       const intent = parsed.intent;
       command = intent.kind;
+      const gated = await gate.checkCommand(intent, req);
+      if (gated) {
+        outcome = gated.outcome;
+        await gateRefused(req, gated, req.text.slice(0, 500));
+        return;
+      }
       await auditSafe({
         who: req.user,
         what: 'command',
@@ -430,10 +442,9 @@ export function createChatService(deps: ChatServiceDeps): ChatServiceInternals {
           const c = resolveCluster(intent.cluster);
           if (!c.ok) return refuse(req, c.msg);
         }
-        const records = await store.list({
-          ...(intent.cluster ? { cluster: intent.cluster } : {}),
-          limit: 20,
-        });
+        const records = (
+          await store.list({ ...(intent.cluster ? { cluster: intent.cluster } : {}), limit: 20 })
+        ).filter((r) => gate.visibleIn(r.plan.cluster, req.channel));
         await answer(
           req.respond,
           req,
@@ -461,6 +472,7 @@ export function createChatService(deps: ChatServiceDeps): ChatServiceInternals {
           ? await audit.forPlan(intent.plan, intent.n)
           : await audit.last(intent.cluster ? intent.n * 10 : intent.n);
         if (intent.cluster) entries = entries.filter((e) => e.cluster === intent.cluster).slice(-intent.n);
+        entries = entries.filter((e) => gate.visibleIn(e.cluster, req.channel));
         await answer(
           req.respond,
           req,
@@ -647,8 +659,16 @@ export function createChatService(deps: ChatServiceDeps): ChatServiceInternals {
         );
         return;
       }
+      const before = gate.checkAction(planId, null, req) ? null : await store.get(planId);
+      const gated = gate.checkAction(planId, before, req);
+      if (gated) {
+        outcome = gated.outcome;
+        // A value that is no plan id is not echoed into the audit.
+        const what = gated.outcome === 'bad-plan-id' ? 'a value that is no plan id' : `plan ${planId}`;
+        await gateRefused(req, gated, `${req.actionId} on ${what}`, before);
+        return;
+      }
       // A plan posted through respond (no ts at the time) learns its message here.
-      const before = await store.get(planId);
       if (before && !before.chatRef && req.messageTs) {
         await store
           .setChatRef(planId, {
@@ -695,6 +715,24 @@ export function createChatService(deps: ChatServiceDeps): ChatServiceInternals {
       const known = (Object.values(ActionIds) as string[]).includes(req.actionId);
       commandsTotal.inc({ command: `button:${known ? req.actionId : 'other'}`, outcome });
     }
+  }
+
+  /** Answers a refusal of the gate (channel binding, rate limit, wrong message), audited when it says so. */
+  async function gateRefused(
+    req: { user: string; channel: string; respond: Respond },
+    g: GateRefusal,
+    detail: string,
+    record?: PlanRecord | null,
+  ) {
+    if (g.audit)
+      await auditSafe({
+        who: req.user,
+        what: 'refusal',
+        ...(record ? { cluster: record.plan.cluster, plan: record.plan.id } : {}),
+        outcome: g.outcome,
+        detail: `in ${req.channel}: ${detail}`,
+      });
+    await answer(req.respond, req, refusal(g.text));
   }
 
   async function idle() {
@@ -858,6 +896,7 @@ export function createChatService(deps: ChatServiceDeps): ChatServiceInternals {
   }
 
   let stopReconciler = () => {};
+  let rounds = 0;
 
   async function summarise(rec: PlanRecord, progress?: ProgressState): Promise<ChatMessage> {
     const r = clusters.resolve(rec.plan.cluster);
@@ -1008,6 +1047,7 @@ export function createChatService(deps: ChatServiceDeps): ChatServiceInternals {
     watchPoster,
     proposePlan,
     refreshPlan,
+    reconcileRounds: () => rounds,
     handleCommand,
     handleAction,
     async start() {
@@ -1027,13 +1067,14 @@ export function createChatService(deps: ChatServiceDeps): ChatServiceInternals {
         for (const r of ended)
           if (r.result && r.chatRef && !r.chatRef.summaryTs && now - r.result.finishedAt < 3600_000)
             watchPlan(r.plan.id);
-        stopReconciler = every(period, () =>
-          open.size === 0
+        stopReconciler = every(period, () => {
+          rounds += 1;
+          return open.size === 0
             ? Promise.resolve()
             : reconcile().catch((err) =>
                 log.warn({ err: asCodedError(err).message }, 'plan reconcile failed'),
-              ),
-        );
+              );
+        });
       }
     },
     async stop() {

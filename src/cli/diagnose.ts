@@ -12,13 +12,14 @@ import { type ClusterDefinition, systemClock } from '../core/ports.ts';
 import { formatKeysAtRisk } from '../core/risk/format.ts';
 import { analyzeTopology } from '../core/topology/analyze.ts';
 import type { ExecEvent, Finding, Plan } from '../core/types.ts';
+import { cliPassword } from './credentials.ts';
 import { unreachableMessage } from './format-status.ts';
 import { type CliIo, seedsFrom, splitList, TARGET_OPTIONS } from './status.ts';
 
-export const DIAGNOSE_USAGE = `usage: redis-medic diagnose --nodes host:port[,host:port…] [--password …] [--user …] [--timeout ms] [--extra host:port,…] [--json] [--accept-data-loss] [--execute --yes]
+export const DIAGNOSE_USAGE = `usage: redis-medic diagnose --nodes host:port[,host:port…] [--password-file path] [--user …] [--timeout ms] [--extra host:port,…] [--json] [--accept-data-loss] [--execute --yes [--break-glass "<reason>"]]
 
   --nodes         seed addresses (default: $REDIS_CLUSTER_NODES)
-  --password      ACL password (default: $REDIS_PASSWORD; prefer the variable: arguments show in ps)
+  --password-file a file holding the ACL password (default: $REDIS_PASSWORD; --password is refused: arguments show in ps)
   --user          ACL user name (default: $REDIS_USERNAME)
   --timeout       per-node timeout in ms (default 1000)
   --extra         more addresses to ask, e.g. pod IPs; live ones outside the cluster can be joined
@@ -26,7 +27,10 @@ export const DIAGNOSE_USAGE = `usage: redis-medic diagnose --nodes host:port[,ho
   --accept-data-loss  also propose plans that drop keys: a master and all its replicas gone for good
                   (their slots go, empty, to a live master); without it the answer is "bring it back"
   --execute       run the plan (needs --yes): each step re-checks the cluster first and stops if it moved on
-  --yes           confirm --execute
+  --yes           confirm --execute. It takes the cluster lock and writes the audit in the control Redis
+                  (CONTROL_REDIS_URL), as a plan run by the bot does
+  --break-glass   with NODE_ENV=production, --execute needs a reason: it is audited and posted to the
+                  cluster's Slack channel (when SLACK_BOT_TOKEN is set)
   --wait-timeout  deadline of each wait inside a step, ms (default 60000)
 
 exit code: 0 nothing to do (or the plan succeeded), 1 a plan is proposed (or it stopped / failed), 2 could not reach the cluster or bad arguments`;
@@ -83,6 +87,8 @@ export async function runDiagnose(argv: string[], io: CliIo = defaultIo): Promis
     yes?: boolean;
     'wait-timeout'?: string;
     'accept-data-loss'?: boolean;
+    'password-file'?: string;
+    'break-glass'?: string;
     help?: boolean;
   };
   try {
@@ -94,6 +100,7 @@ export async function runDiagnose(argv: string[], io: CliIo = defaultIo): Promis
         yes: { type: 'boolean', short: 'y', default: false },
         'wait-timeout': { type: 'string' },
         'accept-data-loss': { type: 'boolean', default: false },
+        'break-glass': { type: 'string' },
       },
       allowPositionals: false,
       strict: true,
@@ -131,7 +138,12 @@ export async function runDiagnose(argv: string[], io: CliIo = defaultIo): Promis
   const waitTimeoutMs = numberOpt('wait-timeout', values['wait-timeout'], 60_000);
   if (timeoutMs === undefined || waitTimeoutMs === undefined) return 2;
 
-  const password = values.password ?? io.env.REDIS_PASSWORD;
+  const pw = cliPassword(values, io.env);
+  if (!pw.ok) {
+    io.stderr(`redis-medic diagnose: ${pw.why}\n`);
+    return 2;
+  }
+  const password = pw.password;
   const username = values.user ?? io.env.REDIS_USERNAME;
   const def: ClusterDefinition = {
     name: values.cluster ?? 'default',
@@ -185,18 +197,41 @@ export async function runDiagnose(argv: string[], io: CliIo = defaultIo): Promis
     if (!values.execute) return 1;
 
     const plan = outcome.plan;
-    const result = await executePlan(plan, {
-      source,
-      commander,
-      clock: systemClock,
-      waitTimeoutMs,
-      reporter: {
-        emit: (e) => {
-          if (values.json) io.stdout(`${JSON.stringify(e)}\n`);
-          else io.stdout(formatEvent(e, plan.steps.length));
+    const runPlan = (p: Plan) =>
+      executePlan(p, {
+        source,
+        commander,
+        clock: systemClock,
+        waitTimeoutMs,
+        reporter: {
+          emit: (e) => {
+            if (values.json) io.stdout(`${JSON.stringify(e)}\n`);
+            else io.stdout(formatEvent(e, p.steps.length));
+          },
         },
-      },
+      });
+    // Loaded only for --execute: plain status / diagnose stay quick to start.
+    const { guardExecute } = await import('./execute-guard.ts');
+    const guarded = await guardExecute({
+      plan,
+      env: io.env,
+      ...(values['break-glass'] !== undefined ? { breakGlass: values['break-glass'] } : {}),
+      say: (line) => io.stderr(`redis-medic diagnose: ${line}\n`),
     });
+    if (!guarded.ok) {
+      io.stderr(`redis-medic diagnose: not run: ${guarded.why}\n`);
+      return 2;
+    }
+    let result: Awaited<ReturnType<typeof executePlan>> | undefined;
+    try {
+      result = await runPlan(plan);
+    } finally {
+      await guarded.guard.release(
+        result
+          ? { status: result.status, detail: result.detail }
+          : { status: 'failed', detail: 'the run stopped on an error' },
+      );
+    }
     return result.status === 'succeeded' ? 0 : 1;
   } catch (err) {
     io.stderr(`redis-medic diagnose: ${err instanceof Error ? err.message : String(err)}\n`);

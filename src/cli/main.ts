@@ -23,7 +23,7 @@ export async function main(argv: string[], io: CliIo = defaultIo): Promise<numbe
     case 'status':
       return runStatus(rest, io);
     case 'diagnose':
-      return runDiagnose(rest);
+      return runDiagnose(rest, io);
     case 'help':
     case '--help':
     case '-h':

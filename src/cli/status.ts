@@ -3,6 +3,7 @@ import { scanCluster } from '../adapters/redis/scanner.ts';
 import type { ClusterDefinition } from '../core/ports.ts';
 import { analyzeTopology } from '../core/topology/analyze.ts';
 import type { Finding, Topology } from '../core/types.ts';
+import { cliPassword } from './credentials.ts';
 import { formatStatus, unreachableMessage } from './format-status.ts';
 
 export interface CliIo {
@@ -11,10 +12,10 @@ export interface CliIo {
   env: Record<string, string | undefined>;
 }
 
-export const STATUS_USAGE = `usage: redis-medic status --nodes host:port[,host:port…] [--password …] [--user …] [--timeout ms] [--json]
+export const STATUS_USAGE = `usage: redis-medic status --nodes host:port[,host:port…] [--password-file path] [--user …] [--timeout ms] [--json]
 
   --nodes     seed addresses (default: $REDIS_CLUSTER_NODES)
-  --password  ACL password (default: $REDIS_PASSWORD; prefer the variable: arguments show in ps)
+  --password-file  a file holding the ACL password (default: $REDIS_PASSWORD; --password is refused: arguments show in ps)
   --user      ACL user name (default: $REDIS_USERNAME)
   --timeout   per-node timeout in ms (default 1000)
   --extra     more addresses to ask, e.g. pod IPs (host:port,…); live ones outside the cluster are reported
@@ -57,7 +58,9 @@ export function seedsFrom(
 /** Options of every command that reads a cluster (`status`, `diagnose`). */
 export const TARGET_OPTIONS = {
   nodes: { type: 'string', short: 'n' },
+  // Declared only to refuse it with a clear word (src/cli/credentials.ts).
   password: { type: 'string', short: 'a' },
+  'password-file': { type: 'string' },
   user: { type: 'string', short: 'u' },
   timeout: { type: 'string', short: 't' },
   extra: { type: 'string' },
@@ -101,7 +104,12 @@ export async function runStatus(argv: string[], io: CliIo): Promise<number> {
       return EXIT_UNREACHABLE;
     }
   }
-  const password = values.password ?? io.env.REDIS_PASSWORD;
+  const pw = cliPassword(values, io.env);
+  if (!pw.ok) {
+    io.stderr(`redis-medic status: ${pw.why}\n`);
+    return EXIT_UNREACHABLE;
+  }
+  const password = pw.password;
   const username = values.user ?? io.env.REDIS_USERNAME;
   const def: ClusterDefinition = {
     name: values.cluster ?? 'default',

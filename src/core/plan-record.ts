@@ -34,6 +34,8 @@ export function isTerminal(status: PlanStatus): boolean {
 export interface Approval {
   user: string;
   at: number;
+  /** HMAC seal of this approval (src/app/approval-seal.ts); the worker refuses an approval without a valid one. */
+  sig?: string;
 }
 
 /** What one finished step produced, as persisted after each step. */
@@ -101,7 +103,7 @@ export interface PlanStore {
   get(id: string): Promise<PlanRecord | null>;
   list(query?: ListPlansQuery): Promise<PlanRecord[]>;
   /** Adds one approval; the plan becomes `approved` when it has enough. Expiry is checked against `now`. */
-  approve(id: string, user: string, now: number): Promise<TransitionResult>;
+  approve(id: string, user: string, now: number, sig?: string): Promise<TransitionResult>;
   reject(id: string, user: string, now: number): Promise<TransitionResult>;
   /** proposed / approved / queued → cancelled. A running plan is refused (BAD_STATE): use requestCancel. */
   cancel(id: string, user: string, now: number): Promise<TransitionResult>;

@@ -73,4 +73,6 @@ export interface ClusterDefinition {
   sentinels?: Addr[];
   /** The master name those Sentinels monitor (`sentinel monitor <name> …`); default: the only one they know. */
   sentinelMaster?: string;
+  /** Channel ids where this cluster may be acted on (clusters file `channels:`); none: wherever ALLOWED_CHANNELS allows. */
+  channels?: string[];
 }

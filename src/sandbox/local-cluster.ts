@@ -213,24 +213,30 @@ function canBind(host: string, port: number): Promise<boolean> {
 }
 
 /**
- * Data ports 10000–21999 (bus ports +10000), in sixteen slices of 750: each vitest worker process (or, outside
- * vitest, each process) draws from its own. Two processes drawing from one range could reuse a port the other
- * just freed while that one's other nodes still gossip to it, and a fresh node would learn a foreign cluster.
- * MEDIC_PORT_SLICE_BASE shifts the slices so two test runs on one machine keep apart.
+ * Data ports are drawn from this range (bus ports +10000, so data ports stay below 22000: the bus ports then stay
+ * under the ephemeral range). The sandbox uses all of it; tests give each vitest worker its own slice
+ * (test/support/port-slice.ts), so two processes never reuse a port the other's nodes still gossip to.
  */
-const PORT_SLICE = 750;
-const slice = (() => {
-  const pool = Number(process.env.VITEST_POOL_ID);
-  const base = Number(process.env.MEDIC_PORT_SLICE_BASE ?? 0) || 0;
-  return ((Number.isInteger(pool) && pool > 0 ? pool - 1 : process.pid) + base) % 16;
-})();
-const PORT_MIN = 10_000 + slice * PORT_SLICE;
-const PORT_MAX = PORT_MIN + PORT_SLICE - 1;
+let portRange = { min: 10_000, max: 21_999 };
+
+/** The ports this process draws from. */
+export function getPortRange(): { min: number; max: number } {
+  return { ...portRange };
+}
+
+/** Narrows the ports this process draws from (inclusive; within 1024..21999). */
+export function setPortRange(range: { min: number; max: number }): void {
+  if (!(range.min >= 1024 && range.max <= 21_999 && range.max - range.min >= 10))
+    throw new Error(
+      `port range ${range.min}-${range.max} must lie within 1024-21999 and hold 10 ports or more`,
+    );
+  portRange = { ...range };
+}
 
 /** A data port < 22000 such that it and its bus port (+10000) are free on `host`. */
 export async function pickFreePort(host = '127.0.0.1'): Promise<number> {
   for (let i = 0; i < 200; i++) {
-    const port = PORT_MIN + Math.floor(Math.random() * (PORT_MAX - PORT_MIN));
+    const port = portRange.min + Math.floor(Math.random() * (portRange.max - portRange.min));
     const key = `${host}:${port}`;
     if (
       reservedPorts.has(key) ||
@@ -243,7 +249,7 @@ export async function pickFreePort(host = '127.0.0.1'): Promise<number> {
       return port;
     }
   }
-  throw new Error(`no free port pair below ${PORT_MAX} on ${host}`);
+  throw new Error(`no free port pair in ${portRange.min}-${portRange.max} on ${host}`);
 }
 
 // ---------------------------------------------------------------------------------------------------

@@ -20,9 +20,15 @@ import type { ChatService } from '../app/chat-port.ts';
 import type { ComposedApp } from '../compose.ts';
 import { loadConfig } from '../config.ts';
 import type { ClusterDefinition } from '../core/ports.ts';
-import { type Logger, REDACT_PATHS } from '../logger.ts';
+import { errFields, type Logger, REDACT_PATHS } from '../logger.ts';
 import { chaosMessage, createChaos, createSandboxPods } from './chaos.ts';
-import { type LocalCluster, type LocalRedis, startLocalCluster, startRedis } from './local-cluster.ts';
+import {
+  type LocalCluster,
+  type LocalRedis,
+  setPortRange,
+  startLocalCluster,
+  startRedis,
+} from './local-cluster.ts';
 import { sandboxCommands } from './script.ts';
 
 /** Three approvers: a takeover or fix-slots plan needs two, and nobody approves their own plan. */
@@ -46,7 +52,8 @@ const USAGE = `usage: npm run sandbox [-- --script <file>|-]
 
   --script <file>   read commands from a file ("-": stdin), print the transcript, exit 1 if one fails
   --no-color        no ANSI colours (also NO_COLOR=1)
-  --keep-dir        do not remove the temp dir at exit (logs, nodes.conf) — processes are still stopped`;
+  --keep-dir        do not remove the temp dir at exit (logs, nodes.conf) — processes are still stopped
+  --ports <a>-<b>   data ports of the local nodes (default 10000-21999; each bus port is +10000)`;
 
 function parseCli(argv: string[]) {
   const { values } = parseArgs({
@@ -55,6 +62,7 @@ function parseCli(argv: string[]) {
       script: { type: 'string' },
       'no-color': { type: 'boolean' },
       'keep-dir': { type: 'boolean' },
+      ports: { type: 'string' },
       help: { type: 'boolean', short: 'h' },
     },
     allowPositionals: false,
@@ -73,6 +81,16 @@ async function main(): Promise<number> {
   if (cli.help) {
     process.stdout.write(`${USAGE}\n`);
     return 0;
+  }
+  if (cli.ports !== undefined) {
+    const m = /^(\d{4,5})-(\d{4,5})$/.exec(cli.ports);
+    try {
+      if (!m) throw new Error('--ports: expected <first>-<last>, e.g. 15000-15749');
+      setPortRange({ min: Number(m[1]), max: Number(m[2]) });
+    } catch (err) {
+      process.stderr.write(`sandbox: ${(err as Error).message}\n${USAGE}\n`);
+      return 2;
+    }
   }
   const scripted = cli.script !== undefined;
   if (scripted && cli.script !== '-' && !existsSync(cli.script!)) {
@@ -103,7 +121,7 @@ async function main(): Promise<number> {
         Promise.race([p, new Promise<void>((r) => setTimeout(r, ms).unref())]);
       if (app)
         await withTimeout(
-          app.close().catch((err) => logger.warn({ err }, 'app close failed')),
+          app.close().catch((err) => logger.warn(errFields(err), 'app close failed')),
           8000,
         );
       for (const n of cluster?.all() ?? []) pids.add(n.pid);

@@ -8,6 +8,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
+import { getPortRange } from '../../src/sandbox/local-cluster.ts';
 
 const ROOT = new URL('../..', import.meta.url).pathname;
 const SOCKET = `redis-medic-tty-${process.pid}-${Date.now()}`;
@@ -67,6 +68,8 @@ afterAll(() => {
 describe('the interactive console in a terminal', () => {
   it('replaces a pod, shows the plan, asks to confirm, runs it, and cleans up on Ctrl-C', async () => {
     const env = 'WATCH_INTERVAL=0 NO_COLOR= FORCE_COLOR=';
+    // The sandbox's nodes take ports from this test worker's slice.
+    const ports = getPortRange();
     tmux(
       'new-session',
       '-d',
@@ -76,7 +79,7 @@ describe('the interactive console in a terminal', () => {
       '180',
       '-y',
       '50',
-      `cd ${ROOT} && env ${env} ${process.execPath} --import tsx src/sandbox/main.ts; echo "SANDBOX-EXIT=$?"; sleep 600`,
+      `cd ${ROOT} && env ${env} ${process.execPath} --import tsx src/sandbox/main.ts --ports ${ports.min}-${ports.max}; echo "SANDBOX-EXIT=$?"; sleep 600`,
     );
     let screen = await waitForScreen('You are U0ONCALL', 90_000);
     expect(screen).toContain('chaos replace-pod');

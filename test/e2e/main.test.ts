@@ -5,6 +5,12 @@ import { type LocalRedis, startRedis } from '../support/redis-cluster.ts';
 import { postToApp, slashCommandBody } from '../support/slack-signing.ts';
 import { type SlackStandIn, startSlackStandIn } from '../support/slack-stand-in.ts';
 
+/** What Slack mode requires besides the Slack credentials (issue 16). */
+const SLACK_SECURITY_ENV = {
+  APPROVAL_SECRET: 'main-test-approval-secret-0123456789abcdef',
+  ALLOW_ALL_CHANNELS: 'true',
+};
+
 /** `npm start`: src/main.ts in its own process, with only the given environment. */
 function spawnMain(env: Record<string, string>) {
   return spawn(process.execPath, ['--import', 'tsx', 'src/main.ts'], {
@@ -41,6 +47,7 @@ describe('npm start with a bad configuration', () => {
   it('prints each problem on its own line, naming the variable, and exits 1', async () => {
     const { code, stderr } = await runMain({
       SLACK_MODE: 'http',
+      ...SLACK_SECURITY_ENV,
       SLACK_BOT_TOKEN: 'xoxb-very-secret-token',
       PORT: 'eighty',
       ROLE: 'both',
@@ -104,6 +111,7 @@ describe('npm start when the control Redis cannot be used', () => {
 
     const none = await runMain({
       SLACK_MODE: 'http',
+      ...SLACK_SECURITY_ENV,
       SLACK_BOT_TOKEN: slack.botToken,
       SLACK_SIGNING_SECRET: 'a-signing-secret',
       SLACK_API_URL: slack.url,
@@ -133,6 +141,7 @@ describe('npm start in http mode', () => {
   it('says plainly when Slack refuses the bot token, and exits 1 before connecting anything else', async () => {
     const { code, stderr } = await runMain({
       SLACK_MODE: 'http',
+      ...SLACK_SECURITY_ENV,
       SLACK_BOT_TOKEN: 'xoxb-refused-by-slack',
       SLACK_SIGNING_SECRET: 'a-signing-secret',
       SLACK_API_URL: slack.url,
@@ -153,6 +162,7 @@ describe('npm start in http mode', () => {
     const opsPort = await pickFreePort('127.0.0.1');
     const proc = spawnMain({
       SLACK_MODE: 'http',
+      ...SLACK_SECURITY_ENV,
       SLACK_BOT_TOKEN: slack.botToken,
       SLACK_SIGNING_SECRET: 'main-secret',
       SLACK_API_URL: slack.url,

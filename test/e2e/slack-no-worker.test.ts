@@ -171,12 +171,19 @@ describe('a plan that ends while no bot is up', () => {
     expect(latestText(slack.message(CHANNEL, plan.ts))).not.toContain('*Succeeded*');
 
     // A bot starts again: the message says how it ended, and the thread gets its summary, once.
-    await start('bot');
+    const bot = await start('bot');
     expect(await waitForPlanEnd(slack, CHANNEL, plan.ts, 30_000)).toContain('*Succeeded*');
     const summaries = () =>
       slack.thread(CHANNEL, plan.ts).filter((m) => /^Plan \S+ succeeded on /.test(m.text));
     await slack.waitFor(() => summaries().length > 0 || undefined, 'the summary', 30_000);
-    await new Promise((r) => setTimeout(r, 4000)); // a few reconcile rounds: still one
+    // Two more reconcile rounds of the bot (one whole round after the summary): still one.
+    const rounds = bot.composed.chatService.reconcileRounds();
+    await slack.waitFor(
+      () => bot.composed.chatService.reconcileRounds() >= rounds + 2 || undefined,
+      'two more reconcile rounds',
+      30_000,
+    );
+    await bot.composed.chatService.idle();
     expect(summaries()).toHaveLength(1);
   });
 });

@@ -38,6 +38,10 @@ export function appEnv(opts: {
     CONTROL_REDIS_URL: opts.controlUrl,
     REDIS_CLUSTER_NODES: opts.seeds.join(','),
     APPROVERS: (opts.approvers ?? ['U0APPROVER']).join(','),
+    APPROVAL_SECRET: 'e2e-approval-secret-0123456789abcdef',
+    ALLOW_ALL_CHANNELS: 'true',
+    // Tests fire many commands as one user; test/e2e/slack-security.test.ts tests the limit itself.
+    RATE_LIMIT_PER_MINUTE: '0',
     ROLE: 'all',
     SCAN_TIMEOUT_MS: '800',
     LOG_LEVEL: process.env.E2E_LOG_LEVEL ?? 'silent',
@@ -173,4 +177,21 @@ export function waitForPlanEnd(
     'the plan to finish',
     timeoutMs,
   );
+}
+
+/** Scans of `cluster` the app has finished so far (failed ones included), as its /metrics counts them. */
+export async function scanCount(app: RunningApp, cluster = 'default'): Promise<number> {
+  const body = await (await fetch(`http://127.0.0.1:${app.port}/metrics`)).text();
+  const m = new RegExp(`redis_medic_scan_duration_seconds_count\\{cluster="${cluster}"\\} (\\d+)`).exec(body);
+  return Number(m?.[1] ?? 0);
+}
+
+/** Waits until the app has finished `n` more scans than now: proof that its watcher went round `n` times. */
+export async function moreScans(app: RunningApp, n: number, timeoutMs = 30_000): Promise<void> {
+  const from = await scanCount(app);
+  const deadline = Date.now() + timeoutMs;
+  while ((await scanCount(app)) < from + n) {
+    if (Date.now() > deadline) throw new Error(`fewer than ${n} scans in ${timeoutMs} ms`);
+    await new Promise((r) => setTimeout(r, 100));
+  }
 }

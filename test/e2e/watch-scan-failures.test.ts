@@ -6,10 +6,9 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { RunningApp } from '../../src/main.ts';
 import type { LocalCluster, LocalNode, LocalRedis } from '../support/redis-cluster.ts';
 import type { SlackStandIn } from '../support/slack-stand-in.ts';
-import { appEnv, latestText, startBackends, startTestApp, stopAll } from './support.ts';
+import { appEnv, latestText, moreScans, startBackends, startTestApp, stopAll } from './support.ts';
 
 const WATCH_CHANNEL = 'C0WATCHSCAN';
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 describe('watch mode when the only seed does not answer', () => {
   let slack: SlackStandIn;
@@ -44,9 +43,8 @@ describe('watch mode when the only seed does not answer', () => {
   });
 
   const texts = () => slack.channelMessages(WATCH_CHANNEL).map(latestText);
-
   it('says once that it cannot scan, however many scans fail', async () => {
-    await sleep(2500);
+    await moreScans(app, 2);
     expect(texts()).toEqual([]);
     await cluster.kill(seed);
     await slack.waitFor(
@@ -54,7 +52,7 @@ describe('watch mode when the only seed does not answer', () => {
       'the scan-failure notice',
       20_000,
     );
-    await sleep(4000); // four more failed scans
+    await moreScans(app, 4); // four more failed scans
     const notices = texts().filter((t) => /cannot scan cluster/.test(t));
     expect(notices).toHaveLength(1);
     expect(notices[0]).toContain(`${seed.addr}: refused`);
@@ -69,7 +67,7 @@ describe('watch mode when the only seed does not answer', () => {
       30_000,
     );
     await cluster.waitHealthy(30_000);
-    await sleep(3000);
+    await moreScans(app, 3);
     // Back to a healthy cluster. While the restarted seed rejoins, Redis may briefly flag its slots; the
     // contract for such a flap is at most one message, rewritten in place as recovered, never an open incident.
     const others = texts().filter((t) => !/cannot scan|work again/.test(t));

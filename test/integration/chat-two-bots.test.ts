@@ -68,6 +68,8 @@ describe('two bot processes on one control Redis', () => {
       CLUSTER_NAME: 'it',
       APPROVERS: `${ASKER},${APPROVER}`,
       SCAN_TIMEOUT_MS: '500',
+      // Two processes on one control Redis: they seal and check approvals with one shared secret.
+      APPROVAL_SECRET: 'two-bots-approval-secret-0123456789abcdef',
     });
     if (!loaded.ok) throw new Error(loaded.problems.join('; '));
     const prefix = `two-${randomBytes(4).toString('hex')}`;
@@ -130,9 +132,15 @@ describe('two bot processes on one control Redis', () => {
       30_000,
       'the summary in the thread',
     );
-    // Let both bots finish whatever they still meant to say.
-    await Promise.all(apps.map((a) => (a.chatService as { idle?: () => Promise<void> }).idle?.()));
-    await new Promise((r) => setTimeout(r, 1500));
+    // Both bots have looked at the ended plan again: each ran two more reconcile rounds (so one whole round
+    // began after the end), and said whatever that round made them say.
+    const seen = apps.map((a) => a.chatService.reconcileRounds());
+    await waitFor(
+      () => apps.every((a, i) => a.chatService.reconcileRounds() >= seen[i]! + 2),
+      30_000,
+      'a full reconcile round of both bots after the end',
+    );
+    await Promise.all(apps.map((a) => a.chatService.idle()));
 
     const thread = [...channel.messages.values()]
       .filter((m) => m.threadTs === planTs)

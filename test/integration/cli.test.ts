@@ -1,4 +1,6 @@
 import { execFile } from 'node:child_process';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import type { Finding, Topology } from '../../src/core/types.ts';
@@ -57,7 +59,7 @@ describe('redis-medic status', () => {
     cluster.freeze(frozen);
     let r: Run;
     try {
-      r = await run(['status', '--nodes', cluster.nodes[0]!.addr, '--password', PASSWORD, '--json']);
+      r = await run(['status', '--nodes', cluster.nodes[0]!.addr, '--json'], { REDIS_PASSWORD: PASSWORD });
     } finally {
       cluster.thaw(frozen);
     }
@@ -69,6 +71,19 @@ describe('redis-medic status', () => {
     expect(out.topology.nodes.find((n) => n.id === frozen.id)?.health).toBe('unreachable');
     expect(out.findings.some((f) => f.code === 'node-unreachable' && f.nodes.includes(frozen.id))).toBe(true);
     expect(r.stdout).not.toContain(PASSWORD);
+  });
+
+  it('refuses --password on the command line, and reads --password-file', async () => {
+    const addr = c.current.nodes[0]!.addr;
+    const refused = await run(['status', '--nodes', addr, '--password', PASSWORD]);
+    expect(refused.code).toBe(2);
+    expect(refused.stderr).toMatch(/--password on the command line shows in ps/);
+    expect(refused.stdout + refused.stderr).not.toContain(PASSWORD);
+    const file = join(mkdtempSync(join(tmpdir(), 'medic-cli-')), 'password');
+    writeFileSync(file, `${PASSWORD}\n`);
+    const r = await run(['status', '--nodes', addr, '--password-file', file]);
+    expect(r.code).toBe(0);
+    expect(r.stdout).toContain('state ok');
   });
 
   it('exits 2 when nothing answers', async () => {

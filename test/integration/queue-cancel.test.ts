@@ -31,12 +31,12 @@ describe('cancel', () => {
       const approvals = approvalsFor({ store, audit, queue, bus }, ['UA', 'UB']);
       let cancelReply: Awaited<ReturnType<typeof approvals.cancel>> | undefined;
       const worker = startWorkerOn(workerConn.current, prefix, { bus, audit }, deps.depsFor, {
-        cancelPollMs: 100,
+        // No poll in time: the worker must see the cancel at the step boundary itself.
+        cancelPollMs: 60_000,
         // Someone presses Cancel right after the first step; the worker notices before the second.
         afterStepPersisted: async (id, index) => {
           if (index !== 0) return;
           cancelReply = await approvals.cancel(id, 'UB');
-          await new Promise((r) => setTimeout(r, 400));
         },
       });
       try {

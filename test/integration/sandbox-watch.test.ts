@@ -4,6 +4,7 @@
  */
 import { type ChildProcess, spawn } from 'node:child_process';
 import { afterAll, describe, expect, it } from 'vitest';
+import { getPortRange } from '../../src/sandbox/local-cluster.ts';
 
 const ROOT = new URL('../..', import.meta.url).pathname;
 
@@ -23,7 +24,17 @@ describe('the sandbox with watch mode on', () => {
     // first post comes after Redis promoted the replica, as the script expects.
     const env: NodeJS.ProcessEnv = { ...process.env, NO_COLOR: '1', WATCH_GRACE: '10' };
     delete env.WATCH_INTERVAL;
-    const sb = spawn(process.execPath, ['--import', 'tsx', 'src/sandbox/main.ts', '--script', '-'], {
+    const ports = getPortRange();
+    const args = [
+      '--import',
+      'tsx',
+      'src/sandbox/main.ts',
+      '--ports',
+      `${ports.min}-${ports.max}`,
+      '--script',
+      '-',
+    ];
+    const sb = spawn(process.execPath, args, {
       cwd: ROOT,
       env,
       stdio: ['pipe', 'pipe', 'pipe'],

@@ -4,6 +4,7 @@
  */
 import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
 import { afterAll, describe, expect, it } from 'vitest';
+import { getPortRange } from '../../src/sandbox/local-cluster.ts';
 
 const ROOT = new URL('../..', import.meta.url).pathname;
 
@@ -15,7 +16,10 @@ class SandboxProcess {
 
   constructor(args: string[], env: NodeJS.ProcessEnv = {}) {
     // The Node running the tests (24), not whatever `node` is first on PATH.
-    this.child = spawn(process.execPath, ['--import', 'tsx', 'src/sandbox/main.ts', ...args], {
+    // The sandbox's nodes take ports from this test worker's slice, like the test's own.
+    const ports = getPortRange();
+    const slice = ['--ports', `${ports.min}-${ports.max}`];
+    this.child = spawn(process.execPath, ['--import', 'tsx', 'src/sandbox/main.ts', ...slice, ...args], {
       cwd: ROOT,
       env: { ...process.env, NO_COLOR: '1', WATCH_INTERVAL: '0', ...env },
       stdio: ['pipe', 'pipe', 'pipe'],

@@ -22,6 +22,7 @@ import {
   type LocalRedis,
   startLocalCluster,
   startRedis,
+  useRedis,
   waitForPromotionAgreed,
   withCluster,
 } from '../support/redis-cluster.ts';
@@ -45,13 +46,23 @@ interface Run {
   stderr: string;
 }
 
+/** Where `diagnose --execute` takes its cluster lock and writes its audit. */
+const cliControl = useRedis();
+
 function cli(args: string[], env: Record<string, string>): Promise<Run> {
   return new Promise((resolve) => {
     execFile(
       process.execPath,
       [BIN, ...args],
       {
-        env: { ...process.env, REDIS_PASSWORD: '', REDIS_USERNAME: '', REDIS_CLUSTER_NODES: '', ...env },
+        env: {
+          ...process.env,
+          REDIS_PASSWORD: '',
+          REDIS_USERNAME: '',
+          REDIS_CLUSTER_NODES: '',
+          CONTROL_REDIS_URL: cliControl.current.url,
+          ...env,
+        },
         timeout: 60_000,
       },
       (err, stdout, stderr) => {

@@ -115,7 +115,7 @@ export function executorDepsFactory(defs: ClusterDefinition[]) {
 }
 
 // ---------------------------------------------------------------------------------------------------
-// Worker processes (src/adapters/queue/worker-main.ts as a child process).
+// Worker processes (test/support/worker-main.ts as a child process).
 
 const children = new Set<ChildProcess>();
 
@@ -125,12 +125,12 @@ export function killWorkerProcesses(): void {
   children.clear();
 }
 
-/** Starts src/adapters/queue/worker-main.ts as a child process; resolves once it prints READY. */
+/** Starts test/support/worker-main.ts as a child process; resolves once it prints READY. */
 export async function startWorkerProcess(
   env: Record<string, string>,
   onLine: (line: string) => void = () => {},
 ): Promise<ChildProcess> {
-  const child = spawn(process.execPath, ['--import', 'tsx', 'src/adapters/queue/worker-main.ts'], {
+  const child = spawn(process.execPath, ['--import', 'tsx', 'test/support/worker-main.ts'], {
     env: { ...process.env, LOG_LEVEL: 'warn', ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
@@ -169,6 +169,7 @@ import { type PlanWorkerOptions, startPlanWorker } from '../../src/adapters/queu
 import { createAuditLog } from '../../src/adapters/store/audit.ts';
 import { createPlanStore } from '../../src/adapters/store/plan-store.ts';
 import { createApprovalService } from '../../src/app/approvals.ts';
+import { TEST_APPROVAL_SECRET, testRunCheck, testSealer } from './approval-kit.ts';
 
 /** Plan store, audit log, plan queue and event bus on one control-Redis connection, under `prefix`. */
 export function planBackend(redis: Redis, prefix: string, queueOpts: { backoffMs?: number } = {}) {
@@ -188,6 +189,7 @@ export function approvalsFor(b: ReturnType<typeof planBackend>, approvers: strin
     audit: b.audit,
     bus: b.bus,
     policy: { approvers, allowSelfApproval: false },
+    sealer: testSealer,
   });
 }
 
@@ -206,11 +208,12 @@ export function startWorkerOn(
     bus: b.bus,
     audit: b.audit,
     executorDepsFor,
+    checkBeforeRun: testRunCheck(),
     ...extra,
   });
 }
 
-/** The environment of a worker process (src/adapters/queue/worker-main.ts) for `defs` under `prefix`. */
+/** The environment of a worker process (test/support/worker-main.ts) for `defs` under `prefix`. */
 export function workerProcessEnv(
   controlUrl: string,
   prefix: string,
@@ -221,6 +224,7 @@ export function workerProcessEnv(
     CONTROL_REDIS_URL: controlUrl,
     MEDIC_PREFIX: prefix,
     MEDIC_CLUSTERS: JSON.stringify(defs),
+    APPROVAL_SECRET: TEST_APPROVAL_SECRET,
     ...extra,
   };
 }

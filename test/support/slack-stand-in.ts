@@ -83,6 +83,10 @@ export class SlackStandIn {
   private readonly notMember = new Set<string>();
   private readonly responseUrls = new Map<string, ResponseUrlState>();
   private tsCounter = 0;
+  /** User groups (S…) and their members, for usergroups.users.list. */
+  private readonly userGroups = new Map<string, string[]>();
+  /** OAuth scopes of the bot token; usergroups.users.list answers missing_scope without usergroups:read. */
+  readonly scopes = new Set(['commands', 'chat:write', 'usergroups:read']);
   /** Channels and response_url ids that got anything (message, ephemeral, response): O(1) checks for fuzzing. */
   private readonly touched = new Set<string>();
   private readonly activity = new EventEmitter();
@@ -125,6 +129,11 @@ export class SlackStandIn {
   /** The bot leaves `channel` (or was never invited): postMessage, update and postEphemeral answer not_in_channel. */
   leaveChannel(channel: string): void {
     this.notMember.add(channel);
+  }
+
+  /** Creates or replaces the user group `id` (S…) with `users` as its members. */
+  setUserGroup(id: string, users: string[]): void {
+    this.userGroups.set(id, [...users]);
   }
 
   joinChannel(channel: string): void {
@@ -337,6 +346,16 @@ export class SlackStandIn {
         this.ephemerals.push({ channel, user, text: msg.text, blocks: msg.blocks, via: 'api' });
         this.touch(channel);
         return ok({ message_ts: this.nextTs() });
+      }
+      case 'usergroups.users.list': {
+        // https://api.slack.com/methods/usergroups.users.list: needs usergroups:read; unknown ids: no_such_subteam.
+        if (!this.scopes.has('usergroups:read'))
+          return fail('missing_scope', { needed: 'usergroups:read', provided: [...this.scopes].join(',') });
+        const id = str(args.usergroup);
+        if (!id) return fail('invalid_arguments');
+        const users = this.userGroups.get(id);
+        if (!users) return fail('no_such_subteam');
+        return ok({ users: [...users] });
       }
       default:
         return fail('unknown_method');

@@ -1,6 +1,7 @@
 import { DelayedError, type Job, Queue, UnrecoverableError, Worker } from 'bullmq';
 import type { Redis } from 'ioredis';
 import { type ExecutorDeps, executePlan, type StepOutcome } from '../../app/executor.ts';
+import type { RunVerdict } from '../../app/run-check.ts';
 import { asCodedError, ErrorCodes } from '../../core/errors.ts';
 import type {
   AuditLog,
@@ -13,7 +14,7 @@ import { isTerminal } from '../../core/plan-record.ts';
 import type { Clock, Reporter } from '../../core/ports.ts';
 import { systemClock } from '../../core/ports.ts';
 import type { ExecEvent } from '../../core/types.ts';
-import type { Logger } from '../../logger.ts';
+import { errFields, type Logger } from '../../logger.ts';
 import { plansTotal, stepDuration } from '../../metrics.ts';
 import type { ControlPlanStore } from '../store/plan-store.ts';
 import { PLANS_QUEUE, type PlanJobData, planQueuePrefix } from './plan-queue.ts';
@@ -31,6 +32,8 @@ export interface PlanWorkerOptions {
   bus?: EventBus;
   audit?: AuditLog;
   executorDepsFor(cluster: string): ClusterExecutorDeps | Promise<ClusterExecutorDeps>;
+  /** Every approval rule again, before a plan starts (src/app/run-check.ts); a refusal ends the plan unrun. */
+  checkBeforeRun(record: PlanRecord): Promise<RunVerdict>;
   clock?: Clock;
   logger?: Logger;
   /** Plans of different clusters run in parallel up to this (default 4). */
@@ -78,10 +81,10 @@ export function startPlanWorker(opts: PlanWorkerOptions): PlanWorker {
 
   async function publish(e: ExecEvent) {
     log?.debug({ event: e }, 'exec event');
-    await opts.bus?.publish(e).catch((err) => log?.warn({ err }, 'event bus publish failed'));
+    await opts.bus?.publish(e).catch((err) => log?.warn(errFields(err), 'event bus publish failed'));
   }
   async function audit(entry: Parameters<AuditLog['record']>[0]) {
-    await opts.audit?.record(entry).catch((err) => log?.warn({ err }, 'audit append failed'));
+    await opts.audit?.record(entry).catch((err) => log?.warn(errFields(err), 'audit append failed'));
   }
 
   async function wakeWaiters(cluster: string) {
@@ -143,6 +146,23 @@ export function startPlanWorker(opts: PlanWorkerOptions): PlanWorker {
     throw new DelayedError();
   }
 
+  /** Ends a plan the run-time check refused: audited, and said in its thread through the `finished` event. */
+  async function refuseToRun(rec: PlanRecord, verdict: Extract<RunVerdict, { ok: false }>): Promise<never> {
+    const { id, cluster } = rec.plan;
+    log?.warn({ plan: id, code: verdict.code }, 'plan refused at run time');
+    await audit({
+      who: 'worker',
+      what: 'refusal',
+      cluster,
+      plan: id,
+      outcome: verdict.code,
+      detail: verdict.reason,
+    });
+    const detail = `Refused before running (${verdict.code}): ${verdict.reason}. Nothing was sent to the cluster.`;
+    await finish(rec, { status: 'failed', detail, finishedAt: clock.now() }, null);
+    throw new UnrecoverableError(detail);
+  }
+
   // Jobs whose BullMQ lock this worker lost (another worker took them back): stop, and leave the plan alone.
   const lostLock = new Set<string>();
 
@@ -153,10 +173,12 @@ export function startPlanWorker(opts: PlanWorkerOptions): PlanWorker {
     if (isTerminal(first.status)) return { status: first.status, skipped: true };
     if (first.status === 'proposed') throw new UnrecoverableError(`plan ${planId} is not approved`);
     const cluster = first.plan.cluster;
-
     const lock = await store.acquireClusterLock(cluster, planId, lockTtl);
     if (!lock.ok) return waitBehind(job, token ?? '', first, lock.holder);
     await store.removeWaiter(cluster, planId);
+    // Checked once the plan may run (not on every poll while it waits): finish() then frees the lock again.
+    const verdict = await opts.checkBeforeRun(first);
+    if (!verdict.ok) return refuseToRun(first, verdict);
     const renew = setInterval(
       () => {
         store.renewClusterLock(cluster, planId, lockTtl).catch(() => {});
@@ -243,6 +265,8 @@ export function startPlanWorker(opts: PlanWorkerOptions): PlanWorker {
             await store.recordStep(planId, toOutcomeRecord(index, outcome), clock.now());
             await job.updateProgress({ nextStep: index + 1 }).catch(() => {});
             await opts.afterStepPersisted?.(planId, index);
+            // A cancel asked for during this step stops the plan here, before the next one (not a poll later).
+            if (await store.cancelRequestedBy(planId).catch(() => null)) abort.abort();
           },
         });
       } catch (err) {
@@ -324,7 +348,7 @@ export function startPlanWorker(opts: PlanWorkerOptions): PlanWorker {
       const rec = await store.get(job.data.planId);
       if (!rec || isTerminal(rec.status)) return;
       await finish(rec, { status: 'failed', detail: err.message, finishedAt: clock.now() }, null);
-    })().catch((e) => log?.warn({ err: e }, 'could not record a failed job'));
+    })().catch((e) => log?.warn(errFields(e), 'could not record a failed job'));
   });
   worker.on('lockRenewalFailed', (ids) => {
     for (const id of ids) {

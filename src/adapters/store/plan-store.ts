@@ -1,5 +1,6 @@
 import type { Redis } from 'ioredis';
 import { CodedError, ErrorCodes } from '../../core/errors.ts';
+import { isPlanId } from '../../core/plan-id.ts';
 import type {
   ChatRef,
   ListPlansQuery,
@@ -92,7 +93,9 @@ if raw and raw ~= '' and raw ~= '{}' then approvals = cjson.decode(raw) end
 for _, a in ipairs(approvals) do
   if a.user == user then return {'DUPLICATE_APPROVER'} end
 end
-table.insert(approvals, { user = user, at = now })
+local sig = ARGV[4]
+if sig == nil or sig == '' then sig = nil end
+table.insert(approvals, { user = user, at = now, sig = sig })
 local needed = tonumber(redis.call('HGET', k, 'approvalsNeeded'))
 local newStatus = 'proposed'
 if #approvals >= needed then
@@ -217,11 +220,9 @@ if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('DEL', KEYS[1]) 
 return 0
 `;
 
-const PLAN_ID = /^[A-Za-z0-9][A-Za-z0-9_.-]{0,127}$/;
-
 /** Plan ids become BullMQ job ids and key parts: no `:`, not all digits. */
 export function assertPlanId(id: string): void {
-  if (!PLAN_ID.test(id) || /^\d+$/.test(id))
+  if (!isPlanId(id))
     throw new CodedError(
       ErrorCodes.BadTransition,
       `plan id "${id}" must be letters, digits, - _ . (not all digits)`,
@@ -361,8 +362,8 @@ export function createPlanStore(redis: Redis, opts: PlanStoreOptions = {}): Cont
       return out;
     },
 
-    async approve(id, user, now) {
-      return result(await run(APPROVE, [keys.plan(id), keys.open], [id, user, now]), id);
+    async approve(id, user, now, sig) {
+      return result(await run(APPROVE, [keys.plan(id), keys.open], [id, user, now, sig ?? '']), id);
     },
 
     async reject(id, user, now) {

@@ -3,6 +3,8 @@ import { HTTPReceiver } from '@slack/bolt';
 import { type Clock, systemClock } from '../../../core/ports.ts';
 import type { Logger } from '../../../logger.ts';
 import { toSlackLogger } from '../bolt-logger.ts';
+import { payloadProblem } from './payload-shape.ts';
+import { BODY_LIMIT_BYTES, BodyTooLarge, createReplayGuard, readBody } from './replay-guard.ts';
 
 /** Slack's replay window: a request whose timestamp is more than 5 minutes away from now, either way, is refused. */
 export const SLACK_TIMESTAMP_WINDOW_SEC = 5 * 60;
@@ -35,7 +37,9 @@ export function createHttpReceiver(opts: {
     logger: toSlackLogger(opts.logger, 'bolt-http'),
     // Ack goes out as soon as the listener calls ack(); work continues after.
     processBeforeResponse: false,
+    bodyLimit: BODY_LIMIT_BYTES,
   });
+  const replays = createReplayGuard({ signingSecret: opts.signingSecret, clock });
   const boltListener = receiver.requestListener;
   receiver.requestListener = (req: IncomingMessage, res: ServerResponse) => {
     const path = new URL(req.url ?? '/', 'http://localhost').pathname;
@@ -47,8 +51,44 @@ export function createHttpReceiver(opts: {
         res.end();
         return;
       }
+      void guardThenBolt(req, res);
+      return;
     }
     boltListener(req, res);
   };
+
+  /** Body limit and replay check, then Bolt (which reads the body we buffered as `rawBody`). */
+  async function guardThenBolt(req: IncomingMessage, res: ServerResponse) {
+    let body: Buffer;
+    try {
+      body = await readBody(req);
+    } catch (err) {
+      const tooLarge = err instanceof BodyTooLarge;
+      log.warn({ err: (err as Error).message }, 'refused a request body');
+      if (tooLarge) req.resume();
+      res.writeHead(tooLarge ? 413 : 400, tooLarge ? { connection: 'close' } : {});
+      res.end();
+      return;
+    }
+    const verdict = replays.check(req.headers, body);
+    if (verdict === 'replayed') {
+      log.warn(
+        { path: EVENTS_PATH },
+        'refused a replayed request (its signature was seen in the last 5 minutes)',
+      );
+      res.writeHead(401);
+      res.end();
+      return;
+    }
+    const problem = verdict === 'fresh' ? payloadProblem(body, req.headers['content-type']) : null;
+    if (problem) {
+      log.warn({ problem }, 'refused a signed request Slack would not send');
+      res.writeHead(400);
+      res.end();
+      return;
+    }
+    (req as IncomingMessage & { rawBody?: Buffer }).rawBody = body;
+    boltListener(req, res);
+  }
   return receiver;
 }

@@ -27,7 +27,8 @@ export function registerPlanButtons(app: App, deps: ListenerDeps): void {
           messageTs,
           ...(threadTs ? { threadTs } : {}),
           actionId: action.action_id,
-          value: action.value ?? '',
+          // A value Slack would never send (not a string) is refused as "not a plan id" downstream.
+          value: typeof action.value === 'string' ? action.value : '',
           respond: respondFn,
         });
       } catch (err) {

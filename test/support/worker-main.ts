@@ -1,10 +1,12 @@
 /**
- * A plan worker as its own process (tests run it as a child process; `ROLE=worker` uses compose.ts instead).
+ * A plan worker as its own process, for tests that hold it at a step to kill it (`ROLE=worker` through
+ * src/main.ts is the production worker; test/integration/queue-worker-npm-start.test.ts kills that one).
  *
  * Environment:
  *   CONTROL_REDIS_URL      the control Redis
  *   MEDIC_PREFIX           key prefix (default `medic`)
  *   MEDIC_CLUSTERS         JSON ClusterDefinition[] of the target clusters
+ *   APPROVAL_SECRET, APPROVERS   as for redis-medic (the run-time approval check)
  *   MEDIC_LOCK_MS, MEDIC_STALLED_MS, MEDIC_WAIT_POLL_MS, MEDIC_CLUSTER_LOCK_TTL_MS   timings (optional)
  *   MEDIC_HOLD_AFTER_STEP  test hook: after that step's outcome is persisted, print `HOLD <plan> <step>` and
  *                          stop doing anything (the test then kills the process); for MEDIC_HOLD_MS
@@ -12,16 +14,17 @@
  * Prints `READY` on stdout once the worker is listening; closes gracefully on SIGTERM / SIGINT.
  */
 import { Redis } from 'ioredis';
-import type { ClusterDefinition } from '../../core/ports.ts';
-import { systemClock } from '../../core/ports.ts';
-import { createLogger } from '../../logger.ts';
-import { createNodeCommander } from '../redis/node-commander.ts';
-import { createTopologySource } from '../redis/scanner.ts';
-import { createAuditLog } from '../store/audit.ts';
-import { createPlanStore } from '../store/plan-store.ts';
-import { createEventBus } from './event-bus.ts';
-import { planQueuePrefix } from './plan-queue.ts';
-import { type ClusterExecutorDeps, startPlanWorker } from './plan-worker.ts';
+import { createEventBus } from '../../src/adapters/queue/event-bus.ts';
+import { planQueuePrefix } from '../../src/adapters/queue/plan-queue.ts';
+import { type ClusterExecutorDeps, startPlanWorker } from '../../src/adapters/queue/plan-worker.ts';
+import { createNodeCommander } from '../../src/adapters/redis/node-commander.ts';
+import { createTopologySource } from '../../src/adapters/redis/scanner.ts';
+import { createAuditLog } from '../../src/adapters/store/audit.ts';
+import { createPlanStore } from '../../src/adapters/store/plan-store.ts';
+import type { ClusterDefinition } from '../../src/core/ports.ts';
+import { systemClock } from '../../src/core/ports.ts';
+import { createLogger } from '../../src/logger.ts';
+import { testRunCheck } from './approval-kit.ts';
 
 const num = (v: string | undefined) => (v ? Number(v) : undefined);
 
@@ -63,6 +66,10 @@ async function main() {
     audit,
     logger,
     executorDepsFor,
+    checkBeforeRun: testRunCheck(
+      process.env.APPROVAL_SECRET,
+      (process.env.APPROVERS ?? '').split(',').filter(Boolean),
+    ),
     lockDurationMs: num(process.env.MEDIC_LOCK_MS),
     stalledIntervalMs: num(process.env.MEDIC_STALLED_MS),
     waitPollMs: num(process.env.MEDIC_WAIT_POLL_MS),

@@ -1,0 +1,70 @@
+/**
+ * In front of Bolt's HTTP receiver: a body limit (64 KiB) and a replay check. Bolt refuses old timestamps;
+ * this also refuses a correctly signed request seen before within the 5-minute window (a captured request
+ * sent again), with 401.
+ */
+import { createHmac, timingSafeEqual } from 'node:crypto';
+import type { IncomingMessage } from 'node:http';
+import { type Clock, systemClock } from '../../../core/ports.ts';
+
+/** Slack's bodies are a few KiB; a button payload echoes its message's blocks (at most ~50 blocks). */
+export const BODY_LIMIT_BYTES = 64 * 1024;
+
+export class BodyTooLarge extends Error {
+  readonly code = 'BODY_TOO_LARGE';
+}
+
+/** Reads the whole body, refusing it past `limit` bytes (Content-Length or counted). */
+export async function readBody(req: IncomingMessage, limit = BODY_LIMIT_BYTES): Promise<Buffer> {
+  const declared = Number(req.headers['content-length']);
+  if (Number.isFinite(declared) && declared > limit) throw new BodyTooLarge(`body over ${limit} bytes`);
+  const chunks: Buffer[] = [];
+  let size = 0;
+  for await (const chunk of req) {
+    size += (chunk as Buffer).length;
+    if (size > limit) throw new BodyTooLarge(`body over ${limit} bytes`);
+    chunks.push(chunk as Buffer);
+  }
+  return Buffer.concat(chunks);
+}
+
+const header = (v: string | string[] | undefined) => (Array.isArray(v) ? v[0] : v);
+
+export interface ReplayGuard {
+  /** `replayed`: signed correctly and seen before within the window. `unverified`: left to Bolt to refuse. */
+  check(headers: IncomingMessage['headers'], body: Buffer): 'fresh' | 'replayed' | 'unverified';
+}
+
+export function createReplayGuard(opts: {
+  signingSecret: string;
+  clock?: Clock;
+  windowMs?: number;
+}): ReplayGuard {
+  const clock = opts.clock ?? systemClock;
+  const windowMs = opts.windowMs ?? 5 * 60_000;
+  /** Signatures seen, with when they may be forgotten (their timestamp is then outside Bolt's window anyway). */
+  const seen = new Map<string, number>();
+
+  function forgetOld(now: number) {
+    for (const [sig, until] of seen) {
+      if (until > now) break; // insertion order ≈ time order
+      seen.delete(sig);
+    }
+  }
+
+  return {
+    check(headers, body) {
+      const sig = header(headers['x-slack-signature']);
+      const ts = header(headers['x-slack-request-timestamp']);
+      if (!sig || !ts || !/^v0=[0-9a-f]{64}$/.test(sig)) return 'unverified';
+      const want = `v0=${createHmac('sha256', opts.signingSecret).update(`v0:${ts}:`).update(body).digest('hex')}`;
+      if (!timingSafeEqual(Buffer.from(want), Buffer.from(sig))) return 'unverified';
+      const now = clock.now();
+      forgetOld(now);
+      if (seen.has(sig)) return 'replayed';
+      // Slack's window is 5 minutes each way: keep the signature until its timestamp leaves it.
+      seen.set(sig, Math.max(now, Number(ts) * 1000) + windowMs);
+      return 'fresh';
+    },
+  };
+}
