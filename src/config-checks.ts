@@ -38,6 +38,10 @@ export const slackSigningSecret = unsetIfEmpty(
 const ID_SHAPES = {
   user: { re: /^[UW][A-Z0-9]{2,}$/, what: 'Slack user ids (U… or W…, not @names)' },
   channel: { re: /^[CG][A-Z0-9]{2,}$/, what: 'Slack channel ids (C… or G…, not #names)' },
+  approver: {
+    re: /^[UWS][A-Z0-9]{2,}$/,
+    what: 'Slack user ids (U… or W…) or user-group ids (S…), not @names',
+  },
   usergroup: { re: /^S[A-Z0-9]{2,}$/, what: 'Slack user group ids (S…)' },
 } as const;
 

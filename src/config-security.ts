@@ -2,7 +2,6 @@
  * The security side of the configuration (issue 16): the approval secret, channel and Slack URL rules.
  * Checked on the raw environment with the rest of config.ts, one problem per line, never a value.
  */
-import { z } from 'zod';
 import { MIN_SECRET_LENGTH } from './app/approval-seal.ts';
 import { isUserGroupId } from './app/approver-set.ts';
 
@@ -20,7 +19,8 @@ export function securityChecks(env: NodeJS.ProcessEnv): string[] {
   const slack = env.SLACK_MODE === 'http' || env.SLACK_MODE === 'socket';
   const role = env.ROLE ?? 'all';
   const channels = (env.ALLOWED_CHANNELS ?? '').split(',').filter((c) => c.trim());
-  if (slack && channels.length === 0 && !truthy(env.ALLOW_ALL_CHANNELS))
+  // A worker never reads Slack input, so only the roles that do need the channel list.
+  if (slack && role !== 'worker' && channels.length === 0 && !truthy(env.ALLOW_ALL_CHANNELS))
     problems.push(
       'ALLOWED_CHANNELS: required in Slack mode (comma-separated channel ids); an empty list means every channel, DMs and Slack Connect included — set ALLOW_ALL_CHANNELS=true to mean that',
     );

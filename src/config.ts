@@ -71,7 +71,7 @@ export const envSchema = z.object({
   K8S_ENABLED: bool(false),
   K8S_NAMESPACE: z.string().default('default'),
   K8S_POD_SELECTOR: z.string().default('app.kubernetes.io/name=redis-cluster'),
-  APPROVERS: slackIdList('user'),
+  APPROVERS: slackIdList('approver'),
   ALLOWED_CHANNELS: slackIdList('channel'),
   ALLOW_SELF_APPROVAL: bool(false),
   ROLE: z.enum(['all', 'bot', 'worker'], { message: 'expected all, bot or worker' }).default('all'),
@@ -86,7 +86,7 @@ export const envSchema = z.object({
     .min(MIN_SECRET_LENGTH, { message: `expected at least ${MIN_SECRET_LENGTH} characters` })
     .optional(),
   /** How long an approved plan may wait for a worker before it is refused as expired. */
-  PLAN_MAX_QUEUED: duration('ms', 15 * 60_000, 1000),
+  PLAN_MAX_QUEUED: duration('s', 15 * 60, 1).transform((s) => s * 1000),
   ALLOW_ALL_CHANNELS: bool(false),
   RATE_LIMIT_PER_MINUTE: z.coerce.number({ message: 'expected a whole number' }).int().min(0).default(10),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),

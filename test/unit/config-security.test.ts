@@ -6,7 +6,7 @@ const SECRET = 'x'.repeat(40);
 const slackEnv = (over: Record<string, string | undefined> = {}): NodeJS.ProcessEnv => ({
   SLACK_MODE: 'http',
   SLACK_BOT_TOKEN: 'xoxb-1',
-  SLACK_SIGNING_SECRET: 's',
+  SLACK_SIGNING_SECRET: 'signing-secret-1234',
   CONTROL_REDIS_URL: 'redis://127.0.0.1:6379',
   REDIS_CLUSTER_NODES: '127.0.0.1:7000',
   ALLOWED_CHANNELS: 'C0INCIDENT',
