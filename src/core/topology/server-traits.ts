@@ -1,0 +1,64 @@
+/**
+ * Cluster behaviour that differs between the servers users run (Redis 7.0 to 7.4, Valkey 7.2 to 8.x),
+ * decided from what the nodes said in `INFO server`. Where a node's server is unknown, the answer is the one
+ * that is safe on the oldest supported server (Redis 7.0).
+ */
+import type { ServerIdentity, Topology } from '../types.ts';
+import { formatServer, isAtLeast } from './server-version.ts';
+
+/** What a plan may rely on, given the servers of every node that answered. */
+export interface ClusterTraits {
+  /**
+   * Every answering node passes `CLUSTER FORGET` on by gossip (Redis ≥ 7.2 and every Valkey: the
+   * forgotten-node ping extension), so a member we could not reach still drops the id while the ban lasts.
+   * On Redis 7.0 (or an unknown server) it does not: such a member brings the id back once the ban ends.
+   */
+  forgetGossiped: boolean;
+  /**
+   * Some master runs Valkey ≥ 8.0, which hands `CLUSTER SETSLOT` to its online replicas first and answers
+   * `NOREPLICAS` (and changes nothing) when one does not acknowledge within the timeout (2 s by default).
+   */
+  setSlotWaitsForReplicas: boolean;
+  /** Answering nodes whose server and version are unknown (INFO server refused or unreadable). */
+  unknown: number;
+}
+
+/** Does this server gossip `CLUSTER FORGET`? */
+export function gossipsForget(server: ServerIdentity): boolean {
+  return server.name === 'valkey' || isAtLeast(server, 'redis', '7.2');
+}
+
+/** Does this server replicate `CLUSTER SETSLOT` and wait for its replicas before applying it? */
+export function setSlotWaitsForReplicas(server: ServerIdentity): boolean {
+  return isAtLeast(server, 'valkey', '8.0');
+}
+
+/** The servers of the nodes that answered a scan (undefined where `INFO server` could not be read). */
+export function answeringServers(topology: Topology): (ServerIdentity | undefined)[] {
+  return topology.probes.filter((p) => p.outcome === 'ok').map((p) => p.server);
+}
+
+/** Traits of a cluster whose answering nodes run these servers. */
+export function clusterTraits(servers: readonly (ServerIdentity | undefined)[]): ClusterTraits {
+  const known = servers.filter((s): s is ServerIdentity => s !== undefined);
+  const unknown = servers.length - known.length;
+  return {
+    forgetGossiped: known.length > 0 && unknown === 0 && known.every(gossipsForget),
+    setSlotWaitsForReplicas: known.some(setSlotWaitsForReplicas),
+    unknown,
+  };
+}
+
+/** "Redis 7.0.15", or for a mixed cluster "Valkey 8.0.1 ×3, Redis 7.2.6 ×3"; undefined when nobody said. */
+export function describeServers(servers: readonly (ServerIdentity | undefined)[]): string | undefined {
+  const counts = new Map<string, number>();
+  for (const s of servers) {
+    if (s) counts.set(formatServer(s), (counts.get(formatServer(s)) ?? 0) + 1);
+  }
+  if (counts.size === 0) return undefined;
+  if (counts.size === 1) return [...counts.keys()][0];
+  return [...counts.entries()]
+    .sort((a, b) => b[1] - a[1] || a[0].localeCompare(b[0]))
+    .map(([name, n]) => `${name} ×${n}`)
+    .join(', ');
+}
