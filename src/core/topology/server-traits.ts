@@ -62,3 +62,11 @@ export function describeServers(servers: readonly (ServerIdentity | undefined)[]
     .map(([name, n]) => `${name} ×${n}`)
     .join(', ');
 }
+
+/** What becomes of the members a FORGET could not reach: gossip carries it to them, or they bring the id back. */
+export function forgetUnreachedNote(traits: ClusterTraits, unreached: readonly string[]): string {
+  if (unreached.length === 0) return '';
+  const list = unreached.join(', ');
+  if (traits.forgetGossiped) return `; not reached: ${list} (gossip carries it to them if they talk to the cluster while the ban lasts)`;
+  return `; not reached: ${list}: they do not take FORGET by gossip (Redis 7.0 or unknown version) and bring the id back once the ban ends (60 s), so forget it there too as soon as they answer`;
+}

@@ -9,6 +9,7 @@ import {
   clusterTraits,
   compareVersions,
   describeServers,
+  forgetUnreachedNote,
   parseClusterInfo,
   parseClusterNodes,
   parseReplicationInfo,
@@ -142,5 +143,23 @@ describe('describeServers', () => {
       'Valkey 8.0.1 ×2, Redis 7.2.6 ×1',
     );
     expect(describeServers([undefined])).toBeUndefined();
+  });
+});
+
+describe('forgetUnreachedNote', () => {
+  it('on Redis 7.0 tells that an unreached member brings the id back after the ban', () => {
+    const note = forgetUnreachedNote(clusterTraits([redis('7.0.15')]), ['10.0.0.9:6379']);
+    expect(note).toContain('10.0.0.9:6379');
+    expect(note).toMatch(/bring the id back once the ban ends/);
+  });
+
+  it('on Valkey and Redis 7.2+ tells that gossip carries the FORGET to it', () => {
+    for (const s of [valkey('8.0.1'), redis('7.2.6')]) {
+      expect(forgetUnreachedNote(clusterTraits([s]), ['10.0.0.9:6379'])).toMatch(/gossip carries it/);
+    }
+  });
+
+  it('says nothing when every member was reached', () => {
+    expect(forgetUnreachedNote(clusterTraits([redis('7.0.15')]), [])).toBe('');
   });
 });
