@@ -4,7 +4,7 @@
 # slot left half-migrated, so the parsers can be checked against every server's real output.
 # Usage: PATH=/path/to/server/bin:$PATH scripts/record-version-fixtures.sh [BASE_PORT]
 set -euo pipefail
-base=${1:-21900}
+base=${1:-22100}
 root=$(cd "$(dirname "$0")/.." && pwd)
 work=$(mktemp -d)
 pids=()

@@ -57,9 +57,9 @@ describe('text recorded from real servers', () => {
         expect(views).toHaveLength(6);
         expect(views.filter((v) => v.flags.includes('myself'))).toHaveLength(1);
         expect(views.filter((v) => v.masterId !== null)).toHaveLength(3);
-        const named = views.find((v) => v.port % 100 === 1);
-        expect(named?.hostname).toBe('redis-cluster-1.redis-cluster');
-        expect(named?.addr).toMatch(/^127\.0\.0\.1:\d+$/);
+        const named = views.filter((v) => v.hostname !== undefined);
+        expect(named.map((v) => v.hostname)).toEqual(['redis-cluster-1.redis-cluster']);
+        expect(named[0]?.addr).toMatch(/^127\.0\.0\.1:\d+$/);
       }
       const source = ok(parseClusterNodes(read('cluster-nodes-migrating.txt'))).find((v) =>
         v.flags.includes('myself'),
