@@ -12,6 +12,7 @@ import { answers, describeNode, formatRanges, nodeById, splitAddr } from '../../
 import { Credential } from '../../core/ports.ts';
 import { parseInfo } from '../../core/topology/parse-info.ts';
 import type { Addr, NodeView, SlotRange, Step } from '../../core/types.ts';
+import { setSlot } from './set-slot.ts';
 import { clusterNodesOf, failure, liveMembers, timed, waitFor } from './support.ts';
 import type { StepContext, StepHandlerFor } from './types.ts';
 
@@ -133,9 +134,7 @@ async function assign(ctx: StepContext, step: FixSlots): Promise<string> {
       const taken = [...busy];
       for (let i = 0; i < taken.length; i += 200) {
         await Promise.all(
-          taken
-            .slice(i, i + 200)
-            .map((s) => ctx.commander.call(step.addr, ['CLUSTER', 'SETSLOT', s, 'NODE', step.targetId])),
+          taken.slice(i, i + 200).map((s) => setSlot(ctx, step.addr, [s, 'NODE', step.targetId])),
         );
       }
       await ctx.commander.call(step.addr, ['CLUSTER', 'BUMPEPOCH']);
@@ -182,12 +181,12 @@ async function stabilise(ctx: StepContext, step: FixSlots): Promise<string> {
           const [srcAddr] = migrating[0]!;
           const [dstAddr, dst] = importing[0]!;
           await moveKeys(ctx, srcAddr, dstAddr, slot);
-          await ctx.commander.call(dstAddr, ['CLUSTER', 'SETSLOT', slot, 'NODE', dst.id]);
-          await ctx.commander.call(srcAddr, ['CLUSTER', 'SETSLOT', slot, 'NODE', dst.id]);
+          await setSlot(ctx, dstAddr, [slot, 'NODE', dst.id]);
+          await setSlot(ctx, srcAddr, [slot, 'NODE', dst.id]);
           await Promise.all(
             [...myself.keys()]
               .filter((a) => a !== srcAddr && a !== dstAddr)
-              .map((a) => ctx.commander.call(a, ['CLUSTER', 'SETSLOT', slot, 'NODE', dst.id])),
+              .map((a) => setSlot(ctx, a, [slot, 'NODE', dst.id])),
           );
           done.push(`${slot} moved to ${dstAddr}`);
           return;
@@ -195,7 +194,7 @@ async function stabilise(ctx: StepContext, step: FixSlots): Promise<string> {
         // Otherwise: stray keys back to the owner, then every open side closed.
         for (const [addr] of importing) if (addr !== owner[0]) await moveKeys(ctx, addr, owner[0], slot);
         for (const [addr] of [...migrating, ...importing]) {
-          await ctx.commander.call(addr, ['CLUSTER', 'SETSLOT', slot, 'STABLE']);
+          await setSlot(ctx, addr, [slot, 'STABLE']);
         }
         done.push(`${slot} stable on ${addrOf(owner[1].id) ?? owner[0]}`);
       } catch (err) {

@@ -67,6 +67,32 @@ export function describeServers(servers: readonly (ServerIdentity | undefined)[]
 export function forgetUnreachedNote(traits: ClusterTraits, unreached: readonly string[]): string {
   if (unreached.length === 0) return '';
   const list = unreached.join(', ');
-  if (traits.forgetGossiped) return `; not reached: ${list} (gossip carries it to them if they talk to the cluster while the ban lasts)`;
+  if (traits.forgetGossiped)
+    return `; not reached: ${list} (gossip carries it to them if they talk to the cluster while the ban lasts)`;
   return `; not reached: ${list}: they do not take FORGET by gossip (Redis 7.0 or unknown version) and bring the id back once the ban ends (60 s), so forget it there too as soon as they answer`;
+}
+
+/** How long Valkey ≥ 8.0 waits for a master's replicas to take `CLUSTER SETSLOT` before it answers NOREPLICAS. */
+export const VALKEY_SETSLOT_REPLICA_WAIT_MS = 2000;
+
+/**
+ * Per-call timeout for `CLUSTER SETSLOT` on a node running `server`: past Valkey's own wait for the replicas
+ * (also when the server is unknown), so its NOREPLICAS answer arrives instead of our timeout; else undefined
+ * (the commander's default).
+ */
+export function setSlotTimeoutMs(server: ServerIdentity | undefined, defaultMs: number): number | undefined {
+  if (server && !setSlotWaitsForReplicas(server)) return undefined;
+  return VALKEY_SETSLOT_REPLICA_WAIT_MS + defaultMs;
+}
+
+/** Words for a NOREPLICAS answer to `CLUSTER SETSLOT`: which replica held the change back, and what to do. */
+export function explainSetSlotNoReplicas(
+  addr: string,
+  server: ServerIdentity | undefined,
+  command: string,
+  replicas: readonly string[],
+): string {
+  const who = server ? `${addr} (${formatServer(server)})` : addr;
+  const held = replicas.length > 0 ? replicas.join(', ') : 'one of its replicas';
+  return `${who} refused ${command} with NOREPLICAS: Valkey 8+ changes a slot only after every online replica of that master has taken the change, and ${held} did not acknowledge within ${VALKEY_SETSLOT_REPLICA_WAIT_MS / 1000} s (frozen, overloaded or far behind?). Nothing changed on ${addr}. Bring that replica back, or fail it out of the cluster, then diagnose again.`;
 }

@@ -9,11 +9,13 @@ import {
   clusterTraits,
   compareVersions,
   describeServers,
+  explainSetSlotNoReplicas,
   forgetUnreachedNote,
   parseClusterInfo,
   parseClusterNodes,
   parseReplicationInfo,
   parseServerInfo,
+  setSlotTimeoutMs,
 } from '../../../src/core/topology/index.ts';
 import type { ServerIdentity } from '../../../src/core/types.ts';
 import { fixture } from './helpers.ts';
@@ -161,5 +163,29 @@ describe('forgetUnreachedNote', () => {
 
   it('says nothing when every member was reached', () => {
     expect(forgetUnreachedNote(clusterTraits([redis('7.0.15')]), [])).toBe('');
+  });
+});
+
+describe('CLUSTER SETSLOT per server', () => {
+  it("waits past Valkey 8's own 2 s wait for the replicas, also when the server is unknown", () => {
+    expect(setSlotTimeoutMs(valkey('8.0.1'), 1000)).toBe(3000);
+    expect(setSlotTimeoutMs(undefined, 1000)).toBe(3000);
+  });
+
+  it('keeps the default on Redis and Valkey 7.2, which apply it at once', () => {
+    expect(setSlotTimeoutMs(redis('7.0.15'), 1000)).toBeUndefined();
+    expect(setSlotTimeoutMs(redis('7.4.1'), 1000)).toBeUndefined();
+    expect(setSlotTimeoutMs(valkey('7.2.7'), 1000)).toBeUndefined();
+  });
+
+  it('explains NOREPLICAS: which replica held it back, that nothing changed, what to do', () => {
+    const text = explainSetSlotNoReplicas('10.0.0.2:6379', valkey('8.0.1'), 'CLUSTER SETSLOT 42 NODE abc', [
+      '10.0.0.5:6379',
+    ]);
+    expect(text).toContain(
+      '10.0.0.2:6379 (Valkey 8.0.1) refused CLUSTER SETSLOT 42 NODE abc with NOREPLICAS',
+    );
+    expect(text).toContain('10.0.0.5:6379 did not acknowledge within 2 s');
+    expect(text).toContain('Nothing changed on 10.0.0.2:6379');
   });
 });
