@@ -40,6 +40,11 @@ describe('closing an open slot while a replica of the importing master is frozen
       const keys = (await cluster.call(a, 'CLUSTER', 'GETKEYSINSLOT', slot, 20)) as string[];
       await cluster.call(a, 'MIGRATE', b.host, b.port, '', 0, 5000, 'KEYS', ...keys);
 
+      // Every scan reads each node's server and version.
+      const scanned = await h.scan();
+      expect(scanned.probes.filter((p) => p.outcome === 'ok').map((p) => p.server)).toEqual(
+        cluster.nodes.map(() => server),
+      );
       const plan = await planNow(h);
       expect(stepKinds(plan)).toEqual(['fix-slots']);
       const frozen = cluster.replicasOf(b)[0]!;
