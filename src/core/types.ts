@@ -157,6 +157,15 @@ export interface Probe {
   sentinelSubscribers?: number;
   /** The node refused our credentials (NOAUTH / WRONGPASS): it answers, but not to us. */
   authFailed?: boolean;
+  /** Which server answered (`INFO server`): Redis or Valkey, and its version. */
+  server?: ServerIdentity;
+}
+
+/** A server's name and version as `INFO server` tells them (Valkey's own version, not its `redis_version`). */
+export interface ServerIdentity {
+  name: 'redis' | 'valkey';
+  /** e.g. `7.0.15`, `7.4.1`, `8.0.1` (`255.255.255` for an unreleased build). */
+  version: string;
 }
 
 export type NodeHealth = 'ok' | 'pfail' | 'fail' | 'unreachable' | 'handshake' | 'noaddr';
@@ -184,6 +193,8 @@ export interface ClusterNode {
   persistence?: PersistenceInfo;
   keys?: number;
   pod?: PodInfo;
+  /** Which server it runs, when it answered `INFO server`. */
+  server?: ServerIdentity;
 }
 
 /** Where nodes disagree: a subject (e.g. "owner of slots 0-5460") and who said what. */

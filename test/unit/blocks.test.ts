@@ -173,6 +173,19 @@ describe('Block Kit renderers', () => {
     });
   });
 
+  it('names the servers the nodes said they run (INFO server)', () => {
+    const t = bigTopology(3, 1);
+    const probes = t.nodes.map((n, i) => ({
+      addr: n.addr!,
+      source: 'seed' as const,
+      outcome: 'ok' as const,
+      ms: 1,
+      server:
+        i < 3 ? { name: 'valkey' as const, version: '8.0.1' } : { name: 'redis' as const, version: '7.2.6' },
+    }));
+    expect(allText(renderStatus({ ...t, probes }, []))).toContain('Redis 7.2.6 ×3, Valkey 8.0.1 ×3');
+  });
+
   it('renders a healthy small cluster without findings', () => {
     const msg = renderStatus(bigTopology(3, 1), []);
     assertWithinBlockKitLimits(msg);

@@ -7,6 +7,7 @@ import {
   parsePersistenceInfo,
   parseReplicationInfo,
 } from '../../core/topology/parse-info.ts';
+import { parseServerInfo } from '../../core/topology/server-version.ts';
 import type { Addr, Probe, ProbeOutcome } from '../../core/types.ts';
 
 type Settled = { ok: true; value: unknown } | { ok: false; error: CodedError };
@@ -38,7 +39,7 @@ function outcomeOf(errors: CodedError[]): ProbeOutcome {
 /**
  * Ask one address everything a scan needs, all commands at once on one connection (so one round trip):
  * `INFO cluster`, `CLUSTER NODES`, `CLUSTER INFO`, `INFO replication`, `INFO persistence`, `CONFIG GET save`,
- * `DBSIZE`. Never throws: a refused, frozen or erroring node becomes a probe with that outcome, and it never
+ * `DBSIZE`, `INFO server`. Never throws: a refused, frozen or erroring node becomes a probe with that outcome, and it never
  * takes longer than `timeoutMs` (plus scheduling).
  */
 export async function probeNode(
@@ -49,7 +50,7 @@ export async function probeNode(
 ): Promise<Probe> {
   const t0 = performance.now();
   const opts = { timeoutMs };
-  const [infoCluster, nodes, clusterInfo, replication, persistence, save, dbsize, sentinelHello] =
+  const [infoCluster, nodes, clusterInfo, replication, persistence, save, dbsize, sentinelHello, server] =
     await Promise.all([
       settle(commander.call(addr, ['INFO', 'cluster'], opts)),
       settle(commander.call(addr, ['CLUSTER', 'NODES'], opts)),
@@ -60,6 +61,8 @@ export async function probeNode(
       settle(commander.call(addr, ['DBSIZE'], opts)),
       // Sentinel subscribes to this channel on every node it watches (issue 10: never fight Sentinel).
       settle(commander.call(addr, ['PUBSUB', 'NUMSUB', '__sentinel__:hello'], opts)),
+      // Which server and version answered: some cluster behaviour differs between Redis 7.0, 7.2+ and Valkey.
+      settle(commander.call(addr, ['INFO', 'server'], opts)),
     ]);
   const probe: Probe = { addr, source, outcome: 'ok', ms: 0 };
   const done = (): Probe => {
@@ -78,6 +81,9 @@ export async function probeNode(
   }
 
   const problems: string[] = [];
+  // An unknown server or version is not a problem: version-dependent choices then take the safe side.
+  const identity = server.ok ? parseServerInfo(text(server.value)) : undefined;
+  if (identity?.ok) probe.server = identity.value;
   const enabled = parseInfo(text(infoCluster.value)).cluster_enabled;
   probe.clusterEnabled = enabled !== '0';
 

@@ -14,6 +14,7 @@ import { parseInfo } from '../../core/topology/parse-info.ts';
 import type { SlotRange, Step, Topology } from '../../core/types.ts';
 import { slotProblems, summariseProblems } from '../slot-check.ts';
 import { repairSlot } from './repair-slot.ts';
+import { setSlot } from './set-slot.ts';
 import { clusterNodesOf, failure, liveMembers, timed, waitFor } from './support.ts';
 import type { StepContext, StepHandlerFor } from './types.ts';
 
@@ -131,9 +132,7 @@ async function assign(ctx: StepContext, step: FixSlots): Promise<string> {
       const taken = [...busy];
       for (let i = 0; i < taken.length; i += 200) {
         await Promise.all(
-          taken
-            .slice(i, i + 200)
-            .map((s) => ctx.commander.call(step.addr, ['CLUSTER', 'SETSLOT', s, 'NODE', step.targetId])),
+          taken.slice(i, i + 200).map((s) => setSlot(ctx, step.addr, [s, 'NODE', step.targetId])),
         );
       }
       await ctx.commander.call(step.addr, ['CLUSTER', 'BUMPEPOCH']);

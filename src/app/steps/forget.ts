@@ -1,10 +1,12 @@
 /**
  * `forget`: CLUSTER FORGET on every live node in parallel. On Redis 7.0 FORGET is not gossiped and bans
  * the id for 60 s only, so every node must get it well inside that window: the spread is recorded.
+ * Redis 7.2+ and Valkey gossip it, so members we could not reach drop the id as well while the ban lasts.
  */
 import { CodedError, ErrorCodes } from '../../core/errors.ts';
 import { answers, nodeById, observersKnowing } from '../../core/plans/cluster-view.ts';
 import { describeNode, formatRanges } from '../../core/plans/plan.ts';
+import { answeringServers, clusterTraits, forgetUnreachedNote } from '../../core/topology/server-traits.ts';
 import { clusterNodesOf, isReply, liveMembers, timed, waitFor } from './support.ts';
 import type { StepHandlerFor } from './types.ts';
 
@@ -74,12 +76,14 @@ export const forgetHandler: StepHandlerFor<'forget'> = {
         { transient, failed: errors.map((e) => e.details?.addr) },
       );
     }
-    // Members we could not reach keep the id: say so (on 7.0 they gossip it again once the 60 s ban ends).
+    // Members we could not reach: whether they drop the id too depends on the servers.
     const silent = ctx.topology.nodes.filter(
       (n) => n.id !== id && !targets.includes(n) && (n.health === 'ok' || n.health === 'unreachable'),
     );
-    const also =
-      silent.length > 0 ? `; not reached: ${silent.map((n) => n.addr ?? n.id.slice(0, 8)).join(', ')}` : '';
+    const also = forgetUnreachedNote(
+      clusterTraits(answeringServers(ctx.topology)),
+      silent.map((n) => n.addr ?? n.id.slice(0, 8)),
+    );
     return `${targets.length} nodes forgot ${id.slice(0, 8)} within ${ctx.metrics.forgetSpreadMs ?? 0} ms${also}`;
   },
 

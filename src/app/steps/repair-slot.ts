@@ -7,6 +7,7 @@
 import type { SlotDecision } from '../../core/plans/slot-decision.ts';
 import type { Addr, NodeView } from '../../core/types.ts';
 import { moveSlotKeys } from './move-keys.ts';
+import { setSlot } from './set-slot.ts';
 import { clusterNodesOf, isReply, liveMembers } from './support.ts';
 import type { StepContext } from './types.ts';
 
@@ -27,12 +28,10 @@ async function claim(ctx: StepContext, d: Decided): Promise<void> {
   const { owner, slot } = d;
   const { me, all } = await ownView(ctx, owner.addr);
   if (owns(me, slot)) return;
-  if (isOpen(me, slot)) await ctx.commander.call(owner.addr, ['CLUSTER', 'SETSLOT', slot, 'STABLE']);
+  if (isOpen(me, slot)) await setSlot(ctx, owner.addr, [slot, 'STABLE']);
   const seenOwned = all.some((v) => v.flags.includes('master') && owns(v, slot));
-  await ctx.commander.call(
-    owner.addr,
-    seenOwned ? ['CLUSTER', 'SETSLOT', slot, 'NODE', owner.id] : ['CLUSTER', 'ADDSLOTS', slot],
-  );
+  if (seenOwned) await setSlot(ctx, owner.addr, [slot, 'NODE', owner.id]);
+  else await ctx.commander.call(owner.addr, ['CLUSTER', 'ADDSLOTS', slot]);
   // A unique, highest config epoch: the claim wins over the old owner's.
   await ctx.commander.call(owner.addr, ['CLUSTER', 'BUMPEPOCH']);
 }
@@ -41,14 +40,14 @@ async function claim(ctx: StepContext, d: Decided): Promise<void> {
 async function openHolder(ctx: StepContext, addr: Addr, d: Decided): Promise<void> {
   const { me } = await ownView(ctx, addr);
   if (owns(me, d.slot)) await ctx.commander.call(addr, ['CLUSTER', 'DELSLOTS', d.slot]);
-  await ctx.commander.call(addr, ['CLUSTER', 'SETSLOT', d.slot, 'NODE', d.owner.id]);
-  await ctx.commander.call(addr, ['CLUSTER', 'SETSLOT', d.slot, 'IMPORTING', d.owner.id]);
+  await setSlot(ctx, addr, [d.slot, 'NODE', d.owner.id]);
+  await setSlot(ctx, addr, [d.slot, 'IMPORTING', d.owner.id]);
 }
 
 /** SETSLOT NODE <owner> on one master; a former owner that just turned replica answers that it is not a master. */
 async function assignTo(ctx: StepContext, addr: Addr, d: Decided): Promise<void> {
   try {
-    await ctx.commander.call(addr, ['CLUSTER', 'SETSLOT', d.slot, 'NODE', d.owner.id]);
+    await setSlot(ctx, addr, [d.slot, 'NODE', d.owner.id]);
   } catch (err) {
     if (!isReply(err, /use SETSLOT only with masters/i)) throw err;
   }
@@ -61,20 +60,19 @@ export async function repairSlot(ctx: StepContext, d: Decided): Promise<string> 
   if (current) {
     // A migration from the current owner to the chosen one (redis-cli's moveSlot).
     const { me } = await ownView(ctx, owner.addr);
-    if (!owns(me, slot))
-      await ctx.commander.call(owner.addr, ['CLUSTER', 'SETSLOT', slot, 'IMPORTING', current.id]);
-    await ctx.commander.call(current.addr, ['CLUSTER', 'SETSLOT', slot, 'MIGRATING', owner.id]);
+    if (!owns(me, slot)) await setSlot(ctx, owner.addr, [slot, 'IMPORTING', current.id]);
+    await setSlot(ctx, current.addr, [slot, 'MIGRATING', owner.id]);
   } else {
     await claim(ctx, d);
     // The owner's own marker (e.g. MIGRATING to a dead node) would send the moved keys away with ASK.
     const { me } = await ownView(ctx, owner.addr);
-    if (isOpen(me, slot)) await ctx.commander.call(owner.addr, ['CLUSTER', 'SETSLOT', slot, 'STABLE']);
+    if (isOpen(me, slot)) await setSlot(ctx, owner.addr, [slot, 'STABLE']);
   }
   for (const h of d.holders) {
     await openHolder(ctx, h.addr, d);
     const n = await moveSlotKeys(ctx, h.addr, owner.addr, slot);
     moved.push(`${n} from ${h.addr}`);
-    await ctx.commander.call(h.addr, ['CLUSTER', 'SETSLOT', slot, 'STABLE']);
+    await setSlot(ctx, h.addr, [slot, 'STABLE']);
   }
   if (current) {
     const n = await moveSlotKeys(ctx, current.addr, owner.addr, slot);
@@ -86,7 +84,7 @@ export async function repairSlot(ctx: StepContext, d: Decided): Promise<string> 
   const masters = liveMembers(ctx.topology).filter((n) => n.role === 'master' && n.id !== owner.id);
   for (const m of masters) {
     const { me } = await ownView(ctx, m.addr!);
-    if (isOpen(me, slot)) await ctx.commander.call(m.addr!, ['CLUSTER', 'SETSLOT', slot, 'STABLE']);
+    if (isOpen(me, slot)) await setSlot(ctx, m.addr!, [slot, 'STABLE']);
     await assignTo(ctx, m.addr!, d);
   }
   const keys = moved.length > 0 ? `, keys moved: ${moved.join(', ')}` : '';

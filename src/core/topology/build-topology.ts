@@ -350,6 +350,7 @@ function mergeNode(
     if (p.replication) node.replication = p.replication;
     if (p.persistence) node.persistence = p.persistence;
     if (p.keys !== undefined) node.keys = p.keys;
+    if (p.server) node.server = p.server;
   }
   const pod =
     probe?.pod ??

@@ -3,4 +3,6 @@ export * from './build-topology.ts';
 export * from './parse-cluster-nodes.ts';
 export * from './parse-info.ts';
 export * from './resolve-node.ts';
+export * from './server-traits.ts';
+export * from './server-version.ts';
 export * from './slots.ts';

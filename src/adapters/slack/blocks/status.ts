@@ -1,4 +1,5 @@
 import type { Block, ChatMessage } from '../../../app/chat-port.ts';
+import { answeringServers, describeServers } from '../../../core/topology/server-traits.ts';
 import type { ClusterNode, Finding, NodeHealth, Severity, Topology } from '../../../core/types.ts';
 import {
   clock,
@@ -158,6 +159,7 @@ export function renderStatus(t: Topology, findings: Finding[]): ChatMessage {
   const covered = masters.filter((m) => m.health === 'ok').reduce((s, m) => s + countSlotsIn(m.slots), 0);
   const unreachable = t.probes.filter((p) => p.outcome !== 'ok');
   const scanMs = Math.max(0, ...t.probes.map((p) => p.ms));
+  const servers = describeServers(answeringServers(t));
   const blocks: Block[] = [header(`${h.emoji} Redis ${t.cluster}: ${h.word}`)];
   if (t.mode === 'standalone') {
     blocks.push(
@@ -208,7 +210,7 @@ export function renderStatus(t: Topology, findings: Finding[]): ChatMessage {
     );
   blocks.push(
     context(
-      `Scanned ${t.probes.length} address${t.probes.length === 1 ? '' : 'es'} at ${clock(t.takenAt)} (slowest ${scanMs} ms) · fingerprint \`${esc(t.fingerprint.slice(0, 12))}\` · \`/redis diagnose${t.cluster ? ` ${esc(t.cluster)}` : ''}\` for a plan`,
+      `Scanned ${t.probes.length} address${t.probes.length === 1 ? '' : 'es'} at ${clock(t.takenAt)} (slowest ${scanMs} ms)${servers ? ` · ${esc(servers)}` : ''} · fingerprint \`${esc(t.fingerprint.slice(0, 12))}\` · \`/redis diagnose${t.cluster ? ` ${esc(t.cluster)}` : ''}\` for a plan`,
     ),
   );
   const text = `Redis ${t.cluster}: ${h.word} — ${masters.length} masters, ${replicas.length} replicas, findings: ${findingCounts(findings)}`;
