@@ -10,6 +10,7 @@ import type {
   Severity,
   Topology,
 } from '../types.ts';
+import { findMovedNodes, movedNodesFinding } from './moved-nodes.ts';
 import { emptyDirRisk } from './persistence.ts';
 import { countSlots, formatSlotRanges, uncoveredSlots } from './slots.ts';
 
@@ -55,6 +56,7 @@ export const FindingCodes = {
   K8sApiError: 'k8s-api-error',
   ClusterUnreachable: 'cluster-unreachable',
   AuthFailed: 'auth-failed',
+  NodeNewAddress: 'node-new-address',
 } as const;
 export type FindingCode = (typeof FindingCodes)[keyof typeof FindingCodes];
 
@@ -462,6 +464,10 @@ export function analyzeTopology(topology: Topology, opts: AnalyzeOptions = {}): 
       ),
     });
   }
+
+  // Pods back at new IPs with their ids (every pod restarted at once): issue 14.
+  const moved = findMovedNodes(topology);
+  if (moved.length > 0) add(movedNodesFinding(moved, topology));
 
   // Live nodes outside the cluster.
   for (const p of topology.outsiders) {

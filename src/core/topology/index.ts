@@ -4,3 +4,4 @@ export * from './parse-cluster-nodes.ts';
 export * from './parse-info.ts';
 export * from './resolve-node.ts';
 export * from './slots.ts';
+export * from './moved-nodes.ts';
