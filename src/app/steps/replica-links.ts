@@ -33,30 +33,64 @@ async function linksDown(ctx: StepContext, list: Replica[]): Promise<Replica[]> 
   return down;
 }
 
+/** Every live replica as the cluster has them now (Redis may have failed a shard over while nodes reconnected). */
+function currentReplicas(topology: Topology): Replica[] {
+  return topology.nodes
+    .filter((n) => n.role === 'replica' && n.masterId && n.addr && answers(topology, n))
+    .map((n) => ({ id: n.id, addr: n.addr!, masterId: n.masterId! }));
+}
+
+/** Shards whose roles Redis swapped since the plan was made (a replica in sync took over): said, not hidden. */
+function roleChanges(topology: Topology, planned: Replica[]): string[] {
+  const out: string[] = [];
+  for (const r of planned) {
+    const n = nodeById(topology, r.id);
+    if (n && (n.role !== 'replica' || n.masterId !== r.masterId))
+      out.push(
+        n.role === 'master'
+          ? `${describeNode(n)} took over from ${r.masterId.slice(0, 8)}`
+          : `${describeNode(n)} now follows ${(n.masterId ?? '?').slice(0, 8)}`,
+      );
+  }
+  return out;
+}
+
 export const replicaLinksHandler: StepHandlerFor<'replica-links'> = {
   check(topology, step) {
-    let up = 0;
     for (const r of step.replicas) {
       const n = nodeById(topology, r.id);
+      if (!n || !answers(topology, n))
+        return { state: 'stale', reason: `${r.addr} (${r.id.slice(0, 8)}) does not answer` };
+    }
+    const replicas = currentReplicas(topology);
+    for (const r of replicas) {
       const master = nodeById(topology, r.masterId);
-      if (!n || !answers(topology, n)) return { state: 'stale', reason: `replica ${r.addr} does not answer` };
-      if (n.role !== 'replica' || n.masterId !== r.masterId)
-        return {
-          state: 'stale',
-          reason: `${describeNode(n)} no longer replicates ${r.masterId.slice(0, 8)}`,
-        };
       if (!master || !answers(topology, master))
         return { state: 'stale', reason: `master ${r.masterId.slice(0, 8)} of ${r.addr} does not answer` };
-      const repl = n.replication;
-      if (repl?.masterLinkStatus === 'up' && `${repl.masterHost}:${repl.masterPort}` === master.addr) up++;
     }
-    if (up === step.replicas.length) return { state: 'done', detail: `all ${up} replica links are up` };
+    const up = replicas.filter((r) => {
+      const repl = nodeById(topology, r.id)?.replication;
+      return (
+        repl?.masterLinkStatus === 'up' && `${repl.masterHost}:${repl.masterPort}` === masterAddr(topology, r)
+      );
+    });
+    if (up.length === replicas.length) {
+      const swapped = roleChanges(topology, step.replicas);
+      return {
+        state: 'done',
+        detail: `all ${up.length} replica links are up${swapped.length > 0 ? ` (Redis failed over meanwhile: ${swapped.join('; ')})` : ''}`,
+      };
+    }
     return { state: 'ready' };
   },
 
   async act(ctx, step) {
     const grace = Math.min(LINK_GRACE_MS, Math.floor(ctx.waitTimeoutMs / 3));
-    let down = step.replicas;
+    const swapped = roleChanges(ctx.topology, step.replicas);
+    const note =
+      swapped.length > 0 ? `Redis failed over while the nodes reconnected: ${swapped.join('; ')}. ` : '';
+    const all = currentReplicas(ctx.topology);
+    let down = all;
     try {
       await waitFor(
         ctx,
@@ -67,7 +101,7 @@ export const replicaLinksHandler: StepHandlerFor<'replica-links'> = {
         },
         { timeoutMs: grace },
       );
-      return `all ${step.replicas.length} replica links came up by themselves`;
+      return `${note}all ${all.length} replica links came up by themselves`;
     } catch (err) {
       if (!(err instanceof CodedError) || err.code !== ErrorCodes.StepTimeout) throw err;
     }
@@ -83,15 +117,12 @@ export const replicaLinksHandler: StepHandlerFor<'replica-links'> = {
       ),
     );
     ctx.metrics.replicateAgain = down.length;
-    return `link still down after ${grace} ms on ${down.map((r) => r.addr).join(', ')}: CLUSTER REPLICATE sent again`;
+    return `${note}link still down after ${grace} ms on ${down.map((r) => r.addr).join(', ')}: CLUSTER REPLICATE sent again`;
   },
 
-  async waitUntilDone(ctx, step) {
-    await waitFor(
-      ctx,
-      'every replica link to be up',
-      async () => (await linksDown(ctx, step.replicas)).length === 0,
-    );
-    return `all ${step.replicas.length} replica links are up`;
+  async waitUntilDone(ctx) {
+    const all = currentReplicas(ctx.topology);
+    await waitFor(ctx, 'every replica link to be up', async () => (await linksDown(ctx, all)).length === 0);
+    return `all ${all.length} replica links are up`;
   },
 };

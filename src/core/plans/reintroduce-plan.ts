@@ -46,7 +46,7 @@ export function replicaLinksStep(topology: Topology, moves: NodeMove[]): Step | 
     kind: 'replica-links',
     replicas,
     risk: 'low',
-    sentence: `Check the replication link of every replica (${replicas.length}); send CLUSTER REPLICATE <its master> again to any whose link stays down.`,
+    sentence: `Check the replication link of every replica (${replicas.length}); send CLUSTER REPLICATE <its master> again to any whose link stays down. While the nodes reconnect Redis may fail a shard over to its replica (only a replica that has synced with it can win): the check follows the roles as they are then, and says so.`,
     commands: replicas.map(
       (r) => `${r.addr} CLUSTER REPLICATE ${r.masterId} (only if its link is still down after the MEETs)`,
     ),

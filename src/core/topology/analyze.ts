@@ -332,7 +332,8 @@ export function analyzeTopology(topology: Topology, opts: AnalyzeOptions = {}): 
     const repl = r.replication;
     const masterDown = master !== undefined && isDown(master);
     const who = nodeLabel(r);
-    if (repl && replicaNeverSynced(repl)) {
+    // Keys loaded from its own AOF/RDB (a pod restarted with its volume) are data, even before the first sync.
+    if (repl && replicaNeverSynced(repl) && !((r.keys ?? 0) > 0)) {
       add({
         code: FindingCodes.ReplicaNeverSynced,
         severity: masterDown ? 'critical' : 'warning',

@@ -93,7 +93,8 @@ export function describeMove(m: NodeMove): string {
 /** The finding for nodes back at new addresses, named plainly with every old and new address. */
 export function movedNodesFinding(moved: MovedNode[], topology: Topology): Finding {
   const live = topology.nodes.filter((n) => n.reachable).length;
-  const all = moved.length >= live && moved.every((m) => m.staleIn.length > 0);
+  // Nobody lists anybody where it is: every live node moved, and every other live node has it wrong.
+  const all = moved.length >= live && moved.every((m) => m.staleIn.length >= live - 1);
   const k = moved.length;
   const nodes = `${k} node${k === 1 ? '' : 's'}`;
   const head = all
@@ -109,7 +110,7 @@ export function movedNodesFinding(moved: MovedNode[], topology: Topology): Findi
   return {
     code: 'node-new-address',
     severity: fail ? 'critical' : 'warning',
-    summary: `${head} ${intact} ${moved.map(describeMove).join('; ')}.`,
+    summary: `${head} ${intact} ${moved.map((m) => (all ? describeMove(m) : `${describeMove(m)} (${m.staleIn.length} still list the old one)`)).join('; ')}.`,
     nodes: moved.map((m) => m.id),
     addrs: moved.map((m) => m.to),
     evidence: moved.flatMap((m) => [
