@@ -14,6 +14,7 @@ import { resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { AppBenchResult } from './app.ts';
 import type { ClusterSizeResult } from './cluster.ts';
+import type { NewIpResult } from './new-ip.ts';
 import type { ParseBenchResult } from './parse.ts';
 import { renderMarkdown } from './report.ts';
 import { errorText, killAllChildren, round2 } from './util.ts';
@@ -41,6 +42,8 @@ export interface BenchResults {
   parse: ParseSection | { skipped: string };
   clusters: (ClusterSizeResult | { nodes: number; skipped: string })[];
   app: AppBenchResult | { skipped: string };
+  /** 7. Every pod at a new IP: Approve → healthy vs MEET by hand (absent in runs before issue 14). */
+  newIp?: (NewIpResult | { nodes: number; skipped: string })[];
   /** Unhandled rejections seen during the run (should be none). */
   unhandled: string[];
 }
@@ -187,6 +190,19 @@ for (const [masters, replicasPerMaster, estimate, forgetRuns] of [
   clusters.push('skipped' in r ? { nodes, skipped: r.skipped } : r);
 }
 
+const newIp: NonNullable<BenchResults['newIp']> = [];
+for (const [masters, replicasPerMaster, estimate] of [
+  [3, 1, 60_000],
+  [10, 2, 150_000],
+] as const) {
+  const nodes = masters * (1 + replicasPerMaster);
+  const r = await section(`7. every pod at a new IP, ${nodes} nodes`, estimate, async () => {
+    const mod = await import('./new-ip.ts');
+    return mod.benchNewIp({ masters, replicasPerMaster, log });
+  });
+  newIp.push('skipped' in r ? { nodes, skipped: r.skipped } : r);
+}
+
 machine.loadAtEnd = round2(loadavg()[0] ?? 0);
 const results: BenchResults = {
   startedAt,
@@ -195,6 +211,7 @@ const results: BenchResults = {
   parse,
   clusters,
   app,
+  newIp,
   unhandled,
 };
 writeFileSync(resolve(HERE, 'results.json'), `${JSON.stringify(results, null, 2)}\n`);
