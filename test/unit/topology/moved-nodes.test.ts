@@ -1,77 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import { planForFindings } from '../../../src/core/plans/planner.ts';
-import {
-  analyzeTopology,
-  buildTopology,
-  findMovedNodes,
-  parseClusterNodes,
-} from '../../../src/core/topology/index.ts';
-import type { Probe, Topology } from '../../../src/core/types.ts';
-import { clusterInfo } from './helpers.ts';
-
-const id = (c: string) => c.repeat(40);
-
-interface Pod {
-  id: string;
-  /** Where it answers now. */
-  now: string;
-  replicaOf?: string;
-  slots?: string;
-  keys?: number;
-}
-
-/** How `observer` lists `other`: its address and extra flags (default: where it is now, healthy). */
-type Listing = (observer: Pod, other: Pod) => { addr: string; flags?: string } | undefined;
-
-const SLOTS = ['0-5460', '5461-10921', '10922-16383'];
-
-function pods(addrs: string[]): Pod[] {
-  return addrs.map((now, i) => ({
-    id: id('abcdef'[i]!),
-    now,
-    ...(i < 3 ? { slots: SLOTS[i] } : { replicaOf: id('abcdef'[i - 3]!) }),
-    keys: i < 3 ? 100 : 100,
-  }));
-}
-
-/** A scan of `all`: each answers at `now` with CLUSTER NODES as `listing` says; stale addresses refuse. */
-function scan(all: Pod[], listing: Listing, extra: Probe[] = []): Topology {
-  const probes: Probe[] = [];
-  const stale = new Set<string>();
-  for (const o of all) {
-    const lines = all.map((n) => {
-      const l = n === o ? { addr: o.now, flags: 'myself' } : listing(o, n);
-      if (!l) return '';
-      if (l.addr !== n.now) stale.add(l.addr);
-      const role = n.replicaOf ? 'slave' : 'master';
-      const flags = [l.flags, role].filter(Boolean).join(',');
-      return `${n.id} ${l.addr}@1${l.addr.split(':')[1]} ${flags} ${n.replicaOf ?? '-'} 0 0 1 connected ${n.slots ?? ''}`.trim();
-    });
-    const parsed = parseClusterNodes(lines.filter(Boolean).join('\n'));
-    if (!parsed.ok) throw new Error(parsed.error);
-    probes.push({
-      addr: o.now,
-      source: 'seed',
-      outcome: 'ok',
-      ms: 1,
-      myId: o.id,
-      nodes: parsed.value,
-      info: clusterInfo({ state: 'fail' }),
-      ...(o.keys !== undefined ? { keys: o.keys } : {}),
-    });
-  }
-  for (const a of stale)
-    if (!probes.some((p) => p.addr === a))
-      probes.push({ addr: a, source: 'gossip', outcome: 'refused', ms: 1 });
-  return buildTopology('t', [...probes, ...extra], { takenAt: 0 });
-}
-
-const plan = (t: Topology) =>
-  planForFindings(t, analyzeTopology(t), { cluster: 't', requestedBy: 'U1', now: 0, ttlMs: 60_000 });
-
-const OLD = ['10.0.3.1', '10.0.3.2', '10.0.3.3', '10.0.3.4', '10.0.3.5', '10.0.3.6'].map((h) => `${h}:6379`);
-const NEW = ['10.0.5.1', '10.0.5.2', '10.0.5.3', '10.0.5.4', '10.0.5.5', '10.0.5.6'].map((h) => `${h}:6379`);
-const oldOf = (p: Pod) => OLD[NEW.indexOf(p.now)]!;
+import { analyzeTopology, buildTopology, findMovedNodes } from '../../../src/core/topology/index.ts';
+import type { Probe } from '../../../src/core/types.ts';
+import { NEW, OLD, oldOf, plan, pods, scan } from './moved-helpers.ts';
 
 describe('nodes back at new IPs with their ids', () => {
   describe('when every pod restarted at once', () => {
@@ -127,6 +57,11 @@ describe('nodes back at new IPs with their ids', () => {
       /^2 nodes restarted at new IPs that other nodes still list at the old addresses/,
     );
     expect(f.summary).toContain('(5 still list the old one)');
+    // Known ids: no outsider to meet and replicate, nothing to forget.
+    expect(t.outsiders).toEqual([]);
+    const out = plan(t);
+    expect(out.ok && out.plan.steps.map((s) => s.kind)).toEqual(['reintroduce', 'replica-links']);
+    expect(out.ok && out.plan.steps[0]!.kind === 'reintroduce' && out.plan.steps[0]!.moves.length).toBe(2);
   });
 
   it('counts an old IP now taken by another pod as stale', () => {
