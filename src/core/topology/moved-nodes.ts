@@ -26,8 +26,9 @@ function isIpHost(addr: Addr): boolean {
 
 /**
  * Members that answer us as themselves at one address while another live member lists them at another
- * address that does not answer as them (nothing there, or another node since). Handshake entries (a MEET
- * in flight) are not listings. Sorted by pod name / address.
+ * address that does not answer as them: nothing there (and the observer's link to it is down or it flags it
+ * fail / fail?), or another node since. Handshake entries (a MEET in flight) are not listings. Sorted by
+ * pod name / address.
  */
 export function findMovedNodes(topology: Topology): MovedNode[] {
   if (topology.mode !== 'cluster') return [];
@@ -58,6 +59,10 @@ export function findMovedNodes(topology: Topology): MovedNode[] {
       const v = p.nodes!.find((x) => x.id === n.id);
       if (!v?.addr || v.flags.includes('handshake') || v.flags.includes('myself')) continue;
       if (live.includes(v.addr) || answeredAs.get(v.addr) === n.id) continue;
+      // An address we merely failed to probe (a timeout under load, a DNS alias) is not stale while the
+      // observer still talks to it; an old IP now answering as another node is stale in any case.
+      const lost = v.link === 'disconnected' || v.flags.some((f) => f === 'fail' || f === 'fail?');
+      if (!lost && answeredAs.get(v.addr) === undefined) continue;
       staleIn.push(p.addr);
       staleAddrs.set(v.addr, (staleAddrs.get(v.addr) ?? 0) + 1);
     }

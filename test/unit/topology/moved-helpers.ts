@@ -38,7 +38,10 @@ function replicationOf(o: Pod, all: Pod[]): Partial<Probe> {
 }
 
 /** How `observer` lists `other`: its address and extra flags (default: where it is now, healthy). */
-export type Listing = (observer: Pod, other: Pod) => { addr: string; flags?: string } | undefined;
+export type Listing = (
+  observer: Pod,
+  other: Pod,
+) => { addr: string; flags?: string; link?: 'connected' | 'disconnected' } | undefined;
 
 const SLOTS = ['0-5460', '5461-10921', '10922-16383'];
 
@@ -62,7 +65,7 @@ export function scan(all: Pod[], listing: Listing, extra: Probe[] = []): Topolog
       if (l.addr !== n.now) stale.add(l.addr);
       const role = n.replicaOf ? 'slave' : 'master';
       const flags = [l.flags, role].filter(Boolean).join(',');
-      return `${n.id} ${l.addr}@1${l.addr.split(':')[1]} ${flags} ${n.replicaOf ?? '-'} 0 0 1 connected ${n.slots ?? ''}`.trim();
+      return `${n.id} ${l.addr}@1${l.addr.split(':')[1]} ${flags} ${n.replicaOf ?? '-'} 0 0 1 ${l.addr === n.now ? 'connected' : (l.link ?? 'disconnected')} ${n.slots ?? ''}`.trim();
     });
     const parsed = parseClusterNodes(lines.filter(Boolean).join('\n'));
     if (!parsed.ok) throw new Error(parsed.error);

@@ -87,6 +87,13 @@ describe('nodes back at new IPs with their ids', () => {
     expect(analyzeTopology(t).some((f) => f.code === 'node-new-address')).toBe(false);
   });
 
+  it('does not take an address we failed to probe, which its peers still talk to, for a move', () => {
+    const all = pods(OLD);
+    all[0]!.now = 'redis-0.redis:6379';
+    const t = scan(all, (_o, n) => ({ addr: n === all[0] ? OLD[0]! : n.now, link: 'connected' }));
+    expect(findMovedNodes(t)).toEqual([]);
+  });
+
   it('ignores a handshake entry at another address (a MEET in flight)', () => {
     const all = pods(OLD);
     const t = scan(all, (_o, n) => ({ addr: n.now }));
