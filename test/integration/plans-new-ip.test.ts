@@ -26,6 +26,19 @@ import { missingKeys, waitHealthy, waitReplicasCaughtUp, writeKeys } from './pla
 
 const hostOf = (addr: string) => addr.slice(0, addr.lastIndexOf(':'));
 
+/** Without Kubernetes: REDIS_CLUSTER_NODES lists the pods' new addresses. */
+const newSeeds = (name: string) => (pc: PodCluster) => ({
+  REDIS_CLUSTER_NODES: pc.newHosts.map((h) => `${h}:${pc.cluster.nodes[0]!.port}`).join(','),
+  CLUSTER_NAME: name,
+});
+
+/** What a user checks afterwards: healthy at the new addresses, every id kept, every key readable. */
+async function expectWhole(s: { pc: PodCluster; written: Map<string, string> }): Promise<void> {
+  await waitHealthy(s.pc.cluster, 15_000);
+  expect(await idsAndAddressProblems(s.pc)).toEqual([]);
+  expect(await missingKeys(s.pc.cluster, s.written)).toEqual([]);
+}
+
 /** One scenario: a pod cluster with keys, the app composed by `env`, torn down after the file. */
 function scenario(env: (pc: PodCluster) => NodeJS.ProcessEnv, k8s: boolean) {
   const s = {} as {
@@ -98,20 +111,12 @@ describe('every pod restarted at once at a new IP, pods listed by the Kubernetes
     expect(thread).toMatch(/all 6 nodes list each other at their current addresses/);
     expect(thread).toMatch(/replica links/);
 
-    await waitHealthy(pc.cluster, 15_000);
-    expect(await idsAndAddressProblems(pc)).toEqual([]);
-    expect(await missingKeys(pc.cluster, s.written)).toEqual([]);
+    await expectWhole(s);
   });
 });
 
 describe('every pod restarted at once at a new IP, no Kubernetes: REDIS_CLUSTER_NODES lists the new addresses', () => {
-  const s = scenario(
-    (pc) => ({
-      REDIS_CLUSTER_NODES: pc.newHosts.map((h) => `${h}:${pc.cluster.nodes[0]!.port}`).join(','),
-      CLUSTER_NAME: 'new-ip-seeds',
-    }),
-    false,
-  );
+  const s = scenario(newSeeds('new-ip-seeds'), false);
 
   it('proposes the same re-introduction and heals the cluster with every key and id', async () => {
     const { pc } = s;
@@ -127,20 +132,12 @@ describe('every pod restarted at once at a new IP, no Kubernetes: REDIS_CLUSTER_
     expect(plan.text).not.toMatch(/CLUSTER (FORGET|RESET)|FLUSHALL|FLUSHDB/);
 
     await approveAndWait(s.app, s.chat, plan);
-    await waitHealthy(pc.cluster, 15_000);
-    expect(await idsAndAddressProblems(pc)).toEqual([]);
-    expect(await missingKeys(pc.cluster, s.written)).toEqual([]);
+    await expectWhole(s);
   });
 });
 
 describe('two pods still at addresses nobody knows, after four were re-met by hand', () => {
-  const s = scenario(
-    (pc) => ({
-      REDIS_CLUSTER_NODES: pc.newHosts.map((h) => `${h}:${pc.cluster.nodes[0]!.port}`).join(','),
-      CLUSTER_NAME: 'new-ip-subset',
-    }),
-    false,
-  );
+  const s = scenario(newSeeds('new-ip-subset'), false);
 
   it('names the two as listed at their old addresses, and the approved plan brings them back', async () => {
     const { pc } = s;
@@ -174,8 +171,6 @@ describe('two pods still at addresses nobody knows, after four were re-met by ha
     expect(plan.text).not.toMatch(/CLUSTER (FORGET|RESET)|FLUSHALL|FLUSHDB/);
 
     await approveAndWait(s.app, s.chat, plan);
-    await waitHealthy(c, 15_000);
-    expect(await idsAndAddressProblems(pc)).toEqual([]);
-    expect(await missingKeys(c, s.written)).toEqual([]);
+    await expectWhole(s);
   });
 });
