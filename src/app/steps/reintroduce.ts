@@ -7,8 +7,8 @@ import { CodedError, ErrorCodes } from '../../core/errors.ts';
 import { answers, nodeById } from '../../core/plans/cluster-view.ts';
 import { splitAddr } from '../../core/plans/plan.ts';
 import type { Addr, NodeId, NodeMove, NodeView, Probe, Topology } from '../../core/types.ts';
-import { clusterNodesOf, failure, timed, waitFor } from './support.ts';
-import type { StepHandlerFor } from './types.ts';
+import { clusterNodesOf, failure, waitFor } from './support.ts';
+import type { StepContext, StepHandlerFor } from './types.ts';
 
 const BAD_FLAGS = ['fail', 'fail?', 'handshake', 'noaddr'] as const;
 
@@ -27,9 +27,11 @@ function expectedAddrs(topology: Topology, moves: NodeMove[]): Map<NodeId, Addr>
 /** What one observer still gets wrong about the others (empty: it agrees). */
 function disagreements(observer: NodeId, views: NodeView[], expected: Map<NodeId, Addr>): string[] {
   const out: string[] = [];
+  const byId = new Map<NodeId, NodeView>();
+  for (const v of views) if (!v.flags.includes('handshake')) byId.set(v.id, v);
   for (const [id, addr] of expected) {
     if (id === observer) continue;
-    const v = views.find((x) => x.id === id && !x.flags.includes('handshake'));
+    const v = byId.get(id);
     if (!v) out.push(`does not list ${id.slice(0, 8)}`);
     else if (v.addr !== addr) out.push(`lists ${id.slice(0, 8)} at ${v.addr ?? 'noaddr'}, not ${addr}`);
     else if (v.flags.some((f) => (BAD_FLAGS as readonly string[]).includes(f)))
@@ -37,6 +39,23 @@ function disagreements(observer: NodeId, views: NodeView[], expected: Map<NodeId
     else if (v.link !== 'connected') out.push(`has no link to ${id.slice(0, 8)}`);
   }
   return out;
+}
+
+/** MEET `m.to` from every sender at once; true when at least one went through. A Redis error reply ends the step. */
+async function meetFromAll(ctx: StepContext, senders: Addr[], m: NodeMove): Promise<boolean> {
+  const { host, port } = splitAddr(m.to);
+  const results = await Promise.allSettled(
+    senders.filter((a) => a !== m.to).map((a) => ctx.commander.call(a, ['CLUSTER', 'MEET', host, port])),
+  );
+  const ok = results.filter((r) => r.status === 'fulfilled').length;
+  ctx.metrics.meets! += ok;
+  if (ok > 0) return true;
+  const refused = results.find(
+    (r): r is PromiseRejectedResult =>
+      r.status === 'rejected' && !(r.reason instanceof CodedError && r.reason.details?.transient),
+  );
+  if (refused) throw failure(refused.reason, `CLUSTER MEET ${host} ${port} (${m.label})`);
+  return false;
 }
 
 export const reintroduceHandler: StepHandlerFor<'reintroduce'> = {
@@ -53,9 +72,14 @@ export const reintroduceHandler: StepHandlerFor<'reintroduce'> = {
       }
     }
     const expected = expectedAddrs(topology, step.moves);
+    const read = new Map<NodeId, Probe>();
+    for (const q of topology.probes) {
+      const id = q.outcome === 'ok' && q.nodes ? idOf(q) : undefined;
+      if (id && !read.has(id)) read.set(id, q);
+    }
     const wrong: string[] = [];
     for (const id of expected.keys()) {
-      const p = topology.probes.find((q) => q.outcome === 'ok' && q.nodes && idOf(q) === id);
+      const p = read.get(id);
       if (!p?.nodes) wrong.push(`${id.slice(0, 8)} was not read`);
       else wrong.push(...disagreements(id, p.nodes, expected));
     }
@@ -69,27 +93,23 @@ export const reintroduceHandler: StepHandlerFor<'reintroduce'> = {
 
   async act(ctx, step) {
     const senders = [...expectedAddrs(ctx.topology, step.moves).values()];
-    ctx.metrics.meets = 0;
-    await timed(ctx, async () => {
-      await Promise.all(
-        step.moves.map(async (m) => {
-          const { host, port } = splitAddr(m.to);
-          const from = senders.filter((a) => a !== m.to);
-          const results = await Promise.allSettled(
-            from.map((a) => ctx.commander.call(a, ['CLUSTER', 'MEET', host, port])),
-          );
-          const failed = results.filter((r): r is PromiseRejectedResult => r.status === 'rejected');
-          ctx.metrics.meets! += results.length - failed.length;
-          // One MEET that went through is enough for gossip to spread the address; none is a failure.
-          if (from.length > 0 && failed.length === results.length)
-            throw failure(failed[0]!.reason, `CLUSTER MEET ${host} ${port} (${m.label})`);
-        }),
-      );
-    });
-    if (senders.length === 0)
+    if (senders.length < 2)
       throw new CodedError(ErrorCodes.StepFailed, 'no live node to send CLUSTER MEET from', {
         transient: false,
       });
+    ctx.metrics.meets = 0;
+    // Until one MEET to each new address went through (enough for gossip); a busy node that timed out is asked again.
+    let pending = step.moves;
+    await waitFor(
+      ctx,
+      'a CLUSTER MEET to every new address to go through',
+      async () => {
+        const left = await Promise.all(pending.map((m) => meetFromAll(ctx, senders, m)));
+        pending = pending.filter((_, i) => !left[i]);
+        return pending.length === 0;
+      },
+      { metric: 'actionMs' },
+    );
     return `${ctx.metrics.meets} MEETs sent from ${senders.length} nodes at once`;
   },
 

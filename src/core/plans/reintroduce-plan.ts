@@ -8,6 +8,9 @@ import type { Addr, Finding, NodeMove, PlanOutcome, Step, Topology } from '../ty
 import { answers } from './cluster-view.ts';
 import { assemblePlan, type PlanContext, shortId, splitAddr } from './plan.ts';
 
+/** Above this many MEETs, the dry run says "each of the N live nodes" once per address instead of listing them. */
+const MAX_LISTED_COMMANDS = 200;
+
 /** Every live member at the address it will have once the moved nodes are met: the MEET senders. */
 function senders(topology: Topology, moves: NodeMove[]): Addr[] {
   const to = new Map(moves.map((m) => [m.id, m.to]));
@@ -21,9 +24,13 @@ export function reintroduceStep(topology: Topology, moved: NodeMove[]): Step {
   const moves = moved.map(({ id, from, to, label }) => ({ id, from, to, label }));
   const from = senders(topology, moves);
   const commands: string[] = [];
+  // Every command while the list stays readable; past that, one line per new address (a plan is stored and shown).
+  const full = from.length * moves.length <= MAX_LISTED_COMMANDS;
   for (const m of moves) {
     const { host, port } = splitAddr(m.to);
-    for (const a of from) if (a !== m.to) commands.push(`${a} CLUSTER MEET ${host} ${port}`);
+    if (!full)
+      commands.push(`each of the ${from.length} live nodes but ${m.to}: CLUSTER MEET ${host} ${port}`);
+    else for (const a of from) if (a !== m.to) commands.push(`${a} CLUSTER MEET ${host} ${port}`);
   }
   const k = moves.length;
   return {

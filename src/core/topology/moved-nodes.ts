@@ -2,7 +2,7 @@
  * "Known node id, new address": pods restarted with their volume (nodes.conf, id and data kept) that came
  * back at new IPs, while the other nodes still list them at the old ones. Pure.
  */
-import type { Addr, ClusterNode, Finding, NodeId, NodeMove, Probe, Topology } from '../types.ts';
+import type { Addr, ClusterNode, Finding, NodeId, NodeMove, NodeView, Probe, Topology } from '../types.ts';
 
 /** A live node that some other live node lists at an address where it no longer answers. */
 export interface MovedNode extends NodeMove {
@@ -42,10 +42,12 @@ export function findMovedNodes(topology: Topology): MovedNode[] {
     answeredAs.set(p.addr, id);
     liveAt.set(id, [...(liveAt.get(id) ?? []), p.addr]);
   }
-  const observers = new Map<NodeId, Probe>();
+  // Each member's own listing, indexed by id once: the scan is O(lines), also on clusters of a thousand nodes.
+  const observers = new Map<NodeId, { addr: Addr; byId: Map<NodeId, NodeView> }>();
   for (const p of topology.probes) {
     const id = p.outcome === 'ok' && p.nodes ? observerId(p) : undefined;
-    if (id && members.has(id) && !observers.has(id)) observers.set(id, p);
+    if (!id || !members.has(id) || observers.has(id)) continue;
+    observers.set(id, { addr: p.addr, byId: new Map(p.nodes!.map((v) => [v.id, v])) });
   }
 
   const out: MovedNode[] = [];
@@ -54,16 +56,16 @@ export function findMovedNodes(topology: Topology): MovedNode[] {
     if (!live) continue;
     const staleIn: Addr[] = [];
     const staleAddrs = new Map<Addr, number>();
-    for (const [obsId, p] of observers) {
+    for (const [obsId, o] of observers) {
       if (obsId === n.id) continue;
-      const v = p.nodes!.find((x) => x.id === n.id);
+      const v = o.byId.get(n.id);
       if (!v?.addr || v.flags.includes('handshake') || v.flags.includes('myself')) continue;
       if (live.includes(v.addr) || answeredAs.get(v.addr) === n.id) continue;
       // An address we merely failed to probe (a timeout under load, a DNS alias) is not stale while the
       // observer still talks to it; an old IP now answering as another node is stale in any case.
       const lost = v.link === 'disconnected' || v.flags.some((f) => f === 'fail' || f === 'fail?');
       if (!lost && answeredAs.get(v.addr) === undefined) continue;
-      staleIn.push(p.addr);
+      staleIn.push(o.addr);
       staleAddrs.set(v.addr, (staleAddrs.get(v.addr) ?? 0) + 1);
     }
     if (staleIn.length === 0) continue;
