@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { stepHandler } from '../../../src/app/steps/index.ts';
 import { planForAction } from '../../../src/core/plans/intent-plans.ts';
+import { reintroduceStep } from '../../../src/core/plans/reintroduce-plan.ts';
 import type { Plan, Step, Topology } from '../../../src/core/types.ts';
 import { NEW, OLD, oldOf, plan, pods, scan } from '../topology/moved-helpers.ts';
 
@@ -66,6 +67,21 @@ describe('re-introduction steps, checked on a fresh topology before they run', (
         /Redis failed over meanwhile: 10\.0\.5\.4:6379 \(dddddddd\) took over/,
       );
     });
+  });
+
+  it('lists every MEET of a small cluster, and one line per new address past 200 MEETs', () => {
+    expect(reintroduce.commands).toHaveLength(30);
+    const moves = Array.from({ length: 40 }, (_, i) => ({
+      id: String(i).padStart(40, '0'),
+      from: `10.0.3.${100 + i}:6379`,
+      to: `10.0.5.${100 + i}:6379`,
+      label: `redis-${i}`,
+    }));
+    const big = reintroduceStep(stale(), moves);
+    expect(big.commands).toHaveLength(40);
+    expect(big.commands[0]).toBe(
+      'each of the 6 live nodes but 10.0.5.100:6379: CLUSTER MEET 10.0.5.100 6379',
+    );
   });
 
   it('refuses /redis forget of a node that answers at its new address', () => {
