@@ -193,7 +193,7 @@ for (const [masters, replicasPerMaster, estimate, forgetRuns] of [
 const newIp: NonNullable<BenchResults['newIp']> = [];
 for (const [masters, replicasPerMaster, estimate] of [
   [3, 1, 60_000],
-  [10, 2, 150_000],
+  [10, 2, 180_000],
 ] as const) {
   const nodes = masters * (1 + replicasPerMaster);
   const r = await section(`7. every pod at a new IP, ${nodes} nodes`, estimate, async () => {
