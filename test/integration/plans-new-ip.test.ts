@@ -11,7 +11,7 @@ import { createPodApi } from '../../src/adapters/k8s/pod-api.ts';
 import type { ComposedApp } from '../../src/compose.ts';
 import { type ClusterStandIn, startK8sStandInForCluster } from '../support/k8s-stand-in.ts';
 import { memoryChat } from '../support/memory-chat.ts';
-import { type LocalRedis, startRedis } from '../support/redis-cluster.ts';
+import { type LocalNode, type LocalRedis, startRedis } from '../support/redis-cluster.ts';
 import {
   approveAndWait,
   composeMedic,
@@ -171,6 +171,70 @@ describe('two pods still at addresses nobody knows, after four were re-met by ha
     expect(plan.text).not.toMatch(/CLUSTER (FORGET|RESET)|FLUSHALL|FLUSHDB/);
 
     await approveAndWait(s.app, s.chat, plan);
+    await expectWhole(s);
+  });
+});
+
+describe("addresses re-met by hand, replicas left syncing from their master's old address", () => {
+  const s = scenario(newSeeds('new-ip-relink'), false);
+
+  it('plans the replica-link check alone, and the approved plan re-issues CLUSTER REPLICATE', async () => {
+    const { pc } = s;
+    const c = pc.cluster;
+    await restartAtNewIps(pc);
+    await waitClusterDown(pc);
+    // By hand: MEET every node from the first. A replica that learns its master's new address by gossip (not from
+    // the master itself) keeps syncing from the old one: make sure it does, with the master frozen meanwhile and a
+    // long node timeout on the first node, so that it passes the master on as healthy.
+    const [x, master] = c.nodes as [LocalNode, LocalNode];
+    const replica = c.nodes.find((n) => n.masterId === master.id)!;
+    await c.cli(x, 'CONFIG', 'SET', 'cluster-node-timeout', 30_000);
+    await c.cli(x, 'CLUSTER', 'MEET', master.host, master.port);
+    await c.waitFor(
+      async () =>
+        (await c.cli(x, 'CLUSTER', 'NODES'))
+          .split('\n')
+          .some((l) => l.startsWith(master.id) && l.includes(`${master.addr}@`) && !l.includes('fail')),
+      20_000,
+      'the first node to know the master at its new address',
+    );
+    c.freeze(master);
+    await c.cli(x, 'CLUSTER', 'MEET', replica.host, replica.port);
+    await c.waitFor(
+      async () => (await c.cli(replica, 'CLUSTER', 'NODES')).includes(`${master.addr}@`),
+      20_000,
+      'the replica to hear of its master by gossip',
+    );
+    c.thaw(master);
+    await c.cli(x, 'CONFIG', 'SET', 'cluster-node-timeout', 1000);
+    for (const n of c.nodes.slice(1)) await c.cli(x, 'CLUSTER', 'MEET', n.host, n.port);
+    await c.waitFor(
+      async () => {
+        for (const n of c.nodes)
+          if (!(await c.cli(n, 'CLUSTER', 'INFO')).includes('cluster_state:ok')) return false;
+        return true;
+      },
+      30_000,
+      'cluster_state:ok after the hand MEETs',
+    );
+    const staleLinks = async () => {
+      const out: string[] = [];
+      for (const n of c.nodes) {
+        const info = await c.cli(n, 'INFO', 'replication');
+        if (info.includes('role:slave') && !info.includes('master_link_status:up')) out.push(n.addr);
+      }
+      return out;
+    };
+    expect(await staleLinks()).toContain(replica.addr);
+
+    const plan = await diagnose(s.app, s.chat);
+    expect(plan.text).toContain(`${replica.addr} still syncs from ${hostOf(s.oldAddrs[1]!)}`);
+    expect(plan.text).toContain('replica-links');
+    expect(plan.text).not.toMatch(/CLUSTER (FORGET|RESET)|FLUSHALL|FLUSHDB/);
+
+    const thread = await approveAndWait(s.app, s.chat, plan);
+    expect(thread).toMatch(/CLUSTER REPLICATE sent again/);
+    expect(await staleLinks()).toEqual([]);
     await expectWhole(s);
   });
 });

@@ -44,7 +44,7 @@ import {
   toRanges,
 } from './plan.ts';
 
-import { planReintroduction } from './reintroduce-plan.ts';
+import { planReintroduction, planStaleReplicaLinks } from './reintroduce-plan.ts';
 
 export type { PlanContext } from './plan.ts';
 
@@ -301,6 +301,9 @@ export function planForFindings(topology: Topology, findings: Finding[], ctx: Pl
 
   const steps = [...failovers, ...forgets, ...stables, ...meets, ...assigns, ...lateForgets, ...replicates];
   if (steps.length === 0) {
+    // Nothing else to do, but replicas still sync from their master's old address (after a re-MEET by hand).
+    const relink = planStaleReplicaLinks(topology, findings, ctx);
+    if (relink) return relink;
     const open = findings.filter((f) => f.severity !== 'info').map((f) => f.summary);
     const reason =
       notes.length > 0

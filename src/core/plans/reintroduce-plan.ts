@@ -4,7 +4,7 @@
  * agrees on every address, then make sure every replica's link is up. No FORGET, RESET or FLUSH. Pure.
  */
 import { describeMove, emptyMastersWithData, type MovedNode } from '../topology/moved-nodes.ts';
-import type { Addr, Finding, NodeMove, PlanOutcome, Step, Topology } from '../types.ts';
+import type { Addr, ClusterNode, Finding, NodeMove, PlanOutcome, Step, Topology } from '../types.ts';
 import { answers } from './cluster-view.ts';
 import { assemblePlan, type PlanContext, shortId, splitAddr } from './plan.ts';
 
@@ -87,4 +87,42 @@ export function planReintroduction(
   const k = moved.length;
   const title = `Re-introduce ${k} node${k === 1 ? '' : 's'} restarted at new IPs (ids and data kept)`;
   return { ok: true, plan: assemblePlan(topology, ctx, title, steps, findings) };
+}
+
+/** A replica's link down for this long while it still points at an address its master no longer has: stale. */
+export const STALE_LINK_SECONDS = 10;
+
+/**
+ * Replicas whose link is down because they still sync from their master's old address (the master answers,
+ * healthy, elsewhere): what a re-MEET by hand leaves behind when a replica learnt the new address by gossip.
+ */
+export function staleReplicaLinks(topology: Topology): ClusterNode[] {
+  return topology.nodes.filter((r) => {
+    const repl = r.replication;
+    if (r.role !== 'replica' || !r.masterId || !answers(topology, r) || repl?.masterLinkStatus !== 'down')
+      return false;
+    if (
+      (repl.masterLinkDownSinceSeconds ?? -1) < STALE_LINK_SECONDS &&
+      repl.masterLinkDownSinceSeconds !== -1
+    )
+      return false;
+    const master = topology.nodes.find((m) => m.id === r.masterId);
+    if (!master?.addr || master.health !== 'ok' || !answers(topology, master)) return false;
+    return `${repl.masterHost}:${repl.masterPort}` !== master.addr;
+  });
+}
+
+/** The replica-links step alone, for replicas left pointing at their master's old address; undefined if none. */
+export function planStaleReplicaLinks(
+  topology: Topology,
+  findings: Finding[],
+  ctx: PlanContext,
+): PlanOutcome | undefined {
+  const stale = staleReplicaLinks(topology);
+  if (stale.length === 0) return undefined;
+  const step = replicaLinksStep(topology, []);
+  if (!step) return undefined;
+  const k = stale.length;
+  const title = `Re-point ${k} replica${k === 1 ? '' : 's'} at ${k === 1 ? 'its' : 'their'} master's new address (${stale.map((r) => `${r.addr} still syncs from ${r.replication!.masterHost}:${r.replication!.masterPort}`).join('; ')})`;
+  return { ok: true, plan: assemblePlan(topology, ctx, title, [step], findings) };
 }

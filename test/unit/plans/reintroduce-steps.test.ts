@@ -101,3 +101,22 @@ describe('re-introduction steps, checked on a fresh topology before they run', (
     );
   });
 });
+
+describe("replicas left syncing from their master's old address (addresses fixed by hand)", () => {
+  const healedBut = (syncsFrom?: string) => {
+    const all = pods(NEW);
+    all[4]!.linkUp = false;
+    if (syncsFrom) all[4]!.syncsFrom = syncsFrom;
+    return scan(all, (_o, n) => ({ addr: n.now }));
+  };
+  it('plans the replica-link check alone, naming the old address', () => {
+    const out = plan(healedBut(OLD[1]));
+    if (!out.ok) throw new Error(out.reason);
+    expect(out.plan.steps.map((s) => s.kind)).toEqual(['replica-links']);
+    expect(out.plan.title).toContain(`${NEW[4]} still syncs from ${OLD[1]}`);
+  });
+  it('plans nothing of the kind when the link is down but points at the right address', () => {
+    const out = plan(healedBut());
+    expect(out.ok && out.plan.steps.some((s) => s.kind === 'replica-links')).toBe(false);
+  });
+});

@@ -15,13 +15,16 @@ export interface Pod {
   keys?: number;
   /** A replica's link to its master (at the master's current address); default up. */
   linkUp?: boolean;
+  /** Where a replica syncs from (default its master's current address). */
+  syncsFrom?: string;
 }
 
 /** INFO replication of a replica: its master's current address and link state. */
 function replicationOf(o: Pod, all: Pod[]): Partial<Probe> {
   const master = all.find((m) => m.id === o.replicaOf);
   if (!master) return {};
-  const i = master.now.lastIndexOf(':');
+  const from = o.syncsFrom ?? master.now;
+  const i = from.lastIndexOf(':');
   return {
     replication: {
       role: 'slave',
@@ -29,9 +32,10 @@ function replicationOf(o: Pod, all: Pod[]): Partial<Probe> {
       masterReplOffset: 100,
       slaveReplOffset: 100,
       replicas: [],
-      masterHost: master.now.slice(0, i),
-      masterPort: Number(master.now.slice(i + 1)),
+      masterHost: from.slice(0, i),
+      masterPort: Number(from.slice(i + 1)),
       masterLinkStatus: o.linkUp === false ? 'down' : 'up',
+      ...(o.linkUp === false ? { masterLinkDownSinceSeconds: -1 } : {}),
       raw: {},
     },
   };
