@@ -43,7 +43,6 @@ import {
   stableSlotsStep,
   toRanges,
 } from './plan.ts';
-
 import { planReintroduction, planStaleReplicaLinks } from './reintroduce-plan.ts';
 
 export type { PlanContext } from './plan.ts';
