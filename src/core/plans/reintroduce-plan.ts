@@ -3,7 +3,7 @@
  * new address with CLUSTER MEET (Redis updates a known id's address in place), wait until every node
  * agrees on every address, then make sure every replica's link is up. No FORGET, RESET or FLUSH. Pure.
  */
-import { describeMove, emptyMastersWithData, type MovedNode } from '../topology/moved-nodes.ts';
+import { describeMoves, emptyMastersWithData, type MovedNode } from '../topology/moved-nodes.ts';
 import type { Addr, ClusterNode, Finding, NodeMove, PlanOutcome, Step, Topology } from '../types.ts';
 import { answers } from './cluster-view.ts';
 import { assemblePlan, type PlanContext, shortId, splitAddr } from './plan.ts';
@@ -37,7 +37,7 @@ export function reintroduceStep(topology: Topology, moved: NodeMove[]): Step {
     kind: 'reintroduce',
     moves,
     risk: 'low',
-    sentence: `Re-introduce ${k} node${k === 1 ? '' : 's'} at ${k === 1 ? 'its' : 'their'} new address${k === 1 ? '' : 'es'} (${moves.map(describeMove).join('; ')}): every live node sends CLUSTER MEET at once; the ids match, so Redis updates each address in place (no FORGET, no RESET, no data moved). Then wait until every node lists every other at its current address.`,
+    sentence: `Re-introduce ${k} node${k === 1 ? '' : 's'} at ${k === 1 ? 'its' : 'their'} new address${k === 1 ? '' : 'es'} (${describeMoves(moves)}): every live node sends CLUSTER MEET at once; the ids match, so Redis updates each address in place (no FORGET, no RESET, no data moved). Then wait until every node lists every other at its current address.`,
     commands,
   };
 }

@@ -97,6 +97,15 @@ export function describeMove(m: NodeMove): string {
   return `${m.label} was ${from}, is now ${to}`;
 }
 
+/** How many moves a finding names one by one. */
+const MAX_LISTED = 12;
+
+/** `a was X, is now Y; …` for the first MAX_LISTED moves, then how many more (`note` adds to each). */
+export function describeMoves<M extends NodeMove>(moves: M[], note: (m: M) => string = () => ''): string {
+  const named = moves.slice(0, MAX_LISTED).map((m) => `${describeMove(m)}${note(m)}`);
+  return `${named.join('; ')}${moves.length > MAX_LISTED ? `; and ${moves.length - MAX_LISTED} more` : ''}`;
+}
+
 /** The finding for nodes back at new addresses, named plainly with every old and new address. */
 export function movedNodesFinding(moved: MovedNode[], topology: Topology): Finding {
   const live = topology.nodes.filter((n) => n.reachable).length;
@@ -113,11 +122,13 @@ export function movedNodesFinding(moved: MovedNode[], topology: Topology): Findi
     emptied.length === 0
       ? `Their ids and data are intact (${keys} keys on the masters among them).`
       : `Their ids are intact, but ${emptied.map((e) => `master ${e.master.label} came back with 0 keys while its replica ${e.replica.addr} holds ${e.replica.keys}`).join('; ')}.`;
+  // A chat message has room for a few thousand characters: the first moves by name, then the count.
+  const listed = describeMoves(moved, (m) => (all ? '' : ` (${m.staleIn.length} still list the old one)`));
   const fail = topology.nodes.some((n) => n.reachable && n.info?.state === 'fail');
   return {
     code: 'node-new-address',
     severity: fail ? 'critical' : 'warning',
-    summary: `${head} ${intact} ${moved.map((m) => (all ? describeMove(m) : `${describeMove(m)} (${m.staleIn.length} still list the old one)`)).join('; ')}.`,
+    summary: `${head} ${intact} ${listed}.`,
     nodes: moved.map((m) => m.id),
     addrs: moved.map((m) => m.to),
     evidence: moved.flatMap((m) => [

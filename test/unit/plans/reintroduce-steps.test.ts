@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { stepHandler } from '../../../src/app/steps/index.ts';
 import { planForAction } from '../../../src/core/plans/intent-plans.ts';
 import { reintroduceStep } from '../../../src/core/plans/reintroduce-plan.ts';
+import { movedNodesFinding } from '../../../src/core/topology/moved-nodes.ts';
 import type { Plan, Step, Topology } from '../../../src/core/types.ts';
 import { NEW, OLD, oldOf, plan, pods, scan } from '../topology/moved-helpers.ts';
 
@@ -79,6 +80,12 @@ describe('re-introduction steps, checked on a fresh topology before they run', (
     }));
     const big = reintroduceStep(stale(), moves);
     expect(big.commands).toHaveLength(40);
+    expect(big.sentence).toContain('redis-11 was 10.0.3.111, is now 10.0.5.111; and 28 more');
+    const f = movedNodesFinding(
+      moves.map((m) => ({ ...m, role: 'master' as const, staleIn: ['x'] })),
+      stale(),
+    );
+    expect(f.summary).toMatch(/; and 28 more\.$/);
     expect(big.commands[0]).toBe(
       'each of the 6 live nodes but 10.0.5.100:6379: CLUSTER MEET 10.0.5.100 6379',
     );
