@@ -7,6 +7,7 @@ import { readFileSync, writeFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import type { AckResult, HealReference, HealRun, MemoryResult } from './app.ts';
 import type { ClusterSizeResult, ForgetCase, ScanCase } from './cluster.ts';
+import type { NewIpRun } from './new-ip.ts';
 import type { ParseBenchResult } from './parse.ts';
 import type { BenchResults, ParseSection } from './run.ts';
 
@@ -227,6 +228,33 @@ function soakTable(soak: BenchResults['soak']): string[] {
   return out;
 }
 
+function newIpTable(newIp: BenchResults['newIp']): string[] {
+  const out = [
+    '### 8. Every pod restarted at once at a new IP, Approve → healthy',
+    '',
+    'Each node on its own loopback IP with AOF, all restarted at once on their data dirs at new IPs. redis-medic:',
+    'diagnose, then the approved plan (MEET from every node at once, wait for every address, check every replica link).',
+    'By hand: `redis-cli -h <first node> CLUSTER MEET <ip> <port>` for every other node, then wait. Healthy: every node',
+    'lists every other at its new address with no fail flag, and every replica link is up.',
+    '',
+    '| nodes | | → cluster_state:ok | → healthy | keys lost | ids kept |',
+    '| ---: | --- | ---: | ---: | ---: | --- |',
+  ];
+  const row = (nodes: number, who: string, x: NewIpRun, limit: number) =>
+    `| ${nodes} | ${who} | ${x.toStateOkMs === null ? `not within ${limit / 1000} s` : fmtMs(x.toStateOkMs)} | ${x.toHealthyMs === null ? `not within ${limit / 1000} s${x.stillWrong ? ` (${x.stillWrong})` : ''}` : fmtMs(x.toHealthyMs)} | ${x.keysMissing} | ${x.idsKept ? 'yes' : '**no**'} |`;
+  for (const c of newIp ?? []) {
+    if (skipped(c)) {
+      out.push(`| ${c.nodes} | skipped: ${c.skipped} | | | | |`);
+      continue;
+    }
+    out.push(
+      row(c.nodes, `redis-medic (diagnose ${fmtMs(c.medic.diagnoseMs)})`, c.medic, c.limitMs),
+      row(c.nodes, 'MEET by hand from one node', c.byHand, c.limitMs),
+    );
+  }
+  return newIp ? out : [];
+}
+
 export function renderMarkdown(r: BenchResults): string {
   const m = r.machine;
   // No heading of its own: it goes under the README's "## Benchmarks".
@@ -255,6 +283,8 @@ export function renderMarkdown(r: BenchResults): string {
     ...memoryTable(r.app),
     '',
     ...soakTable(r.soak),
+    '',
+    ...newIpTable(r.newIp),
     '',
   ];
   if (r.unhandled.length)

@@ -14,6 +14,7 @@ import { resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { AppBenchResult } from './app.ts';
 import type { ClusterSizeResult } from './cluster.ts';
+import type { NewIpResult } from './new-ip.ts';
 import type { ParseBenchResult } from './parse.ts';
 import { renderMarkdown } from './report.ts';
 import type { SoakPoint } from './soak.ts';
@@ -44,6 +45,8 @@ export interface BenchResults {
   app: AppBenchResult | { skipped: string };
   /** Section 7: both roles' memory across 10,000 commands, with the pods' NODE_OPTIONS. */
   soak?: { nodeOptions: string; points: SoakPoint[] } | { skipped: string };
+  /** 8. Every pod at a new IP: Approve → healthy vs MEET by hand (absent in runs before issue 14). */
+  newIp?: (NewIpResult | { nodes: number; skipped: string })[];
   /** Unhandled rejections seen during the run (should be none). */
   unhandled: string[];
 }
@@ -196,6 +199,19 @@ const soak = await section('7. soak: bot and worker memory across 10,000 command
   return { nodeOptions: mod.POD_NODE_OPTIONS, points };
 });
 
+const newIp: NonNullable<BenchResults['newIp']> = [];
+for (const [masters, replicasPerMaster, estimate] of [
+  [3, 1, 60_000],
+  [10, 2, 180_000],
+] as const) {
+  const nodes = masters * (1 + replicasPerMaster);
+  const r = await section(`8. every pod at a new IP, ${nodes} nodes`, estimate, async () => {
+    const mod = await import('./new-ip.ts');
+    return mod.benchNewIp({ masters, replicasPerMaster, log });
+  });
+  newIp.push('skipped' in r ? { nodes, skipped: r.skipped } : r);
+}
+
 machine.loadAtEnd = round2(loadavg()[0] ?? 0);
 const results: BenchResults = {
   startedAt,
@@ -205,6 +221,7 @@ const results: BenchResults = {
   clusters,
   app,
   soak,
+  newIp,
   unhandled,
 };
 writeFileSync(resolve(HERE, 'results.json'), `${JSON.stringify(results, null, 2)}\n`);

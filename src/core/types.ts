@@ -368,6 +368,16 @@ export type Step =
     })
   | (StepBase & { kind: 'enable-aof'; addr: Addr })
   | (StepBase & {
+      kind: 'reintroduce';
+      /** Live nodes at a new address that others still list at the old one: met there by every live node. */
+      moves: NodeMove[];
+    })
+  | (StepBase & {
+      kind: 'replica-links';
+      /** Replicas whose link must be up; CLUSTER REPLICATE is sent again to those whose link stays down. */
+      replicas: { id: NodeId; addr: Addr; masterId: NodeId }[];
+    })
+  | (StepBase & {
       kind: 'sentinel-failover';
       masterName: string;
       sentinels: Addr[];
@@ -376,6 +386,17 @@ export type Step =
     });
 
 export type StepKind = Step['kind'];
+
+/** A node that kept its id (and data) but answers at a new address: a pod restarted with its volume. */
+export interface NodeMove {
+  id: NodeId;
+  /** The old address the other nodes still list. */
+  from: Addr;
+  /** Where it answers now. */
+  to: Addr;
+  /** Pod name, else the short id. */
+  label: string;
+}
 
 export interface Plan {
   id: string;

@@ -53,6 +53,12 @@ export interface StartClusterOptions {
   noWait?: boolean;
   /** How long to wait for the cluster to form; default 30 s. */
   timeoutMs?: number;
+  /** One host per member (masters first, then replicas, then spares), like pods with their own IPs. */
+  hosts?: string[];
+  /** One data port for every node (with `hosts`, as pods share a container port). */
+  port?: number;
+  /** appendonly yes on every node. */
+  appendonly?: boolean;
 }
 
 export interface FreshNodeOptions {
@@ -89,6 +95,8 @@ export interface LocalCluster {
   replaceNode(node: LocalNode): Promise<LocalNode>;
   /** Kill, then start again with the same dir and nodes.conf (same id; data lost unless persisted). */
   restartNode(node: LocalNode): Promise<void>;
+  /** Kill, then start again with the same dir at `host` (same port), announcing `host`: a pod back at a new IP. */
+  moveNode(node: LocalNode, host: string): Promise<void>;
   /** Send one command; replies are rendered as text (arrays one item per line, like redis-cli). */
   cli(node: LocalNode | string, ...args: (string | number)[]): Promise<string>;
   /** Send one command; the raw ioredis reply. */
@@ -250,6 +258,22 @@ export async function pickFreePort(host = '127.0.0.1'): Promise<number> {
     }
   }
   throw new Error(`no free port pair in ${portRange.min}-${portRange.max} on ${host}`);
+}
+
+/** A data port free (with its bus port) on every one of `hosts`: pods at several IPs sharing one container port. */
+export async function pickSharedPort(hosts: string[]): Promise<number> {
+  for (let i = 0; i < 50; i++) {
+    const port = await pickFreePort(hosts[0]);
+    let free = true;
+    for (const h of hosts.slice(1)) {
+      if (!(await canBind(h, port)) || !(await canBind(h, port + 10_000))) free = false;
+    }
+    if (free) {
+      for (const h of hosts) reservedPorts.add(`${h}:${port}`);
+      return port;
+    }
+  }
+  throw new Error(`no data port free on all of ${hosts.join(', ')}`);
 }
 
 // ---------------------------------------------------------------------------------------------------
@@ -503,6 +527,7 @@ export async function startLocalCluster(opts: StartClusterOptions): Promise<Loca
     nodeTimeoutMs,
     password,
     extraConfig: opts.extraConfig,
+    appendonly: opts.appendonly,
   };
 
   const launch = async (role: LocalNodeRole, spec: Partial<ServerSpec> = {}): Promise<LocalNode> => {
@@ -526,6 +551,26 @@ export async function startLocalCluster(opts: StartClusterOptions): Promise<Loca
   };
   const cli = async (n: LocalNode | string, ...args: (string | number)[]) => render(await call(n, ...args));
 
+  /** Same dir and nodes.conf, at `newHost` (the same host for a plain restart), same port. */
+  const restartAt = async (node: LocalNode, newHost: string) => {
+    await killChild(children.get(node), node);
+    clients.get(node.addr)?.disconnect();
+    clients.delete(node.addr);
+    const spec: ServerSpec = { ...baseSpec, host: newHost, port: node.port };
+    const child = await spawnServer(spec, node.port, node.dir, clients);
+    children.set(node, child);
+    if (newHost !== node.host) {
+      reservedPorts.add(`${newHost}:${node.port}`);
+      node.host = newHost;
+      node.addr = `${newHost}:${node.port}`;
+    }
+    node.pid = child.pid!;
+    node.state = 'running';
+    child.once('exit', () => {
+      node.state = 'killed';
+    });
+  };
+
   let stopped = false;
   const stop = async () => {
     if (stopped) return;
@@ -548,7 +593,9 @@ export async function startLocalCluster(opts: StartClusterOptions): Promise<Loca
       ...Array<LocalNodeRole>(nReplicas).fill('replica'),
       ...Array<LocalNodeRole>(nSpares).fill('spare'),
     ];
-    const started = await Promise.all(roles.map((r) => launch(r)));
+    const started = await Promise.all(
+      roles.map((r, i) => launch(r, { host: opts.hosts?.[i] ?? host, port: opts.port })),
+    );
     const masters = started.slice(0, nMasters);
     const replicas = started.slice(nMasters, nMasters + nReplicas);
     const spares = started.slice(nMasters + nReplicas);
@@ -639,19 +686,8 @@ export async function startLocalCluster(opts: StartClusterOptions): Promise<Loca
         clients.delete(node.addr);
         return launch(node.role === 'spare' ? 'spare' : 'fresh', { host: node.host, port: node.port });
       },
-      async restartNode(node) {
-        await killChild(children.get(node), node);
-        clients.get(node.addr)?.disconnect();
-        clients.delete(node.addr);
-        const spec: ServerSpec = { ...baseSpec, host: node.host, port: node.port };
-        const child = await spawnServer(spec, node.port, node.dir, clients);
-        children.set(node, child);
-        node.pid = child.pid!;
-        node.state = 'running';
-        child.once('exit', () => {
-          node.state = 'killed';
-        });
-      },
+      restartNode: (node) => restartAt(node, node.host),
+      moveNode: (node, newHost) => restartAt(node, newHost),
       cli,
       call,
       async roleOf(node) {

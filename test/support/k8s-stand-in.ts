@@ -87,6 +87,8 @@ export interface K8sStandIn {
   pod(name: string): StandInPod | undefined;
   /** Every request seen, in order. */
   requests: { method: string; path: string; status: number }[];
+  /** The StatefulSet recreated the pod with its volume at a new IP (its process was restarted there): a new uid, the new IP. */
+  restartedAt(name: string, ip: string): void;
   /** Resolves when the pod is Running with an IP again after a delete (or rejects after timeoutMs). */
   waitForRunning(name: string, timeoutMs?: number): Promise<StandInPod>;
   close(): Promise<void>;
@@ -401,6 +403,17 @@ export async function startK8sStandIn(opts: K8sStandInOptions): Promise<K8sStand
     },
     pods: () => [...pods.values()],
     pod: (name) => [...pods.values()].find((p) => p.name === name),
+    restartedAt(name, ip) {
+      const p = [...pods.values()].find((x) => x.name === name);
+      if (!p) throw new Error(`stand-in: no pod ${name}`);
+      Object.assign(p, {
+        uid: randomUUID(),
+        ip,
+        phase: 'Running',
+        created: new Date(),
+        clusterOkSeen: false,
+      });
+    },
     async waitForRunning(name, timeoutMs = 30_000) {
       const until = Date.now() + timeoutMs;
       for (;;) {

@@ -10,6 +10,8 @@ import { fixSlotsHandler } from './fix-slots.ts';
 import { forgetHandler } from './forget.ts';
 import { meetHandler } from './meet.ts';
 import { promoteHandler } from './promote.ts';
+import { reintroduceHandler } from './reintroduce.ts';
+import { replicaLinksHandler } from './replica-links.ts';
 import { replicaofHandler } from './replicaof.ts';
 import { replicateHandler } from './replicate.ts';
 import { restartPodHandler } from './restart-pod.ts';
@@ -39,3 +41,6 @@ registerStepHandler('promote', promoteHandler);
 registerStepHandler('replicaof', replicaofHandler);
 registerStepHandler('enable-aof', enableAofHandler);
 registerStepHandler('sentinel-failover', sentinelFailoverHandler);
+// Nodes back at new IPs with their ids (issue 14).
+registerStepHandler('reintroduce', reintroduceHandler);
+registerStepHandler('replica-links', replicaLinksHandler);

@@ -4,6 +4,7 @@
  */
 import { ErrorCodes } from '../errors.ts';
 import { planStandaloneAction } from '../standalone/planner.ts';
+import { findMovedNodes } from '../topology/moved-nodes.ts';
 import { resolveNodeRef } from '../topology/resolve-node.ts';
 import type { ClusterNode, FailoverMode, PlanOutcome, Probe, Step, Topology } from '../types.ts';
 import { chooseMaster, isHealthyReplica, servingMasters } from './choose-master.ts';
@@ -145,6 +146,12 @@ function planForget(topology: Topology, ref: string, ctx: PlanContext): PlanOutc
   if (!res.ok) return unknown(res);
   if (!res.member) return refuse(`${res.outsider?.addr} is not part of the cluster: nothing to forget.`);
   const n = res.member;
+  const moved = findMovedNodes(topology).find((m) => m.id === n.id);
+  if (moved) {
+    return refuse(
+      `${describeNode(n)} is alive at its new address ${moved.to} (other nodes still list ${moved.from}): forgetting it would throw away its intact data. /redis diagnose re-introduces it at the new address.`,
+    );
+  }
   if (answers(topology, n)) {
     return refuse(
       `${describeNode(n)} is alive and answering: a running node that is forgotten comes back through gossip after the 60 s ban. Stop it first.`,

@@ -7,6 +7,7 @@
 import { ErrorCodes } from '../errors.ts';
 import { planForStandalone } from '../standalone/planner.ts';
 import { replicaNeverSynced } from '../topology/analyze.ts';
+import { findMovedNodes } from '../topology/moved-nodes.ts';
 import type {
   ClusterNode,
   Finding,
@@ -41,6 +42,7 @@ import {
   replicateStep,
   toRanges,
 } from './plan.ts';
+import { planReintroduction, planStaleReplicaLinks } from './reintroduce-plan.ts';
 import { onlyOpenSlots, planSlotRepairs } from './slot-repair-plan.ts';
 
 export type { PlanContext } from './plan.ts';
@@ -61,6 +63,10 @@ export function planForFindings(topology: Topology, findings: Finding[], ctx: Pl
   if (blind) return blind;
   // Plain master/replica deployments have their own planner (src/core/standalone, issue 10).
   if (topology.mode === 'standalone') return planForStandalone(topology, findings, ctx);
+  // Nodes back at new IPs with their ids (every pod restarted at once): re-introduce them first. Their stale
+  // entries look failed; forgetting or re-joining them would throw away intact data (issue 14).
+  const moved = findMovedNodes(topology);
+  if (moved.length > 0) return planReintroduction(topology, moved, findings, ctx);
   // Right after a failover, gossip has not reached everyone: a plan made from half the story could hand
   // served slots to an empty node. Wait until the live nodes agree on who owns what.
   // A new replica that one node still calls a slot-less master is harmless; a role question about a node that
@@ -300,6 +306,9 @@ export function planForFindings(topology: Topology, findings: Finding[], ctx: Pl
 
   const steps = [...failovers, ...forgets, ...stables, ...meets, ...assigns, ...lateForgets, ...replicates];
   if (steps.length === 0) {
+    // Nothing else to do, but replicas still sync from their master's old address (after a re-MEET by hand).
+    const relink = planStaleReplicaLinks(topology, findings, ctx);
+    if (relink) return relink;
     const open = findings.filter((f) => f.severity !== 'info').map((f) => f.summary);
     const reason =
       notes.length > 0

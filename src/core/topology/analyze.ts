@@ -10,6 +10,7 @@ import type {
   Severity,
   Topology,
 } from '../types.ts';
+import { findMovedNodes, movedNodesFinding } from './moved-nodes.ts';
 import { emptyDirRisk } from './persistence.ts';
 import { countSlots, formatSlotRanges, uncoveredSlots } from './slots.ts';
 import { findStrayKeys } from './stray-keys.ts';
@@ -56,6 +57,7 @@ export const FindingCodes = {
   K8sApiError: 'k8s-api-error',
   ClusterUnreachable: 'cluster-unreachable',
   AuthFailed: 'auth-failed',
+  NodeNewAddress: 'node-new-address',
 } as const;
 export type FindingCode = (typeof FindingCodes)[keyof typeof FindingCodes];
 
@@ -331,7 +333,8 @@ export function analyzeTopology(topology: Topology, opts: AnalyzeOptions = {}): 
     const repl = r.replication;
     const masterDown = master !== undefined && isDown(master);
     const who = nodeLabel(r);
-    if (repl && replicaNeverSynced(repl)) {
+    // Keys loaded from its own AOF/RDB (a pod restarted with its volume) are data, even before the first sync.
+    if (repl && replicaNeverSynced(repl) && !((r.keys ?? 0) > 0)) {
       add({
         code: FindingCodes.ReplicaNeverSynced,
         severity: masterDown ? 'critical' : 'warning',
@@ -463,6 +466,10 @@ export function analyzeTopology(topology: Topology, opts: AnalyzeOptions = {}): 
       ),
     });
   }
+
+  // Pods back at new IPs with their ids (every pod restarted at once): issue 14.
+  const moved = findMovedNodes(topology);
+  if (moved.length > 0) add(movedNodesFinding(moved, topology));
 
   // Live nodes outside the cluster.
   for (const p of topology.outsiders) {

@@ -291,6 +291,10 @@ function gatherViews(group: Observer[], reached: Map<NodeId, Observer>): Map<Nod
   return out;
 }
 
+function answersAs(probe: Probe | undefined, id: NodeId): boolean {
+  return probe?.outcome === 'ok' && observerId(probe) === id;
+}
+
 function mergeNode(
   id: NodeId,
   seen: Gathered,
@@ -304,7 +308,9 @@ function mergeNode(
   const chosen = ownView ?? mostCommonView(seen.views!);
 
   let addr: Addr | null = chosen.addr;
-  if (ownView && !ownView.addr && own) addr = own.probe.addr;
+  // Its own line may still carry an old IP (a pod back at a new one without cluster-announce-ip): where it answers wins.
+  if (ownView && own && (!ownView.addr || !answersAs(probeByAddr.get(ownView.addr), id)))
+    addr = own.probe.addr;
   if (!addr) addr = anyAddr;
 
   const role: ClusterNode['role'] = chosen.flags.includes('slave') ? 'replica' : 'master';
