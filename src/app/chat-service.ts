@@ -32,6 +32,7 @@ import {
   section,
   clock as timeOfDay,
 } from '../adapters/slack/blocks/kit.ts';
+import { roleCountText } from '../adapters/slack/blocks/sentinel-status.ts';
 import { asCodedError, CodedError, ErrorCodes } from '../core/errors.ts';
 import { type ChaosAction, type Intent, parseIntent } from '../core/intents/parse-intent.ts';
 import {
@@ -61,6 +62,7 @@ import {
 } from './chat-port.ts';
 import type { ClusterEntry, ClusterRegistry } from './clusters.ts';
 import { every } from './every.ts';
+import { findOpenTwin, renderOpenTwin } from './open-twin.ts';
 import { createWatchPoster, type PlanProposer, WATCHER_USER } from './watch-poster.ts';
 import type { WatchPoster } from './watcher.ts';
 
@@ -386,6 +388,8 @@ export function createChatService(deps: ChatServiceDeps): ChatServiceInternals {
           );
           return 'no-plan';
         }
+        const twin = await findOpenTwin(store, outcome.plan, clock.now());
+        if (twin) return refuse(req, renderOpenTwin(twin), 'duplicate');
         const addressed = new Set(outcome.plan.findings.map((f) => `${f.code}|${f.summary}`));
         const others = s.findings.filter((f) => !addressed.has(`${f.code}|${f.summary}`));
         return propose(req, outcome.plan, others);
@@ -478,7 +482,7 @@ export function createChatService(deps: ChatServiceDeps): ChatServiceInternals {
               ? healthOf(s.topology, s.findings)
               : { emoji: ':black_circle:', word: 'unreachable' };
             const detail = s.ok
-              ? `${s.topology.nodes.filter((n) => n.role === 'master').length} masters, ${s.topology.nodes.filter((n) => n.role === 'replica').length} replicas · findings: ${findingCounts(s.findings)}`
+              ? `${roleCountText(s.topology)} · findings: ${findingCounts(s.findings)}`
               : s.error;
             return {
               name: e.name,
@@ -509,9 +513,9 @@ export function createChatService(deps: ChatServiceDeps): ChatServiceInternals {
     }
   }
 
-  async function refuse(req: CommandRequest, msg: ChatMessage): Promise<string> {
+  async function refuse(req: CommandRequest, msg: ChatMessage, outcome = 'refused'): Promise<string> {
     await answer(req.respond, req, msg);
-    return 'refused';
+    return outcome;
   }
 
   function unreachable(entry: ClusterEntry, error: string): ChatMessage {

@@ -329,6 +329,16 @@ export type Step =
       sentinels: Addr[];
       /** The master Sentinel named when planned: done once Sentinel names another. */
       masterAddr?: Addr;
+      /** The replica asked for (`failover <replica>`): the step fails plainly if Sentinel promoted another. */
+      expectPromoted?: Addr;
+    })
+  | (StepBase & {
+      kind: 'replica-priority';
+      addr: Addr;
+      priority: number;
+      /** Sentinels that must see the new priority before the next step (they re-read INFO every ~10 s). */
+      sentinels?: Addr[];
+      masterName?: string;
     });
 
 export type StepKind = Step['kind'];

@@ -10,6 +10,7 @@ import { fixSlotsHandler } from './fix-slots.ts';
 import { forgetHandler } from './forget.ts';
 import { meetHandler } from './meet.ts';
 import { promoteHandler } from './promote.ts';
+import { replicaPriorityHandler } from './replica-priority.ts';
 import { replicaofHandler } from './replicaof.ts';
 import { replicateHandler } from './replicate.ts';
 import { restartPodHandler } from './restart-pod.ts';
@@ -39,3 +40,5 @@ registerStepHandler('promote', promoteHandler);
 registerStepHandler('replicaof', replicaofHandler);
 registerStepHandler('enable-aof', enableAofHandler);
 registerStepHandler('sentinel-failover', sentinelFailoverHandler);
+// A chosen replica under Sentinel (issue 19).
+registerStepHandler('replica-priority', replicaPriorityHandler);

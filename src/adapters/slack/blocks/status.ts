@@ -15,6 +15,7 @@ import {
   section,
   shortId,
 } from './kit.ts';
+import { roleCountText, sentinelStatusLine } from './sentinel-status.ts';
 
 const HEALTH_EMOJI: Record<NodeHealth, string> = {
   ok: ':large_green_circle:',
@@ -166,6 +167,8 @@ export function renderStatus(t: Topology, findings: Finding[]): ChatMessage {
         ['Findings', findingCounts(findings)],
       ]),
     );
+    const sentinel = sentinelStatusLine(t);
+    if (sentinel) blocks.push(section(sentinel));
     blocks.push(...packLines(standaloneLines(t), 6, (n) => `_…${n} more nodes left out_`).blocks);
   } else {
     blocks.push(
@@ -211,6 +214,6 @@ export function renderStatus(t: Topology, findings: Finding[]): ChatMessage {
       `Scanned ${t.probes.length} address${t.probes.length === 1 ? '' : 'es'} at ${clock(t.takenAt)} (slowest ${scanMs} ms) · fingerprint \`${esc(t.fingerprint.slice(0, 12))}\` · \`/redis diagnose${t.cluster ? ` ${esc(t.cluster)}` : ''}\` for a plan`,
     ),
   );
-  const text = `Redis ${t.cluster}: ${h.word} — ${masters.length} masters, ${replicas.length} replicas, findings: ${findingCounts(findings)}`;
+  const text = `Redis ${t.cluster}: ${h.word} — ${roleCountText(t)}, findings: ${findingCounts(findings)}`;
   return fitMessage(text, blocks);
 }
