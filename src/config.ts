@@ -76,6 +76,12 @@ export const envSchema = z.object({
   WATCH_INTERVAL: msInt(10, 0),
   WATCH_GRACE: msInt(30, 0),
   WATCH_CHANNEL: z.string().optional(),
+  // Alertmanager in (issue 19): the webhook is off without a token; the label names the cluster.
+  ALERTMANAGER_TOKEN: z.preprocess(
+    (v) => (v === '' ? undefined : v),
+    z.string().min(16, { message: 'expected at least 16 characters' }).optional(),
+  ),
+  ALERT_CLUSTER_LABEL: z.string().min(1).default('redis_cluster'),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
 });
 
@@ -98,6 +104,8 @@ function crossChecks(env: NodeJS.ProcessEnv): string[] {
     problems.push(
       'REDIS_CLUSTER_NODES: required: comma-separated host:port seeds (or set CLUSTERS_FILE, or K8S_ENABLED=true)',
     );
+  if (env.ALERTMANAGER_TOKEN && !env.WATCH_CHANNEL)
+    problems.push('WATCH_CHANNEL: required when ALERTMANAGER_TOKEN is set (where alerts are posted)');
   return problems;
 }
 

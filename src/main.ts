@@ -127,6 +127,7 @@ export async function startApp(
     port: config.PORT,
     logger,
     ...(opts.clock ? { clock: opts.clock } : {}),
+    ...(config.ALERTMANAGER_TOKEN ? { alertToken: config.ALERTMANAGER_TOKEN } : {}),
   });
   const composed = await composeApp(config, composeOpts(chat));
   chat.onLost = async (lost) => {
@@ -144,6 +145,7 @@ export async function startApp(
       chatService: composed.chatService,
       chat,
       health: () => composed.healthy(),
+      ...(composed.alerts ? { alerts: composed.alerts } : {}),
     });
   } catch (err) {
     await composed.close().catch(() => undefined);

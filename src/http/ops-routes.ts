@@ -46,10 +46,22 @@ export function metricsHandler(registry: Registry = defaultRegistry): RouteHandl
   };
 }
 
-/** The ops routes in Bolt's `customRoutes` shape (HTTP mode). */
-export function opsRoutes(health: HealthCheck, registry: Registry = defaultRegistry) {
+/** A route in Bolt's `customRoutes` shape. */
+export interface RouteSpec {
+  path: string;
+  method: string[];
+  handler: RouteHandler;
+}
+
+/** The ops routes in Bolt's `customRoutes` shape (HTTP mode), plus `extra` routes that live on this listener. */
+export function opsRoutes(
+  health: HealthCheck,
+  registry: Registry = defaultRegistry,
+  extra: RouteSpec[] = [],
+): RouteSpec[] {
   return [
     { path: '/healthz', method: ['GET'], handler: healthzHandler(health) },
     { path: '/metrics', method: ['GET'], handler: metricsHandler(registry) },
+    ...extra,
   ];
 }

@@ -2,7 +2,7 @@ import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { Registry } from 'prom-client';
 import { registry as defaultRegistry } from '../metrics.ts';
-import { type HealthCheck, healthzHandler, metricsHandler } from './ops-routes.ts';
+import { type HealthCheck, healthzHandler, metricsHandler, type RouteSpec } from './ops-routes.ts';
 
 export interface OpsServer {
   port: number;
@@ -18,6 +18,8 @@ export async function startOpsServer(opts: {
   port: number;
   health: HealthCheck;
   registry?: Registry;
+  /** More routes served here (the Alertmanager webhook). */
+  routes?: RouteSpec[];
 }): Promise<OpsServer> {
   const healthz = healthzHandler(opts.health);
   const metrics = metricsHandler(opts.registry ?? defaultRegistry);
@@ -25,6 +27,8 @@ export async function startOpsServer(opts: {
     const path = new URL(req.url ?? '/', 'http://localhost').pathname;
     if (req.method === 'GET' && path === '/healthz') return healthz(req, res);
     if (req.method === 'GET' && path === '/metrics') return metrics(req, res);
+    const route = opts.routes?.find((r) => r.path === path && r.method.includes(req.method ?? ''));
+    if (route) return route.handler(req, res);
     res.writeHead(404, { 'content-type': 'text/plain; charset=utf-8' });
     res.end('not found\n');
   });

@@ -4,6 +4,7 @@ import { App } from '@slack/bolt';
 import type { ChatPort, ChatService } from '../../app/chat-port.ts';
 import { CodedError } from '../../core/errors.ts';
 import type { Clock } from '../../core/ports.ts';
+import { type AlertSink, alertmanagerRoute } from '../../http/alertmanager-route.ts';
 import type { HealthCheck } from '../../http/ops-routes.ts';
 import { type OpsServer, startOpsServer } from '../../http/ops-server.ts';
 import type { Logger } from '../../logger.ts';
@@ -31,6 +32,10 @@ export interface SlackTransportOptions {
   health: HealthCheck;
   logger: Logger;
   clock?: Clock;
+  /** ALERTMANAGER_TOKEN: turns on `POST /alerts/alertmanager` on the listener of /metrics. */
+  alertToken?: string;
+  /** Where valid Alertmanager notifications go (known once the app is composed). */
+  alerts?: AlertSink;
 }
 
 export interface SlackTransport {
@@ -46,6 +51,7 @@ export interface SlackTransportDeps {
   chatService: ChatService;
   chat: ChatPort;
   health: HealthCheck;
+  alerts?: AlertSink;
 }
 
 export type SlackConnectOptions = Omit<SlackTransportOptions, keyof SlackTransportDeps>;
@@ -64,6 +70,10 @@ export async function connectSlack(opts: SlackConnectOptions): Promise<SlackConn
   const log = opts.logger.child({ component: 'slack' });
   const slackLogger = toSlackLogger(opts.logger, 'bolt');
   let health: HealthCheck = async () => false;
+  let alerts: AlertSink | undefined;
+  const alertRoutes = [
+    alertmanagerRoute({ token: () => opts.alertToken, sink: () => alerts, logger: opts.logger }),
+  ];
   let receiver: ReturnType<typeof createHttpReceiver> | ReturnType<typeof createSocketReceiver>;
   if (opts.mode === 'http') {
     if (!opts.signingSecret)
@@ -73,6 +83,7 @@ export async function connectSlack(opts: SlackConnectOptions): Promise<SlackConn
       logger: opts.logger,
       health: () => health(),
       ...(opts.clock ? { clock: opts.clock } : {}),
+      routes: alertRoutes,
     });
   } else {
     if (!opts.appToken) throw new CodedError('CONFIG_INVALID', 'SLACK_APP_TOKEN: required in socket mode');
@@ -107,6 +118,7 @@ export async function connectSlack(opts: SlackConnectOptions): Promise<SlackConn
     app,
     async start(deps) {
       health = deps.health;
+      alerts = deps.alerts;
       registerListeners(app, { chatService: deps.chatService, chat: deps.chat, logger: opts.logger });
       app.error(async (err) => {
         log.error({ code: err.code, err: err.message }, 'unhandled error in a Slack listener');
@@ -127,7 +139,12 @@ export async function connectSlack(opts: SlackConnectOptions): Promise<SlackConn
         };
       }
 
-      const ops: OpsServer = await startOpsServer({ host: opts.host, port: opts.port, health: deps.health });
+      const ops: OpsServer = await startOpsServer({
+        host: opts.host,
+        port: opts.port,
+        health: deps.health,
+        routes: alertRoutes,
+      });
       try {
         await app.start();
       } catch (err) {
@@ -155,6 +172,6 @@ export async function connectSlack(opts: SlackConnectOptions): Promise<SlackConn
 
 /** connectSlack + start, in one call. */
 export async function startSlackTransport(opts: SlackTransportOptions): Promise<SlackTransport> {
-  const { chatService, chat, health, ...rest } = opts;
-  return (await connectSlack(rest)).start({ chatService, chat, health });
+  const { chatService, chat, health, alerts, ...rest } = opts;
+  return (await connectSlack(rest)).start({ chatService, chat, health, ...(alerts ? { alerts } : {}) });
 }

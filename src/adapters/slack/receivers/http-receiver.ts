@@ -1,7 +1,7 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { HTTPReceiver } from '@slack/bolt';
 import { type Clock, systemClock } from '../../../core/ports.ts';
-import { type HealthCheck, opsRoutes } from '../../../http/ops-routes.ts';
+import { type HealthCheck, opsRoutes, type RouteSpec } from '../../../http/ops-routes.ts';
 import type { Logger } from '../../../logger.ts';
 import { toSlackLogger } from '../bolt-logger.ts';
 
@@ -28,13 +28,15 @@ export function createHttpReceiver(opts: {
   logger: Logger;
   health: HealthCheck;
   clock?: Clock;
+  /** More routes on this listener (the Alertmanager webhook). */
+  routes?: RouteSpec[];
 }): HTTPReceiver {
   const clock = opts.clock ?? systemClock;
   const log = opts.logger.child({ component: 'slack-http' });
   const receiver = new HTTPReceiver({
     signingSecret: opts.signingSecret,
     endpoints: EVENTS_PATH,
-    customRoutes: opsRoutes(opts.health),
+    customRoutes: opsRoutes(opts.health, undefined, opts.routes),
     logger: toSlackLogger(opts.logger, 'bolt-http'),
     // Ack goes out as soon as the listener calls ack(); work continues after.
     processBeforeResponse: false,
