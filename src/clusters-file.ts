@@ -22,6 +22,8 @@ import type { ClusterDefinition, RedisAuth } from './core/ports.ts';
  *     seeds: [10.0.0.21:6379]
  *     sentinels: [10.0.0.31:26379, 10.0.0.32:26379, 10.0.0.33:26379]
  *     sentinelMaster: mymaster
+ *     dashboard_url: https://grafana.example.com/d/redis?var-cluster={cluster}&var-node={node}
+ *     runbook_url: https://runbooks.example.com/redis/{cluster}
  * ```
  * A cluster needs seeds, or a namespace (pods found by selector), or both. Passwords are never written
  * in the file: they come from an environment variable or a mounted Secret file.
@@ -43,6 +45,18 @@ const secretRef = z
   .refine((r) => (r.env === undefined) !== (r.file === undefined), {
     message: 'expected exactly one of env (a variable name) or file (a mounted Secret path)',
   });
+
+/** An http(s) URL, once `{cluster}` / `{node}` are filled in. */
+const linkTemplate = z.string().refine(
+  (t) => {
+    try {
+      return /^https?:$/.test(new URL(t.replace(/\{(cluster|node)\}/g, 'x')).protocol);
+    } catch {
+      return false;
+    }
+  },
+  { message: 'expected an http(s) URL (placeholders {cluster} and {node} allowed)' },
+);
 
 const clusterSchema = z
   .object({
@@ -72,6 +86,9 @@ const clusterSchema = z
       )
       .optional(),
     sentinelMaster: z.string().min(1).optional(),
+    // Link buttons on status, plan and incident messages (issue 19): templates with {cluster} and {node}.
+    dashboard_url: linkTemplate.optional(),
+    runbook_url: linkTemplate.optional(),
     username: z.string().min(1).optional(),
     password: z
       .union([z.string(), secretRef], {
@@ -169,6 +186,11 @@ export function parseClustersFile(
     if (c.namespace) def.k8s = { namespace: c.namespace, selector: c.selector ?? DEFAULT_SELECTOR };
     if (c.sentinels?.length) def.sentinels = c.sentinels;
     if (c.sentinelMaster) def.sentinelMaster = c.sentinelMaster;
+    if (c.dashboard_url || c.runbook_url)
+      def.links = {
+        ...(c.dashboard_url ? { dashboardUrl: c.dashboard_url } : {}),
+        ...(c.runbook_url ? { runbookUrl: c.runbook_url } : {}),
+      };
     defs.push(def);
   });
   if (problems.length) return { ok: false, error: problems.join('; ') };

@@ -25,6 +25,8 @@ export interface ButtonElement {
   text: { type: 'plain_text'; text: string; emoji?: boolean };
   action_id: string;
   value?: string;
+  /** A link button: Slack opens it (and still sends a block action, which the bot only acks). */
+  url?: string;
   style?: 'primary' | 'danger';
   confirm?: ConfirmDialog;
 }

@@ -60,9 +60,11 @@ import {
   type CommandRequest,
   type Respond,
 } from './chat-port.ts';
+import { planNode, statusNode, withClusterLinks } from './cluster-links.ts';
 import type { ClusterEntry, ClusterRegistry } from './clusters.ts';
 import { every } from './every.ts';
 import { findOpenTwin, renderOpenTwin } from './open-twin.ts';
+import { timelineMessage } from './timeline-command.ts';
 import { createWatchPoster, type PlanProposer, WATCHER_USER } from './watch-poster.ts';
 import type { WatchPoster } from './watcher.ts';
 
@@ -289,6 +291,16 @@ export function createChatService(deps: ChatServiceDeps): ChatServiceInternals {
     }
   }
 
+  /** Link buttons of the clusters file (issue 19): on status and plan messages, the watcher's included. */
+  const defOf = (cluster: string) => {
+    const r = clusters.resolve(cluster);
+    return r.ok ? r.entry.def : undefined;
+  };
+  const statusLinked = (cluster: string, msg: ChatMessage, findings: Finding[]) =>
+    withClusterLinks(msg, defOf(cluster), statusNode(findings));
+  const planLinked = (rec: PlanRecord, msg: ChatMessage) =>
+    withClusterLinks(msg, defOf(rec.plan.cluster), planNode(rec.plan));
+
   function resolveCluster(
     name: string | undefined,
   ): { ok: true; entry: ClusterEntry } | { ok: false; msg: ChatMessage } {
@@ -372,7 +384,7 @@ export function createChatService(deps: ChatServiceDeps): ChatServiceInternals {
         if (!c.ok) return refuse(req, c.msg);
         const s = await scan(c.entry);
         if (!s.ok) return refuse(req, unreachable(c.entry, s.error));
-        await postPublic(req, renderStatus(s.topology, s.findings));
+        await postPublic(req, statusLinked(c.entry.name, renderStatus(s.topology, s.findings), s.findings));
         return 'ok';
       }
       case 'diagnose': {
@@ -384,7 +396,11 @@ export function createChatService(deps: ChatServiceDeps): ChatServiceInternals {
         if (!outcome.ok) {
           await postPublic(
             req,
-            withNote(renderStatus(s.topology, s.findings), noPlanNote(outcome, s.findings)),
+            statusLinked(
+              c.entry.name,
+              withNote(renderStatus(s.topology, s.findings), noPlanNote(outcome, s.findings)),
+              s.findings,
+            ),
           );
           return 'no-plan';
         }
@@ -496,6 +512,9 @@ export function createChatService(deps: ChatServiceDeps): ChatServiceInternals {
         await answer(req.respond, req, renderClusters(list));
         return 'ok';
       }
+      case 'timeline':
+        await postPublic(req, await timelineMessage({ store, audit }, intent));
+        return 'ok';
       case 'chaos': {
         if (!deps.chaos)
           return refuse(req, refusal('chaos sub-commands exist only in the sandbox (npm run sandbox).'));
@@ -559,7 +578,7 @@ export function createChatService(deps: ChatServiceDeps): ChatServiceInternals {
       outcome: 'proposed',
       detail: `${plan.title} (${plan.steps.length} steps, ${plan.risk} risk)`,
     });
-    const ts = await postPublic(req, renderPlan(rec, { now: clock.now() }));
+    const ts = await postPublic(req, planLinked(rec, renderPlan(rec, { now: clock.now() })));
     if (ts) {
       const ref: ChatRef = { channel: req.channel, ts, threadTs: ts };
       await store
@@ -708,7 +727,11 @@ export function createChatService(deps: ChatServiceDeps): ChatServiceInternals {
     const ref = rec.chatRef;
     const now = clock.now();
     const live = rec.status === 'running' ? t.live : undefined;
-    await chat.update(ref.channel, ref.ts, renderPlan(rec, { now, ...(live ? { live } : {}) }));
+    await chat.update(
+      ref.channel,
+      ref.ts,
+      planLinked(rec, renderPlan(rec, { now, ...(live ? { live } : {}) })),
+    );
     if (t.progress && t.progressDirty) {
       t.progressDirty = false;
       const msg = renderProgress(rec.plan, t.progress);
@@ -927,7 +950,11 @@ export function createChatService(deps: ChatServiceDeps): ChatServiceInternals {
       ttlMs: settings.planTtlMs,
     });
     if (!outcome.ok) {
-      const msg = withNote(renderStatus(topology, findings), noPlanNote(outcome, findings));
+      const msg = statusLinked(
+        cluster,
+        withNote(renderStatus(topology, findings), noPlanNote(outcome, findings)),
+        findings,
+      );
       const { ts } = await chat.post(channel, withPreface(msg, preface), where);
       return { ts };
     }
@@ -940,7 +967,7 @@ export function createChatService(deps: ChatServiceDeps): ChatServiceInternals {
       outcome: 'proposed',
       detail: `${rec.plan.title} (${rec.plan.steps.length} steps, ${rec.plan.risk} risk)`,
     });
-    const msg = renderPlan(rec, { now: clock.now(), ...(preface ? { preface } : {}) });
+    const msg = planLinked(rec, renderPlan(rec, { now: clock.now(), ...(preface ? { preface } : {}) }));
     const { ts } = await chat.post(
       channel,
       preface?.length ? fitMessage(`${preface[0]} ${msg.text}`, msg.blocks) : msg,

@@ -65,4 +65,6 @@ export interface ClusterDefinition {
   sentinels?: Addr[];
   /** The master name those Sentinels monitor (`sentinel monitor <name> …`); default: the only one they know. */
   sentinelMaster?: string;
+  /** Link templates (`{cluster}`, `{node}`) shown as buttons on status, plan and incident messages. */
+  links?: { dashboardUrl?: string; runbookUrl?: string };
 }

@@ -25,8 +25,8 @@ export type ChaosAction = (typeof ChaosActions)[number];
 
 export const intentSchema = z.discriminatedUnion('kind', [
   z.object({ kind: z.literal('help'), topic: z.string().optional() }),
-  z.object({ kind: z.literal('status'), cluster: optCluster }),
-  z.object({ kind: z.literal('diagnose'), cluster: optCluster }),
+  z.object({ kind: z.literal('status'), cluster: optCluster, private: z.boolean().optional() }),
+  z.object({ kind: z.literal('diagnose'), cluster: optCluster, private: z.boolean().optional() }),
   z.object({
     kind: z.literal('failover'),
     node: nodeRef,
@@ -45,6 +45,12 @@ export const intentSchema = z.discriminatedUnion('kind', [
     cluster: optCluster,
   }),
   z.object({ kind: z.literal('clusters') }),
+  z.object({
+    kind: z.literal('timeline'),
+    plan: planId,
+    markdown: z.boolean().optional(),
+    cluster: optCluster,
+  }),
   z.object({
     kind: z.literal('chaos'),
     action: z.enum(ChaosActions),
@@ -103,6 +109,10 @@ export const USAGE: Record<IntentKind, { usage: string; about: string }> = {
     about: 'last n audit entries (default 10, max 100)',
   },
   clusters: { usage: '/redis clusters', about: 'the clusters this bot looks after, with their health' },
+  timeline: {
+    usage: `/redis timeline <plan-id> [--markdown] ${CLUSTER_OPT}`,
+    about: 'what happened, who approved, each step and its duration: for the postmortem',
+  },
   chaos: {
     usage: `/redis chaos kill-master|replace-pod|freeze <node>|thaw|kill-majority|orphan ${CLUSTER_OPT}`,
     about: 'sandbox only: break the local cluster the way the write-ups describe',
@@ -129,6 +139,12 @@ const ALIASES = new Map<string, IntentKind>(Object.entries(ALIAS_LIST));
 const SUB_COMMAND_SET = new Set<string>(Object.keys(USAGE));
 
 const MAX_TEXT = 1000;
+/** Switches (no value) each sub-command accepts. */
+const SWITCHES: Partial<Record<IntentKind, string[]>> = {
+  status: ['--private'],
+  diagnose: ['--private'],
+  timeline: ['--markdown'],
+};
 const HEX40 = /^[0-9a-f]{40}$/i;
 const HEX_PREFIX = /^[0-9a-f]{6,40}$/i;
 /** host:port — IPv4, hostname, or [IPv6]. */
@@ -303,7 +319,12 @@ function parseIntentUnsafe(raw: string): ParseIntentResult {
   if (ex.error) return fail(ex.error, kind);
   const bad = checkCluster(ex.cluster, kind);
   if (bad) return bad;
-  const args = ex.rest;
+  // Switches a sub-command knows (`--private`, `--markdown`): taken out before unknown flags are refused.
+  const switches = new Set(
+    ex.rest.map((a) => a.toLowerCase()).filter((a) => SWITCHES[kind]?.includes(a) ?? false),
+  );
+  const args = ex.rest.filter((a) => !switches.has(a.toLowerCase()));
+  const on = (sw: string) => (switches.has(sw) ? { [sw.slice(2)]: true } : {});
   const cluster = ex.cluster;
   const withCluster = <T extends object>(o: T) => (cluster ? { ...o, cluster } : o);
   // Flags we do not know are refused, so that a typo is never read as a node name.
@@ -337,7 +358,7 @@ function parseIntentUnsafe(raw: string): ParseIntentResult {
           return fail('the cluster is given twice, with different names', kind);
       }
       const c = positional ?? cluster;
-      return finish(c ? { kind, cluster: c } : { kind }, kind);
+      return finish({ kind, ...(c ? { cluster: c } : {}), ...on('--private') }, kind);
     }
     case 'clusters':
       if (args.length > 0) return tooMany(kind, args);
@@ -413,6 +434,14 @@ function parseIntentUnsafe(raw: string): ParseIntentResult {
       }
       if (planId.safeParse(a).success) return finish(withCluster({ kind, n: 100, plan: a }), kind);
       return fail(`${quote(a)} is neither a number nor a plan id`, kind);
+    }
+    case 'timeline': {
+      const plan = args[0];
+      if (plan === undefined) return fail('<plan-id> is missing (see /redis plans)', kind);
+      if (!planId.safeParse(plan).success)
+        return fail(`${quote(plan)} is not a plan id (see /redis plans)`, kind);
+      if (args.length > 1) return tooMany(kind, args.slice(1));
+      return finish(withCluster({ kind, plan, ...on('--markdown') }), kind);
     }
     case 'chaos': {
       const a = args[0]?.toLowerCase();

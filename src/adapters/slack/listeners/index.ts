@@ -1,4 +1,5 @@
 import type { App } from '@slack/bolt';
+import { registerLinkButtons } from './actions/link-buttons.ts';
 import { registerPlanButtons } from './actions/plan-buttons.ts';
 import { registerRedisCommand } from './commands/redis-command.ts';
 import type { ListenerDeps } from './types.ts';
@@ -9,4 +10,5 @@ export type { ListenerDeps } from './types.ts';
 export function registerListeners(app: App, deps: ListenerDeps): void {
   registerRedisCommand(app, deps);
   registerPlanButtons(app, deps);
+  registerLinkButtons(app, deps);
 }
