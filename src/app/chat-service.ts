@@ -32,6 +32,7 @@ import {
   section,
   clock as timeOfDay,
 } from '../adapters/slack/blocks/kit.ts';
+import { withOperatorLine } from '../adapters/slack/blocks/operator.ts';
 import { roleCountText } from '../adapters/slack/blocks/sentinel-status.ts';
 import { asCodedError, CodedError, ErrorCodes } from '../core/errors.ts';
 import { type ChaosAction, type Intent, parseIntent } from '../core/intents/parse-intent.ts';
@@ -299,7 +300,7 @@ export function createChatService(deps: ChatServiceDeps): ChatServiceInternals {
   const statusLinked = (cluster: string, msg: ChatMessage, findings: Finding[]) =>
     withClusterLinks(msg, defOf(cluster), statusNode(findings));
   const planLinked = (rec: PlanRecord, msg: ChatMessage) =>
-    withClusterLinks(msg, defOf(rec.plan.cluster), planNode(rec.plan));
+    withClusterLinks(withOperatorLine(msg, rec.plan), defOf(rec.plan.cluster), planNode(rec.plan));
 
   function resolveCluster(
     name: string | undefined,

@@ -129,6 +129,10 @@ export interface PodInfo {
   dataVolume?: PodDataVolume;
   /** Where that volume is mounted in the Redis container, when one is. */
   dataMountPath?: string;
+  /** The pod's labels (operator detection, issue 19). */
+  labels?: Record<string, string>;
+  /** Its controller, then that controller's controller (e.g. StatefulSet, then a RedisCluster resource). */
+  owners?: { kind: string; name: string; apiVersion?: string }[];
 }
 
 export type PodDataVolume = 'persistent' | 'emptyDir' | 'none' | 'unknown';
@@ -356,6 +360,8 @@ export interface Plan {
   approvalsNeeded: 1 | 2;
   /** Codes and summaries of the findings the plan answers. */
   findings: Pick<Finding, 'code' | 'severity' | 'summary'>[];
+  /** The pods belong to a Redis operator that can undo the plan (issue 19): the plan's first line says so. */
+  operator?: { name: string; evidence: string; pause: string };
 }
 
 /** The planner's answer. */

@@ -83,7 +83,7 @@ describe('the Kubernetes manifests (manifests/overlays/example)', () => {
       expect(byKind('ClusterRoleBinding')).toEqual([]);
     });
 
-    it('let the bot get, list, watch and delete pods in the Redis namespace, and nothing else', () => {
+    it('let the bot get, list, watch and delete pods (and get statefulsets) in the Redis namespace, and nothing else', () => {
       const roles = byKind('Role') as (K8sObject & {
         rules: { apiGroups: string[]; resources: string[]; verbs: string[] }[];
       })[];
@@ -91,6 +91,11 @@ describe('the Kubernetes manifests (manifests/overlays/example)', () => {
       for (const role of roles) {
         expect(role.metadata.namespace).toBe(REDIS_NAMESPACE);
         for (const rule of role.rules) {
+          // Reading a StatefulSet tells whether a Redis operator owns it (issue 19): get only.
+          if (rule.apiGroups[0] === 'apps') {
+            expect(rule).toEqual({ apiGroups: ['apps'], resources: ['statefulsets'], verbs: ['get'] });
+            continue;
+          }
           expect(rule.apiGroups).toEqual(['']);
           expect(rule.resources).toEqual(['pods']);
           for (const verb of rule.verbs) expect(['get', 'list', 'watch', 'delete']).toContain(verb);
