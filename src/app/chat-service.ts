@@ -3,6 +3,8 @@
  * and their threads up to date from the exec / plan events of the bus. Slack and the console both call it.
  * The one place where errors become words: every path answers the user, nothing here throws.
  */
+
+import { hasCollapsedCommands, renderCommandList } from '../adapters/slack/blocks/commands.ts';
 import {
   applyExecEvent,
   findingCounts,
@@ -585,6 +587,7 @@ export function createChatService(deps: ChatServiceDeps): ChatServiceInternals {
       await store
         .setChatRef(plan.id, ref)
         .catch((err) => log.warn({ err: asCodedError(err).message }, 'setChatRef failed'));
+      await postCommandList(req.channel, ts, rec.plan);
       await postOtherFindings(req.channel, ts, otherFindings);
       await noteOtherOpenPlans(req.channel, ts, rec);
     }
@@ -919,6 +922,14 @@ export function createChatService(deps: ChatServiceDeps): ChatServiceInternals {
   // ---------------------------------------------------------------------------------------------
   // The watcher speaks first (issue 9): the diagnose path without a request, posted by src/app/watch-poster.ts.
 
+  /** A plan that shows a many-node command as one line gets the exact list in its thread (issue 19). */
+  async function postCommandList(channel: string, ts: string, plan: PlanRecord['plan']) {
+    if (!hasCollapsedCommands(plan)) return;
+    await chat
+      .post(channel, renderCommandList(plan), { threadTs: ts })
+      .catch((err) => log.warn({ err: asCodedError(err).message }, 'could not post the command list'));
+  }
+
   /** Findings a plan does not answer, in its thread (diagnose and the watcher alike). */
   async function postOtherFindings(channel: string, ts: string, otherFindings: Finding[]) {
     if (otherFindings.length === 0) return;
@@ -980,6 +991,7 @@ export function createChatService(deps: ChatServiceDeps): ChatServiceInternals {
       threadTs: threadTs ?? ts,
       ...(preface?.length ? { preface } : {}),
     });
+    await postCommandList(channel, threadTs ?? ts, rec.plan);
     const addressed = new Set(rec.plan.findings.map((f) => `${f.code}|${f.summary}`));
     await postOtherFindings(
       channel,

@@ -89,7 +89,22 @@ function replicaNote(n: ClusterNode): string {
   return parts.length ? ` — ${parts.join(', ')}` : '';
 }
 
-/** Lines for masters with their replicas, then nodes that fit nowhere. */
+/** A shard with nothing to say: master and every replica ok, links up, not nofailover, and a replica at all. */
+function healthyShard(m: ClusterNode, reps: ClusterNode[]): boolean {
+  if (m.health !== 'ok' || (reps.length === 0 && m.slots.length > 0)) return false;
+  return reps.every(
+    (r) =>
+      r.health === 'ok' &&
+      (r.replication?.masterLinkStatus ?? 'up') === 'up' &&
+      !r.replication?.masterSyncInProgress &&
+      !r.flags.includes('nofailover'),
+  );
+}
+
+/**
+ * Lines for masters with their replicas, then nodes that fit nowhere. Healthy shards collapse into one line
+ * ("58 nodes healthy"), so on a phone the problem nodes are what shows (issue 19, part 2).
+ */
 export function memberLines(t: Topology): string[] {
   const masters = t.nodes.filter((n) => n.role === 'master');
   const byMaster = new Map<string, ClusterNode[]>();
@@ -101,8 +116,16 @@ export function memberLines(t: Topology): string[] {
     }
   }
   const lines: string[] = [];
+  let healthyNodes = 0;
+  let healthyShards = 0;
   const sorted = [...masters].sort((a, b) => (a.slots[0]?.start ?? 1e9) - (b.slots[0]?.start ?? 1e9));
   for (const m of sorted) {
+    const shard = byMaster.get(m.id) ?? [];
+    if (healthyShard(m, shard)) {
+      healthyShards++;
+      healthyNodes += 1 + shard.length;
+      continue;
+    }
     const slots = m.slots.length ? `slots ${fmtSlots(m.slots)} (${countSlotsIn(m.slots)})` : 'no slots';
     lines.push(`${HEALTH_EMOJI[m.health]} ${nodeLabel(m)} master, ${slots}${healthNote(m)}`);
     const reps = byMaster.get(m.id) ?? [];
@@ -117,6 +140,10 @@ export function memberLines(t: Topology): string[] {
         `${HEALTH_EMOJI[r.health]} replica ${nodeLabel(r)} of unknown master \`${shortId(r.masterId)}\``,
       );
   }
+  if (healthyNodes > 0)
+    lines.unshift(
+      `${HEALTH_EMOJI.ok} ${healthyNodes} node${healthyNodes === 1 ? '' : 's'} healthy (${healthyShards} shard${healthyShards === 1 ? '' : 's'}: master and replicas up, links up)`,
+    );
   for (const o of t.outsiders) {
     const pod = o.pod ? ` pod \`${esc(o.pod.name)}\`` : '';
     const known = o.info ? `, knows ${o.info.knownNodes} node${o.info.knownNodes === 1 ? '' : 's'}` : '';
@@ -160,6 +187,13 @@ export function renderStatus(t: Topology, findings: Finding[]): ChatMessage {
   const unreachable = t.probes.filter((p) => p.outcome !== 'ok');
   const scanMs = Math.max(0, ...t.probes.map((p) => p.ms));
   const blocks: Block[] = [header(`${h.emoji} Redis ${t.cluster}: ${h.word}`)];
+  // The verdict and the findings first: a phone shows the top of the message.
+  if (findings.length === 0) blocks.push(section(':white_check_mark: No findings: every check passed.'));
+  else
+    blocks.push(
+      ...packLines(findingLines(findings, 1), 6, (n) => `_…${n} more lines of findings left out._`).blocks,
+    );
+  blocks.push(divider());
   if (t.mode === 'standalone') {
     blocks.push(
       fields([
@@ -203,12 +237,6 @@ export function renderStatus(t: Topology, findings: Finding[]): ChatMessage {
   }
   if (t.podError)
     blocks.push(context(`:warning: Kubernetes API: ${esc(t.podError)} — showing the Redis view only.`));
-  blocks.push(divider());
-  if (findings.length === 0) blocks.push(section(':white_check_mark: No findings: every check passed.'));
-  else
-    blocks.push(
-      ...packLines(findingLines(findings, 1), 6, (n) => `_…${n} more lines of findings left out._`).blocks,
-    );
   blocks.push(
     context(
       `Scanned ${t.probes.length} address${t.probes.length === 1 ? '' : 'es'} at ${clock(t.takenAt)} (slowest ${scanMs} ms) · fingerprint \`${esc(t.fingerprint.slice(0, 12))}\` · \`/redis diagnose${t.cluster ? ` ${esc(t.cluster)}` : ''}\` for a plan`,
