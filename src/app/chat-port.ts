@@ -115,6 +115,8 @@ export interface ChatService {
   handleAction(req: ActionRequest): Promise<void>;
   /** Subscribes to exec events and keeps plan messages and threads up to date. */
   start(): Promise<void>;
+  /** The App Home tab of `user` (issue 19): clusters, open plans, the last audit entries. */
+  homeView?(user: string): Promise<Block[]>;
   stop(): Promise<void>;
 }
 
@@ -122,4 +124,6 @@ export interface ChatService {
 export const ActionIds = {
   approve: 'plan_approve',
   reject: 'plan_reject',
+  /** "Share in channel" on a private diagnose (issue 19): diagnose again, in the channel, for approval. */
+  share: 'diagnose_share',
 } as const;

@@ -53,6 +53,7 @@ import { analyzeTopology } from '../core/topology/analyze.ts';
 import type { ExecEvent, Finding, PlanOutcome, Topology } from '../core/types.ts';
 import type { Logger } from '../logger.ts';
 import { commandsTotal } from '../metrics.ts';
+import { buildHomeView } from './app-home.ts';
 import type { ApprovalService } from './approvals.ts';
 import {
   ActionIds,
@@ -67,6 +68,7 @@ import { planNode, statusNode, withClusterLinks } from './cluster-links.ts';
 import type { ClusterEntry, ClusterRegistry } from './clusters.ts';
 import { every } from './every.ts';
 import { findOpenTwin, renderOpenTwin } from './open-twin.ts';
+import { privatePlanPreview } from './private-answers.ts';
 import { timelineMessage } from './timeline-command.ts';
 import { createWatchPoster, type PlanProposer, WATCHER_USER } from './watch-poster.ts';
 import type { WatchPoster } from './watcher.ts';
@@ -387,7 +389,9 @@ export function createChatService(deps: ChatServiceDeps): ChatServiceInternals {
         if (!c.ok) return refuse(req, c.msg);
         const s = await scan(c.entry);
         if (!s.ok) return refuse(req, unreachable(c.entry, s.error));
-        await postPublic(req, statusLinked(c.entry.name, renderStatus(s.topology, s.findings), s.findings));
+        const msg = statusLinked(c.entry.name, renderStatus(s.topology, s.findings), s.findings);
+        if (intent.private) await answer(req.respond, req, msg);
+        else await postPublic(req, msg);
         return 'ok';
       }
       case 'diagnose': {
@@ -397,18 +401,21 @@ export function createChatService(deps: ChatServiceDeps): ChatServiceInternals {
         if (!s.ok) return refuse(req, unreachable(c.entry, s.error));
         const outcome = planForFindings(s.topology, s.findings, ctx(c.entry, req.user));
         if (!outcome.ok) {
-          await postPublic(
-            req,
-            statusLinked(
-              c.entry.name,
-              withNote(renderStatus(s.topology, s.findings), noPlanNote(outcome, s.findings)),
-              s.findings,
-            ),
+          const msg = statusLinked(
+            c.entry.name,
+            withNote(renderStatus(s.topology, s.findings), noPlanNote(outcome, s.findings)),
+            s.findings,
           );
+          if (intent.private) await answer(req.respond, req, msg);
+          else await postPublic(req, msg);
           return 'no-plan';
         }
         const twin = await findOpenTwin(store, outcome.plan, clock.now());
         if (twin) return refuse(req, renderOpenTwin(twin), 'duplicate');
+        if (intent.private) {
+          await answer(req.respond, req, privatePlanPreview(outcome.plan, clock.now()));
+          return 'private';
+        }
         const addressed = new Set(outcome.plan.findings.map((f) => `${f.code}|${f.summary}`));
         const others = s.findings.filter((f) => !addressed.has(`${f.code}|${f.summary}`));
         return propose(req, outcome.plan, others);
@@ -628,6 +635,15 @@ export function createChatService(deps: ChatServiceDeps): ChatServiceInternals {
       if (!channelAllowed(req.channel)) {
         outcome = 'channel-not-allowed';
         await answer(req.respond, req, refusal('redis-medic does not take commands in this channel.'));
+        return;
+      }
+      if (req.actionId === ActionIds.share) {
+        // A private diagnose shared: diagnose again, in the channel, as the person who clicked.
+        const text = `diagnose ${req.value}`.trim();
+        outcome = await dispatch(
+          { kind: 'diagnose', ...(req.value ? { cluster: req.value } : {}) },
+          { user: req.user, channel: req.channel, text, respond: req.respond },
+        );
         return;
       }
       const planId = req.value;
@@ -1015,6 +1031,7 @@ export function createChatService(deps: ChatServiceDeps): ChatServiceInternals {
   });
 
   return {
+    homeView: (user: string) => buildHomeView({ clusters, store, audit, clock, scan: (e) => scan(e) }, user),
     watchPoster,
     proposePlan,
     refreshPlan,

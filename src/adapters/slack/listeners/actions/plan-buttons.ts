@@ -4,7 +4,7 @@ import { createRespond, errorMessage } from '../../respond.ts';
 import { tellUser } from '../commands/redis-command.ts';
 import type { ListenerDeps } from '../types.ts';
 
-const PLAN_BUTTONS = new RegExp(`^(${ActionIds.approve}|${ActionIds.reject})$`);
+const PLAN_BUTTONS = new RegExp(`^(${ActionIds.approve}|${ActionIds.reject}|${ActionIds.share})$`);
 
 /**
  * Approve / Reject on a plan message: acked at once, then ChatService applies the approval guard. Refusals
