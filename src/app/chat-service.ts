@@ -34,7 +34,6 @@ import {
   section,
   clock as timeOfDay,
 } from '../adapters/slack/blocks/kit.ts';
-import { withOperatorLine } from '../adapters/slack/blocks/operator.ts';
 import { roleCountText } from '../adapters/slack/blocks/sentinel-status.ts';
 import { asCodedError, CodedError, ErrorCodes } from '../core/errors.ts';
 import { type ChaosAction, type Intent, parseIntent } from '../core/intents/parse-intent.ts';
@@ -64,7 +63,7 @@ import {
   type CommandRequest,
   type Respond,
 } from './chat-port.ts';
-import { planNode, statusNode, withClusterLinks } from './cluster-links.ts';
+import { messageDecorators } from './cluster-links.ts';
 import type { ClusterEntry, ClusterRegistry } from './clusters.ts';
 import { every } from './every.ts';
 import { findOpenTwin, renderOpenTwin } from './open-twin.ts';
@@ -296,15 +295,8 @@ export function createChatService(deps: ChatServiceDeps): ChatServiceInternals {
     }
   }
 
-  /** Link buttons of the clusters file (issue 19): on status and plan messages, the watcher's included. */
-  const defOf = (cluster: string) => {
-    const r = clusters.resolve(cluster);
-    return r.ok ? r.entry.def : undefined;
-  };
-  const statusLinked = (cluster: string, msg: ChatMessage, findings: Finding[]) =>
-    withClusterLinks(msg, defOf(cluster), statusNode(findings));
-  const planLinked = (rec: PlanRecord, msg: ChatMessage) =>
-    withClusterLinks(withOperatorLine(msg, rec.plan), defOf(rec.plan.cluster), planNode(rec.plan));
+  /** Link buttons and the operator line (issue 19) on status and plan messages, the watcher's included. */
+  const { statusLinked, planLinked } = messageDecorators(clusters);
 
   function resolveCluster(
     name: string | undefined,

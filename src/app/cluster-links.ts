@@ -3,9 +3,12 @@
  * with `{cluster}` and `{node}` filled in, as one actions block on status, plan and incident messages.
  */
 import { fitMessage } from '../adapters/slack/blocks/kit.ts';
+import { withOperatorLine } from '../adapters/slack/blocks/operator.ts';
+import type { PlanRecord } from '../core/plan-record.ts';
 import type { ClusterDefinition } from '../core/ports.ts';
-import type { Plan, Topology } from '../core/types.ts';
+import type { Finding, Plan, Topology } from '../core/types.ts';
 import type { ActionsBlock, ButtonElement, ChatMessage } from './chat-port.ts';
+import type { ClusterRegistry } from './clusters.ts';
 
 /** Action ids of link buttons start with this: the Slack listener only acks their clicks. */
 export const LINK_ACTION_PREFIX = 'link_';
@@ -62,4 +65,18 @@ export function planNode(plan: Plan, topology?: Topology): string | undefined {
     if (s.kind === 'forget') return topology?.nodes.find((n) => n.id === s.nodeId)?.addr ?? s.nodeId;
   }
   return undefined;
+}
+
+/** What the chat service wraps its status and plan messages in: the cluster's links, and the operator line. */
+export function messageDecorators(clusters: Pick<ClusterRegistry, 'resolve'>) {
+  const defOf = (cluster: string) => {
+    const r = clusters.resolve(cluster);
+    return r.ok ? r.entry.def : undefined;
+  };
+  return {
+    statusLinked: (cluster: string, msg: ChatMessage, findings: Finding[]) =>
+      withClusterLinks(msg, defOf(cluster), statusNode(findings)),
+    planLinked: (rec: PlanRecord, msg: ChatMessage) =>
+      withClusterLinks(withOperatorLine(msg, rec.plan), defOf(rec.plan.cluster), planNode(rec.plan)),
+  };
 }

@@ -3,19 +3,12 @@
  * until the node says N and, when Sentinels are named, until every answering Sentinel lists that replica
  * with `slave-priority` N (Sentinel re-reads a replica's INFO about every 10 s; it picks by that copy).
  */
+import { pairs } from '../../adapters/redis/sentinel.ts';
 import { unreachableText } from '../../core/standalone/analyze.ts';
 import { buildStandaloneView } from '../../core/standalone/view.ts';
 import type { Addr } from '../../core/types.ts';
 import { failure, timed, waitFor } from './support.ts';
 import type { StepContext, StepHandlerFor } from './types.ts';
-
-/** `[k1, v1, …]` → record. */
-function pairs(reply: unknown): Record<string, string> {
-  const out: Record<string, string> = {};
-  if (Array.isArray(reply))
-    for (let i = 0; i + 1 < reply.length; i += 2) out[String(reply[i])] = String(reply[i + 1]);
-  return out;
-}
 
 /** The priority one Sentinel holds for `addr`; undefined when it does not answer, null when it does not list it. */
 async function sentinelSees(
