@@ -23,6 +23,8 @@ import type { ClusterDefinition, RedisAuth } from './core/ports.ts';
  *     sentinels: [10.0.0.31:26379, 10.0.0.32:26379, 10.0.0.33:26379]
  *     sentinelMaster: mymaster
  *     channels: [C0CARTSOPS]           # only these channels may act on it (default: any allowed channel)
+ *     dashboard_url: https://grafana.example.com/d/redis?var-cluster={cluster}&var-node={node}
+ *     runbook_url: https://runbooks.example.com/redis/{cluster}
  * ```
  * A cluster needs seeds, or a namespace (pods found by selector), or both. Passwords are never written
  * in the file: they come from an environment variable or a mounted Secret file.
@@ -44,6 +46,18 @@ const secretRef = z
   .refine((r) => (r.env === undefined) !== (r.file === undefined), {
     message: 'expected exactly one of env (a variable name) or file (a mounted Secret path)',
   });
+
+/** An http(s) URL, once `{cluster}` / `{node}` are filled in. */
+const linkTemplate = z.string().refine(
+  (t) => {
+    try {
+      return /^https?:$/.test(new URL(t.replace(/\{(cluster|node)\}/g, 'x')).protocol);
+    } catch {
+      return false;
+    }
+  },
+  { message: 'expected an http(s) URL (placeholders {cluster} and {node} allowed)' },
+);
 
 const clusterSchema = z
   .object({
@@ -76,6 +90,9 @@ const clusterSchema = z
     channels: z
       .array(z.string().regex(/^[CGD][A-Z0-9]{2,}$/, { message: 'expected a Slack channel id (C…)' }))
       .optional(),
+    // Link buttons on status, plan and incident messages (issue 19): templates with {cluster} and {node}.
+    dashboard_url: linkTemplate.optional(),
+    runbook_url: linkTemplate.optional(),
     username: z.string().min(1).optional(),
     password: z
       .union([z.string(), secretRef], {
@@ -174,6 +191,11 @@ export function parseClustersFile(
     if (c.sentinels?.length) def.sentinels = c.sentinels;
     if (c.sentinelMaster) def.sentinelMaster = c.sentinelMaster;
     if (c.channels?.length) def.channels = c.channels;
+    if (c.dashboard_url || c.runbook_url)
+      def.links = {
+        ...(c.dashboard_url ? { dashboardUrl: c.dashboard_url } : {}),
+        ...(c.runbook_url ? { runbookUrl: c.runbook_url } : {}),
+      };
     defs.push(def);
   });
   if (problems.length) return { ok: false, error: problems.join('; ') };

@@ -12,6 +12,7 @@ import { createNodeCommander } from './adapters/redis/node-commander.ts';
 import { createTopologySource } from './adapters/redis/scanner.ts';
 import { createAuditLog } from './adapters/store/audit.ts';
 import { type ControlPlanStore, createPlanStore } from './adapters/store/plan-store.ts';
+import { type AlertIntake, createAlertIntake } from './app/alert-intake.ts';
 import { type ApprovalService, createApprovalService } from './app/approvals.ts';
 import type { ChatPort } from './app/chat-port.ts';
 import { type ChaosHandler, type ChatServiceInternals, createChatService } from './app/chat-service.ts';
@@ -83,6 +84,8 @@ export interface ComposedApp {
   worker?: PlanWorker;
   /** Present when WATCH_CHANNEL (or extra.watchChannel) is set and WATCH_INTERVAL > 0 (role all | bot); already started. */
   watcher?: Watcher;
+  /** Alertmanager in (issue 19): present when ALERTMANAGER_TOKEN and a watch channel are set (role all | bot). */
+  alerts?: AlertIntake;
   /** Pings the control Redis (for /healthz). */
   healthy(): Promise<boolean>;
   /** Graceful: stops the chat service, lets the worker finish or hand back its job, closes every connection. */
@@ -396,6 +399,23 @@ export async function composeApp(config: Config, opts: ComposeOptions): Promise<
       closers.push(() => w.stop());
     }
 
+    const alerts =
+      role !== 'worker' && config.ALERTMANAGER_TOKEN && watchChannel
+        ? createAlertIntake({
+            redis: control,
+            prefix,
+            clusters,
+            poster: chatService.watchPoster,
+            chat: opts.chat,
+            store,
+            channel: watchChannel,
+            clusterLabel: config.ALERT_CLUSTER_LABEL,
+            scanTimeoutMs: config.SCAN_TIMEOUT_MS,
+            clock,
+            logger,
+          })
+        : undefined;
+
     let closing: Promise<void> | undefined;
     return {
       chatService,
@@ -408,6 +428,7 @@ export async function composeApp(config: Config, opts: ComposeOptions): Promise<
       control,
       ...(worker ? { worker } : {}),
       ...(watcher ? { watcher } : {}),
+      ...(alerts ? { alerts } : {}),
       async healthy() {
         try {
           // Both connections: healthy means the chat can record an approval, not only that the queue could.

@@ -89,6 +89,12 @@ export const envSchema = z.object({
   PLAN_MAX_QUEUED: duration('s', 15 * 60, 1).transform((s) => s * 1000),
   ALLOW_ALL_CHANNELS: bool(false),
   RATE_LIMIT_PER_MINUTE: z.coerce.number({ message: 'expected a whole number' }).int().min(0).default(10),
+  // Alertmanager in (issue 19): the webhook is off without a token; the label names the cluster.
+  ALERTMANAGER_TOKEN: z.preprocess(
+    (v) => (v === '' ? undefined : v),
+    z.string().min(16, { message: 'expected at least 16 characters' }).optional(),
+  ),
+  ALERT_CLUSTER_LABEL: z.string().min(1).default('redis_cluster'),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
 });
 
@@ -104,6 +110,8 @@ function crossChecks(env: NodeJS.ProcessEnv): string[] {
       'REDIS_CLUSTER_NODES: required: comma-separated host:port seeds (or set CLUSTERS_FILE, or K8S_ENABLED=true)',
     );
   problems.push(...securityChecks(env));
+  if (env.ALERTMANAGER_TOKEN && !env.WATCH_CHANNEL)
+    problems.push('WATCH_CHANNEL: required when ALERTMANAGER_TOKEN is set (where alerts are posted)');
   return problems;
 }
 

@@ -12,6 +12,7 @@ import { type Config, loadConfig } from './config.ts';
 import { CodedError } from './core/errors.ts';
 import type { Clock } from './core/ports.ts';
 import { loadDotEnv } from './env-file.ts';
+import { alertmanagerRoute } from './http/alertmanager-route.ts';
 import { type OpsServer, startOpsServer } from './http/ops-server.ts';
 import { createLogger, type Logger } from './logger.ts';
 import { createReadiness, settingWarnings } from './readiness.ts';
@@ -99,6 +100,14 @@ export async function startApp(
         port: config.OPS_PORT,
         health: () => composed.healthy(),
         readiness: createReadiness({ role: config.ROLE, warnings, controlHealthy: () => composed.healthy() }),
+        // Alertmanager in (issue 19): beside /metrics, never on the public Slack path; 404 without a token.
+        routes: [
+          alertmanagerRoute({
+            token: () => config.ALERTMANAGER_TOKEN,
+            sink: () => composed.alerts,
+            logger,
+          }),
+        ],
       });
     } catch (err) {
       await composed.close();

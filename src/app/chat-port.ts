@@ -25,6 +25,8 @@ export interface ButtonElement {
   text: { type: 'plain_text'; text: string; emoji?: boolean };
   action_id: string;
   value?: string;
+  /** A link button: Slack opens it (and still sends a block action, which the bot only acks). */
+  url?: string;
   style?: 'primary' | 'danger';
   confirm?: ConfirmDialog;
 }
@@ -113,6 +115,8 @@ export interface ChatService {
   handleAction(req: ActionRequest): Promise<void>;
   /** Subscribes to exec events and keeps plan messages and threads up to date. */
   start(): Promise<void>;
+  /** The App Home tab of `user` (issue 19): clusters, open plans, the last audit entries. */
+  homeView?(user: string): Promise<Block[]>;
   stop(): Promise<void>;
 }
 
@@ -122,4 +126,6 @@ export const ActionIds = {
   reject: 'plan_reject',
   /** On a "No plan" answer for a shard lost for good: run `diagnose --accept-data-loss` (value = cluster). */
   acceptDataLoss: 'diagnose_accept_data_loss',
+  /** "Share in channel" on a private diagnose (issue 19): diagnose again, in the channel, for approval. */
+  share: 'diagnose_share',
 } as const;

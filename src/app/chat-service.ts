@@ -3,6 +3,8 @@
  * and their threads up to date from the exec / plan events of the bus. Slack and the console both call it.
  * The one place where errors become words: every path answers the user, nothing here throws.
  */
+
+import { hasCollapsedCommands, renderCommandList } from '../adapters/slack/blocks/commands.ts';
 import {
   applyExecEvent,
   dataLossButton,
@@ -33,6 +35,7 @@ import {
   section,
   clock as timeOfDay,
 } from '../adapters/slack/blocks/kit.ts';
+import { roleCountText } from '../adapters/slack/blocks/sentinel-status.ts';
 import { asCodedError, CodedError, ErrorCodes } from '../core/errors.ts';
 import { type ChaosAction, type Intent, parseIntent } from '../core/intents/parse-intent.ts';
 import {
@@ -50,6 +53,7 @@ import { analyzeTopology } from '../core/topology/analyze.ts';
 import type { ExecEvent, Finding, Plan, PlanOutcome, Topology } from '../core/types.ts';
 import type { Logger } from '../logger.ts';
 import { commandsTotal } from '../metrics.ts';
+import { buildHomeView } from './app-home.ts';
 import type { ApprovalService } from './approvals.ts';
 import {
   ActionIds,
@@ -60,10 +64,14 @@ import {
   type CommandRequest,
   type Respond,
 } from './chat-port.ts';
+import { messageDecorators } from './cluster-links.ts';
 import type { ClusterEntry, ClusterRegistry } from './clusters.ts';
 import { createCommandGate, type GateRefusal } from './command-gate.ts';
 import { every } from './every.ts';
 import { assessKeysAtRisk } from './keys-at-risk.ts';
+import { findOpenTwin, renderOpenTwin } from './open-twin.ts';
+import { privatePlanPreview } from './private-answers.ts';
+import { timelineMessage } from './timeline-command.ts';
 import { createWatchPoster, type PlanProposer, WATCHER_USER } from './watch-poster.ts';
 import type { WatchPoster } from './watcher.ts';
 
@@ -295,6 +303,9 @@ export function createChatService(deps: ChatServiceDeps): ChatServiceInternals {
     }
   }
 
+  /** Link buttons and the operator line (issue 19) on status and plan messages, the watcher's included. */
+  const { statusLinked, planLinked } = messageDecorators(clusters);
+
   function resolveCluster(
     name: string | undefined,
   ): { ok: true; entry: ClusterEntry } | { ok: false; msg: ChatMessage } {
@@ -384,7 +395,9 @@ export function createChatService(deps: ChatServiceDeps): ChatServiceInternals {
         if (!c.ok) return refuse(req, c.msg);
         const s = await scan(c.entry);
         if (!s.ok) return refuse(req, unreachable(c.entry, s.error));
-        await postPublic(req, renderStatus(s.topology, s.findings));
+        const msg = statusLinked(c.entry.name, renderStatus(s.topology, s.findings), s.findings);
+        if (intent.private) await answer(req.respond, req, msg);
+        else await postPublic(req, msg);
         return 'ok';
       }
       case 'diagnose': {
@@ -397,8 +410,16 @@ export function createChatService(deps: ChatServiceDeps): ChatServiceInternals {
           ...(intent.acceptDataLoss ? { acceptDataLoss: true } : {}),
         });
         if (!outcome.ok) {
-          await postPublic(req, noPlanMessage(s.topology, s.findings, outcome));
+          const msg = statusLinked(c.entry.name, noPlanMessage(s.topology, s.findings, outcome), s.findings);
+          if (intent.private) await answer(req.respond, req, msg);
+          else await postPublic(req, msg);
           return 'no-plan';
+        }
+        const twin = await findOpenTwin(store, outcome.plan, clock.now());
+        if (twin) return refuse(req, renderOpenTwin(twin), 'duplicate');
+        if (intent.private) {
+          await answer(req.respond, req, privatePlanPreview(outcome.plan, clock.now()));
+          return 'private';
         }
         const addressed = new Set(outcome.plan.findings.map((f) => `${f.code}|${f.summary}`));
         const others = s.findings.filter((f) => !addressed.has(`${f.code}|${f.summary}`));
@@ -492,7 +513,7 @@ export function createChatService(deps: ChatServiceDeps): ChatServiceInternals {
               ? healthOf(s.topology, s.findings)
               : { emoji: ':black_circle:', word: 'unreachable' };
             const detail = s.ok
-              ? `${s.topology.nodes.filter((n) => n.role === 'master').length} masters, ${s.topology.nodes.filter((n) => n.role === 'replica').length} replicas · findings: ${findingCounts(s.findings)}`
+              ? `${roleCountText(s.topology)} · findings: ${findingCounts(s.findings)}`
               : s.error;
             return {
               name: e.name,
@@ -506,6 +527,9 @@ export function createChatService(deps: ChatServiceDeps): ChatServiceInternals {
         await answer(req.respond, req, renderClusters(list));
         return 'ok';
       }
+      case 'timeline':
+        await postPublic(req, await timelineMessage({ store, audit }, intent));
+        return 'ok';
       case 'chaos': {
         if (!deps.chaos)
           return refuse(req, refusal('chaos sub-commands exist only in the sandbox (npm run sandbox).'));
@@ -523,9 +547,9 @@ export function createChatService(deps: ChatServiceDeps): ChatServiceInternals {
     }
   }
 
-  async function refuse(req: CommandRequest, msg: ChatMessage): Promise<string> {
+  async function refuse(req: CommandRequest, msg: ChatMessage, outcome = 'refused'): Promise<string> {
     await answer(req.respond, req, msg);
-    return 'refused';
+    return outcome;
   }
 
   function unreachable(entry: ClusterEntry, error: string): ChatMessage {
@@ -589,12 +613,13 @@ export function createChatService(deps: ChatServiceDeps): ChatServiceInternals {
       outcome: 'proposed',
       detail: `${plan.title} (${plan.steps.length} steps, ${plan.risk} risk)`,
     });
-    const ts = await postPublic(req, renderPlan(rec, { now: clock.now() }));
+    const ts = await postPublic(req, planLinked(rec, renderPlan(rec, { now: clock.now() })));
     if (ts) {
       const ref: ChatRef = { channel: req.channel, ts, threadTs: ts };
       await store
         .setChatRef(plan.id, ref)
         .catch((err) => log.warn({ err: asCodedError(err).message }, 'setChatRef failed'));
+      await postCommandList(req.channel, ts, rec.plan);
       await postOtherFindings(req.channel, ts, otherFindings);
       await noteOtherOpenPlans(req.channel, ts, rec);
     }
@@ -647,6 +672,15 @@ export function createChatService(deps: ChatServiceDeps): ChatServiceInternals {
           text: `diagnose --accept-data-loss${cluster}`,
           respond: req.respond,
         });
+        return;
+      }
+      if (req.actionId === ActionIds.share) {
+        // A private diagnose shared: diagnose again, in the channel, as the person who clicked.
+        const text = `diagnose ${req.value}`.trim();
+        outcome = await dispatch(
+          { kind: 'diagnose', ...(req.value ? { cluster: req.value } : {}) },
+          { user: req.user, channel: req.channel, text, respond: req.respond },
+        );
         return;
       }
       const planId = req.value;
@@ -776,7 +810,11 @@ export function createChatService(deps: ChatServiceDeps): ChatServiceInternals {
     const ref = rec.chatRef;
     const now = clock.now();
     const live = rec.status === 'running' ? t.live : undefined;
-    await chat.update(ref.channel, ref.ts, renderPlan(rec, { now, ...(live ? { live } : {}) }));
+    await chat.update(
+      ref.channel,
+      ref.ts,
+      planLinked(rec, renderPlan(rec, { now, ...(live ? { live } : {}) })),
+    );
     if (t.progress && t.progressDirty) {
       t.progressDirty = false;
       const msg = renderProgress(rec.plan, t.progress);
@@ -964,6 +1002,14 @@ export function createChatService(deps: ChatServiceDeps): ChatServiceInternals {
   // ---------------------------------------------------------------------------------------------
   // The watcher speaks first (issue 9): the diagnose path without a request, posted by src/app/watch-poster.ts.
 
+  /** A plan that shows a many-node command as one line gets the exact list in its thread (issue 19). */
+  async function postCommandList(channel: string, ts: string, plan: PlanRecord['plan']) {
+    if (!hasCollapsedCommands(plan)) return;
+    await chat
+      .post(channel, renderCommandList(plan), { threadTs: ts })
+      .catch((err) => log.warn({ err: asCodedError(err).message }, 'could not post the command list'));
+  }
+
   /** Findings a plan does not answer, in its thread (diagnose and the watcher alike). */
   async function postOtherFindings(channel: string, ts: string, otherFindings: Finding[]) {
     if (otherFindings.length === 0) return;
@@ -996,7 +1042,7 @@ export function createChatService(deps: ChatServiceDeps): ChatServiceInternals {
       ttlMs: settings.planTtlMs,
     });
     if (!outcome.ok) {
-      const msg = noPlanMessage(topology, findings, outcome);
+      const msg = statusLinked(cluster, noPlanMessage(topology, findings, outcome), findings);
       const { ts } = await chat.post(channel, withPreface(msg, preface), where);
       return { ts };
     }
@@ -1009,7 +1055,7 @@ export function createChatService(deps: ChatServiceDeps): ChatServiceInternals {
       outcome: 'proposed',
       detail: `${rec.plan.title} (${rec.plan.steps.length} steps, ${rec.plan.risk} risk)`,
     });
-    const msg = renderPlan(rec, { now: clock.now(), ...(preface ? { preface } : {}) });
+    const msg = planLinked(rec, renderPlan(rec, { now: clock.now(), ...(preface ? { preface } : {}) }));
     const { ts } = await chat.post(
       channel,
       preface?.length ? fitMessage(`${preface[0]} ${msg.text}`, msg.blocks) : msg,
@@ -1021,6 +1067,7 @@ export function createChatService(deps: ChatServiceDeps): ChatServiceInternals {
       threadTs: threadTs ?? ts,
       ...(preface?.length ? { preface } : {}),
     });
+    await postCommandList(channel, threadTs ?? ts, rec.plan);
     const addressed = new Set(rec.plan.findings.map((f) => `${f.code}|${f.summary}`));
     await postOtherFindings(
       channel,
@@ -1044,6 +1091,7 @@ export function createChatService(deps: ChatServiceDeps): ChatServiceInternals {
   });
 
   return {
+    homeView: (user: string) => buildHomeView({ clusters, store, audit, clock, scan: (e) => scan(e) }, user),
     watchPoster,
     proposePlan,
     refreshPlan,

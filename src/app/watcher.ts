@@ -94,7 +94,7 @@ export interface WatcherOptions {
 }
 
 /** What survives a change of leader: the open incident and what it already said. */
-interface IncidentState {
+export interface IncidentState {
   channel: string;
   ts: string;
   openedAt: number;
@@ -106,7 +106,7 @@ interface IncidentState {
   planSignature?: string;
 }
 
-interface ClusterWatchState {
+export interface ClusterWatchState {
   incident?: IncidentState;
   /** Why scans fail, while they do (said once). */
   scanFailing?: string;
@@ -116,6 +116,9 @@ interface ClusterWatchState {
   last?: Topology;
   baseline?: Topology;
 }
+
+/** Where the watcher keeps a cluster's state in the control Redis (the Alertmanager intake shares it). */
+export const watchStateKey = (prefix: string, cluster: string) => `${prefix}:watch:state:${cluster}`;
 
 /** The lease was lost mid-round: say nothing more, the new leader carries on from the stored state. */
 class LeaseLost extends Error {}
@@ -134,12 +137,12 @@ export function formatDuration(ms: number): string {
   return `${Math.floor(m / 60)}h ${m % 60}m`;
 }
 
-function findingKey(f: Finding): string {
+export function findingKey(f: Finding): string {
   return `finding:${f.code}:${[...f.nodes].sort().join(',')}:${[...(f.addrs ?? [])].sort().join(',')}`;
 }
 
 /** The plan the planner would make now, as an identity: same steps on the same nodes = same plan. */
-function planSignature(cluster: string, topology: Topology, findings: Finding[]): string | undefined {
+export function planSignature(cluster: string, topology: Topology, findings: Finding[]): string | undefined {
   const outcome = planForFindings(topology, findings, { cluster, requestedBy: 'watcher', now: 0, ttlMs: 1 });
   if (!outcome.ok) return undefined;
   return outcome.plan.steps
@@ -186,7 +189,7 @@ function withDeadline<T>(p: Promise<T>, ms: number, what: string): Promise<T> {
 export function createWatcher(opts: WatcherOptions) {
   const log = opts.logger.child({ component: 'watcher' });
   const leaseKey = `${opts.prefix}:watch:lease`;
-  const stateKey = (cluster: string) => `${opts.prefix}:watch:state:${cluster}`;
+  const stateKey = (cluster: string) => watchStateKey(opts.prefix, cluster);
   const leaseMs = opts.leaseMs ?? Math.max(3 * opts.intervalMs, 5000);
   const scanTimeoutMs = opts.scanTimeoutMs ?? 1000;
   let timer: NodeJS.Timeout | undefined;

@@ -6,6 +6,8 @@ export const USAGE = `usage: redis-medic <command> [options]
 commands:
   status     show the cluster's state, its masters and replicas, and what is wrong with it
   diagnose   findings plus the recovery plan redis-medic would propose
+  timeline   a plan's story for the postmortem (--markdown to paste)
+  audit      the audit trail since a time ago (--since 7d --json to export)
   help       this text
 
 ${STATUS_USAGE}`;
@@ -24,6 +26,11 @@ export async function main(argv: string[], io: CliIo = defaultIo): Promise<numbe
       return runStatus(rest, io);
     case 'diagnose':
       return runDiagnose(rest, io);
+    // Loaded on demand: they need the control Redis clients, status and diagnose do not.
+    case 'timeline':
+      return (await import('./timeline.ts')).runTimeline(rest, io);
+    case 'audit':
+      return (await import('./timeline.ts')).runAuditExport(rest, io);
     case 'help':
     case '--help':
     case '-h':

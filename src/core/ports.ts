@@ -75,4 +75,6 @@ export interface ClusterDefinition {
   sentinelMaster?: string;
   /** Channel ids where this cluster may be acted on (clusters file `channels:`); none: wherever ALLOWED_CHANNELS allows. */
   channels?: string[];
+  /** Link templates (`{cluster}`, `{node}`) shown as buttons on status, plan and incident messages. */
+  links?: { dashboardUrl?: string; runbookUrl?: string };
 }

@@ -129,6 +129,10 @@ export interface PodInfo {
   dataVolume?: PodDataVolume;
   /** Where that volume is mounted in the Redis container, when one is. */
   dataMountPath?: string;
+  /** The pod's labels (operator detection, issue 19). */
+  labels?: Record<string, string>;
+  /** Its controller, then that controller's controller (e.g. StatefulSet, then a RedisCluster resource). */
+  owners?: { kind: string; name: string; apiVersion?: string }[];
 }
 
 export type PodDataVolume = 'persistent' | 'emptyDir' | 'none' | 'unknown';
@@ -383,6 +387,16 @@ export type Step =
       sentinels: Addr[];
       /** The master Sentinel named when planned: done once Sentinel names another. */
       masterAddr?: Addr;
+      /** The replica asked for (`failover <replica>`): the step fails plainly if Sentinel promoted another. */
+      expectPromoted?: Addr;
+    })
+  | (StepBase & {
+      kind: 'replica-priority';
+      addr: Addr;
+      priority: number;
+      /** Sentinels that must see the new priority before the next step (they re-read INFO every ~10 s). */
+      sentinels?: Addr[];
+      masterName?: string;
     });
 
 export type StepKind = Step['kind'];
@@ -413,6 +427,8 @@ export interface Plan {
   findings: Pick<Finding, 'code' | 'severity' | 'summary'>[];
   /** The sum of the steps' keysAtRisk, once counted on the live cluster (absent: not counted). */
   keysAtRisk?: KeysAtRisk;
+  /** The pods belong to a Redis operator that can undo the plan (issue 19): the plan's first line says so. */
+  operator?: { name: string; evidence: string; pause: string };
 }
 
 /** The planner's answer. */

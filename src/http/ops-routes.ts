@@ -74,3 +74,10 @@ export function metricsHandler(registry: Registry = defaultRegistry): RouteHandl
       });
   };
 }
+
+/** A route served on the ops listener beside the ops endpoints (the Alertmanager webhook). */
+export interface RouteSpec {
+  path: string;
+  method: string[];
+  handler: RouteHandler;
+}

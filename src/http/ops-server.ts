@@ -9,6 +9,7 @@ import {
   metricsHandler,
   type ReadinessCheck,
   type RouteHandler,
+  type RouteSpec,
   readyzHandler,
 } from './ops-routes.ts';
 
@@ -29,6 +30,8 @@ export async function startOpsServer(opts: {
   /** Default: ready exactly when `health` says so. */
   readiness?: ReadinessCheck;
   registry?: Registry;
+  /** More routes served here (the Alertmanager webhook). */
+  routes?: RouteSpec[];
 }): Promise<OpsServer> {
   const readiness: ReadinessCheck =
     opts.readiness ??
@@ -43,8 +46,11 @@ export async function startOpsServer(opts: {
     '/metrics': metricsHandler(opts.registry ?? defaultRegistry),
   };
   const server: Server = createServer((req, res) => {
-    const route = routes[new URL(req.url ?? '/', 'http://localhost').pathname];
+    const path = new URL(req.url ?? '/', 'http://localhost').pathname;
+    const route = routes[path];
     if (req.method === 'GET' && route) return route(req, res);
+    const extra = opts.routes?.find((r) => r.path === path && r.method.includes(req.method ?? ''));
+    if (extra) return extra.handler(req, res);
     res.writeHead(404, { 'content-type': 'text/plain; charset=utf-8' });
     res.end('not found\n');
   });

@@ -277,36 +277,21 @@ describe('ChatService on a real cluster, control Redis, queue and worker', () =>
       expect((await app.store.get(planId))?.status).toBe('proposed');
     });
 
-    it('a second diagnose while this plan is open says so in its thread, naming it', async () => {
-      await app.chatService.handleCommand({
-        user: APPROVER,
-        channel: CHANNEL,
-        text: 'diagnose',
-        respond: responder().respond,
-      });
-      const entry = [...chat.messages.entries()]
-        .reverse()
-        .find(([ts, m]) => ts !== planTs && buttonsOf(m.msg).length > 0);
-      expect(entry).toBeDefined();
-      const [ts2, m2] = entry!;
-      const id2 = buttonsOf(m2.msg)[0]!.value!;
-      expect(id2).not.toBe(planId);
-      const note = chat
-        .thread(ts2)
-        .map((m) => textOf(m.msg))
-        .join('\n');
-      expect(note).toContain('Another plan is still open');
-      expect(note).toContain(planId);
-      // The first plan stays approvable; the second is withdrawn the way the note says.
-      expect((await app.store.get(planId))?.status).toBe('proposed');
+    it('a second diagnose while this identical plan is open points to it instead of posting a second one', async () => {
+      const before = [...chat.messages.values()].filter((m) => buttonsOf(m.msg).length > 0).length;
       const r = responder();
       await app.chatService.handleCommand({
         user: APPROVER,
         channel: CHANNEL,
-        text: `cancel ${id2}`,
+        text: 'diagnose',
         respond: r.respond,
       });
-      expect((await app.store.get(id2))?.status).toBe('cancelled');
+      expect([...chat.messages.values()].filter((m) => buttonsOf(m.msg).length > 0).length).toBe(before);
+      const said = textOf(r.last()?.msg);
+      expect(said).toContain('the same plan is already open');
+      expect(said).toContain(planId);
+      // The first plan stays approvable.
+      expect((await app.store.get(planId))?.status).toBe('proposed');
     });
 
     it('runs once a second person approves: plan updated in place, progress and summary in the thread, cluster healthy', async () => {

@@ -53,7 +53,7 @@ describe('the Kubernetes pod API over @kubernetes/client-node', () => {
     const s = await start();
     const api = createPodApi(kubeConfigFromString(s.kubeconfig));
     const pods = await api.listPods('redis', 'app.kubernetes.io/name=redis-cluster');
-    const { uid, createdAt, ...rest } = pods[0]!;
+    const { uid, createdAt, labels, owners, ...rest } = pods[0]!;
     expect(rest).toEqual({
       name: 'redis-cluster-0',
       namespace: 'redis',
@@ -66,9 +66,13 @@ describe('the Kubernetes pod API over @kubernetes/client-node', () => {
     });
     expect(uid).toBe(s.pod('redis-cluster-0')?.uid);
     expect(Math.abs((createdAt ?? 0) - Date.now())).toBeLessThan(60_000);
-    expect(s.requests.at(-1)?.path).toBe(
+    expect(labels?.['app.kubernetes.io/name']).toBe('redis-cluster');
+    // Its StatefulSet, read to see whether an operator owns it (here: nobody, as with a chart).
+    expect(owners).toEqual([{ kind: 'StatefulSet', name: 'redis-cluster', apiVersion: 'apps/v1' }]);
+    expect(s.requests.map((r) => r.path)).toEqual([
       '/api/v1/namespaces/redis/pods?labelSelector=app.kubernetes.io%2Fname%3Dredis-cluster',
-    );
+      '/apis/apps/v1/namespaces/redis/statefulsets/redis-cluster',
+    ]);
     expect(await api.listPods('elsewhere', 'app.kubernetes.io/name=redis-cluster')).toEqual([]);
   });
 

@@ -74,6 +74,8 @@ export interface K8sStandInOptions {
   terminatingMs?: number;
   /** Container name used in statuses. Default `redis-cluster` (Bitnami). */
   containerName?: string;
+  /** The controller of the pods' StatefulSet (an operator's resource); unset: a StatefulSet nobody owns (a chart). */
+  statefulSetOwner?: { apiVersion: string; kind: string; name: string };
 }
 
 export interface K8sStandIn {
@@ -139,10 +141,55 @@ export async function startK8sStandIn(opts: K8sStandInOptions): Promise<K8sStand
       sendStatus(res, code, reason, message, details);
     };
 
+    /** `GET /apis/apps/v1/namespaces/{ns}/statefulsets/{name}`: the StatefulSet behind the pods, with its owner. */
+    const statefulSet = (ns: string, name: string) => {
+      if (mode === 'hang') return;
+      if (mode === 'unauthorized' || req.headers.authorization !== `Bearer ${token}`)
+        return status(401, 'Unauthorized', 'Unauthorized');
+      if (mode === 'forbidden')
+        return status(
+          403,
+          'Forbidden',
+          `statefulsets.apps "${name}" is forbidden: User "system:serviceaccount:redis-medic:redis-medic" cannot get resource "statefulsets" in API group "apps" in the namespace "${ns}"`,
+          { name, group: 'apps', kind: 'statefulsets' },
+        );
+      const members = [...pods.values()].filter(
+        (p) => p.namespace === ns && statefulSetName(p.name) === name,
+      );
+      if (members.length === 0) return status(404, 'NotFound', `statefulsets.apps "${name}" not found`);
+      const owner = opts.statefulSetOwner;
+      return send(200, {
+        kind: 'StatefulSet',
+        apiVersion: 'apps/v1',
+        metadata: {
+          name,
+          namespace: ns,
+          uid: `sts-${name}`,
+          ...(owner
+            ? {
+                ownerReferences: [
+                  { ...owner, uid: `cr-${owner.name}`, controller: true, blockOwnerDeletion: true },
+                ],
+              }
+            : {}),
+        },
+        spec: {
+          replicas: members.length,
+          serviceName: `${name}-headless`,
+          selector: { matchLabels: DEFAULT_LABELS },
+        },
+        status: {
+          replicas: members.length,
+          readyReplicas: members.filter((p) => p.phase === 'Running').length,
+        },
+      });
+    };
     if (mode === 'hang') return; // never answer; the socket is destroyed on close
     if (mode === 'unauthorized' || req.headers.authorization !== `Bearer ${token}`) {
       return status(401, 'Unauthorized', 'Unauthorized');
     }
+    const sts = url.pathname.match(/^\/apis\/apps\/v1\/namespaces\/([^/]+)\/statefulsets\/([^/]+)$/);
+    if (sts && method === 'GET') return statefulSet(decodeURIComponent(sts[1]!), decodeURIComponent(sts[2]!));
     const m = url.pathname.match(/^\/api\/v1\/namespaces\/([^/]+)\/pods(?:\/([^/]+))?$/);
     if (!m) return status(404, 'NotFound', 'the server could not find the requested resource');
     const ns = decodeURIComponent(m[1]!);
@@ -552,6 +599,10 @@ export interface ClusterStandInOptions {
   redisReadiness?: boolean;
   /** The volume at the data dir of every pod (default: none in the spec). */
   dataVolume?: StandInDataVolume;
+  /** See K8sStandInOptions. */
+  statefulSetOwner?: K8sStandInOptions['statefulSetOwner'];
+  /** Extra labels on every pod (e.g. an operator's). */
+  labels?: Record<string, string>;
 }
 
 export interface ClusterStandIn extends K8sStandIn {
@@ -587,6 +638,7 @@ export async function startK8sStandInForCluster(
       port: node.port,
       nodeName: (opts.nodeName ?? spread)(node, i),
       ...(opts.dataVolume ? { dataVolume: opts.dataVolume } : {}),
+      ...(opts.labels ? { labels: opts.labels } : {}),
     };
   });
   let nextHost = 30 + Math.floor(Math.random() * 150);
@@ -594,6 +646,7 @@ export async function startK8sStandInForCluster(
     pods: specs,
     ...(opts.namespace ? { namespace: opts.namespace } : {}),
     ...(opts.redisReadiness !== undefined ? { redisReadiness: opts.redisReadiness } : {}),
+    ...(opts.statefulSetOwner ? { statefulSetOwner: opts.statefulSetOwner } : {}),
     async recreate(pod) {
       const old = byPod.get(pod.name);
       if (!old) throw new Error(`stand-in: no process behind pod ${pod.name}`);

@@ -150,3 +150,16 @@ export async function postToApp(
   const body = await res.text();
   return { status: res.status, body, ms: performance.now() - started };
 }
+
+/** An Events API request body (`event_callback`), as Slack sends it: JSON, signed the same way. */
+export function eventCallbackBody(event: Record<string, unknown>): string {
+  return JSON.stringify({
+    token: 'legacy-verification-token',
+    team_id: 'T0MEDIC01',
+    api_app_id: 'A0MEDIC01',
+    event: { event_ts: `${Math.floor(Date.now() / 1000)}.000100`, ...event },
+    type: 'event_callback',
+    event_id: `Ev${randomBytes(5).toString('hex').toUpperCase()}`,
+    event_time: Math.floor(Date.now() / 1000),
+  });
+}

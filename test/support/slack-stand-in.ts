@@ -72,6 +72,8 @@ export class SlackStandIn {
   readonly calls: StandInCall[] = [];
   readonly messages: StoredMessage[] = [];
   readonly ephemerals: Ephemeral[] = [];
+  /** App Home views published (`views.publish`), in order. */
+  readonly homeViews: { user: string; blocks: unknown[] }[] = [];
   readonly responseUrlPosts: { id: string; status: number; body: Record<string, unknown> }[] = [];
   /** Where `apps.connections.open` points Socket Mode clients (set by the socket-mode stand-in). */
   socketModeUrl?: string;
@@ -356,6 +358,27 @@ export class SlackStandIn {
         const users = this.userGroups.get(id);
         if (!users) return fail('no_such_subteam');
         return ok({ users: [...users] });
+      }
+      case 'views.publish': {
+        const user = str(args.user_id);
+        if (!/^[UW][A-Z0-9]+$/.test(user)) return fail('invalid_arguments');
+        let view = args.view;
+        if (typeof view === 'string') {
+          try {
+            view = JSON.parse(view) as unknown;
+          } catch {
+            return fail('invalid_arguments');
+          }
+        }
+        if (!isObj(view) || view.type !== 'home' || !Array.isArray(view.blocks))
+          return fail('invalid_arguments');
+        // A Home view takes 100 blocks; the per-block rules are those of messages.
+        const errors = validateBlocks(view.blocks.slice(0, 50));
+        if (view.blocks.length > 100) errors.push('must be less than 101 items [json-pointer:/view/blocks]');
+        if (errors.length > 0) return fail('invalid_blocks', { response_metadata: { messages: errors } });
+        this.homeViews.push({ user, blocks: view.blocks });
+        this.touch(`home:${user}`);
+        return ok({ view: { id: `V${this.homeViews.length}`, type: 'home', blocks: view.blocks } });
       }
       default:
         return fail('unknown_method');

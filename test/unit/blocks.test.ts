@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { renderCommandList } from '../../src/adapters/slack/blocks/commands.ts';
 import {
   applyExecEvent,
   assertWithinBlockKitLimits,
@@ -16,6 +17,7 @@ import {
   renderSummary,
   renderUsageError,
 } from '../../src/adapters/slack/blocks/index.ts';
+import { esc } from '../../src/adapters/slack/blocks/kit.ts';
 import type { ChatMessage } from '../../src/app/chat-port.ts';
 import { parseIntent } from '../../src/core/intents/parse-intent.ts';
 import type { PlanRecord } from '../../src/core/plan-record.ts';
@@ -155,18 +157,20 @@ describe('Block Kit renderers', () => {
       assertWithinBlockKitLimits(msg);
       expect(t.nodes.length).toBe(200);
     });
-    it('shows every node of 200, and says what was left out of a 1,000-node cluster', () => {
+    it('collapses healthy shards into one line and shows each failed shard in full, also at 1,000 nodes', () => {
       expect(allText(msg)).not.toMatch(/more lines left out/);
       expect(allText(msg)).toMatch(/more lines of findings left out/);
+      expect(allText(msg)).toContain('188 nodes healthy (94 shards');
       const huge = renderStatus(bigTopology(250, 3), manyFindings(5));
       assertWithinBlockKitLimits(huge);
-      expect(allText(huge)).toMatch(/more lines left out \(1000 nodes in all\)/);
+      expect(allText(huge)).toContain('940 nodes healthy (235 shards');
+      expect(allText(huge)).not.toMatch(/more lines left out/);
     });
     it('shows the state, masters with replicas and slot ranges, and findings with severity emoji', () => {
       const text = allText(msg);
       expect(msg.blocks[0]?.type).toBe('header');
       expect(text).toContain('cluster_state:');
-      expect(text).toContain('slots 0-162 (163)');
+      expect(text).toContain('slots 489-651 (163)');
       expect(text).toContain('↳ :large_green_circle: replica');
       expect(text).toContain(':red_circle: *critical*');
       expect(text).toContain('*not in the cluster*');
@@ -217,7 +221,9 @@ describe('Block Kit renderers', () => {
     const msg = renderPlan(record(p), { now: NOW });
     it('stays within every limit, even with 199 commands per step', () => {
       assertWithinBlockKitLimits(msg);
-      expect(allText(msg)).toContain('more commands of the same kind');
+      // 199 FORGETs of one id: one line, the exact list goes in the thread.
+      expect(allText(msg)).toContain(`CLUSTER FORGET ${hex(1).slice(0, 6)}… → 199 nodes`);
+      expect(allText(msg)).toContain('each one in full in the thread');
     });
     it('has Approve and Reject buttons whose confirm dialogs name the cluster and the risk', () => {
       const [approve, reject] = buttons(msg);
@@ -478,5 +484,59 @@ describe('Block Kit renderers', () => {
     expect(problems.join('\n')).toMatch(/3000/);
     expect(problems.join('\n')).toMatch(/11 fields/);
     expect(problems.join('\n')).toMatch(/duplicate action_id/);
+  });
+
+  describe('on a phone (issue 19): 6, 60 and 500 nodes', () => {
+    const blockIndex = (m: ChatMessage, pred: (b: ChatMessage['blocks'][number]) => boolean) =>
+      m.blocks.findIndex(pred);
+    it.each([3, 30, 250])(
+      'status of %i shards (x2 nodes): verdict, findings, then the problem nodes; within limits',
+      (masters) => {
+        const t = bigTopology(masters, 1);
+        const findings = manyFindings(4);
+        const msg = renderStatus(t, findings);
+        expect(blockKitProblems(msg)).toEqual([]);
+        expect(msg.text.startsWith('Redis prod-eu-west-1: ')).toBe(true);
+        expect(msg.blocks[0]).toMatchObject({ type: 'header' });
+        expect(JSON.stringify(msg.blocks[0])).toContain('Redis prod-eu-west-1: needs attention');
+        expect(JSON.stringify(msg.blocks[1])).toContain(esc(findings[0]!.summary).slice(0, 40));
+        const failed = t.nodes.filter((n) => n.health === 'fail');
+        for (const n of failed) expect(allText(msg)).toContain(n.addr);
+        const healthy = t.nodes.length - 2 * failed.length;
+        expect(allText(msg)).toContain(`${healthy} nodes healthy`);
+      },
+    );
+    it.each([3, 30, 250])(
+      'plan for %i shards: risk and buttons right under the summary, many-node commands on one line',
+      (masters) => {
+        const nodes = masters * 2;
+        const forget: Step = {
+          ...step(1),
+          commands: Array.from(
+            { length: nodes - 2 },
+            (_, j) => `10.0.${j >> 8}.${j & 255}:6379 CLUSTER FORGET ${hex(1)}`,
+          ),
+        } as Step;
+        const msg = renderPlan(record(plan([forget, step(2)])), { now: NOW });
+        expect(blockKitProblems(msg)).toEqual([]);
+        expect(msg.text).toContain('prod-eu-west-1');
+        const votes = blockIndex(msg, (b) => b.type === 'actions');
+        const risk = blockIndex(msg, (b) => JSON.stringify(b).includes('*Risk*'));
+        const firstStep = blockIndex(msg, (b) => JSON.stringify(b).includes('*1/2*'));
+        expect(risk).toBeGreaterThan(0);
+        expect(votes).toBeGreaterThan(risk);
+        expect(firstStep).toBeGreaterThan(votes);
+        expect(allText(msg)).toContain(`CLUSTER FORGET ${hex(1).slice(0, 6)}… → ${nodes - 2} nodes`);
+        const list = renderCommandList(record(plan([forget])).plan);
+        expect(blockKitProblems(list)).toEqual([]);
+        expect(list.text).toContain('prod-eu-west-1');
+        // The exact list: every command, in full (up to what fits a message: 500 nodes → 498 lines fit).
+        for (const c of forget.commands.slice(0, 200)) expect(allText(list)).toContain(c);
+      },
+    );
+    it('times are Slack date tokens with a UTC fallback', () => {
+      const msg = renderPlan(record(plan([step(1)])), { now: NOW });
+      expect(allText(msg)).toMatch(/<!date\^\d+\^\{date_short_pretty\} \{time\}\|00:00 UTC>/);
+    });
   });
 });

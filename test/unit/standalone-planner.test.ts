@@ -215,14 +215,24 @@ describe('planned handover (failover <replica>)', () => {
     ]);
   });
 
-  it('asks Sentinel instead when Sentinel is configured', () => {
+  it('asks Sentinel instead when Sentinel is configured, with the other replica kept out of its choice', () => {
     const outcome = planForAction(
       live({ sentinel: sentinelView(M) }, 3),
       { kind: 'failover', node: R1, mode: 'default' },
       ctx,
     );
     if (!outcome.ok) throw new Error(outcome.reason);
-    expect(outcome.plan.steps.map((s) => s.kind)).toEqual(['sentinel-failover']);
+    expect(outcome.plan.steps.map((s) => s.kind)).toEqual([
+      'replica-priority',
+      'sentinel-failover',
+      'replica-priority',
+    ]);
+    expect(outcome.plan.steps.map((s) => s.commands[0])).toEqual([
+      `${R2} CONFIG SET replica-priority 0`,
+      expect.stringContaining('SENTINEL FAILOVER orders'),
+      `${R2} CONFIG SET replica-priority 100`,
+    ]);
+    expect(outcome.plan.steps[1]).toMatchObject({ expectPromoted: R1 });
   });
 
   it('refuses when Sentinel watches but is not configured, and names an unknown node plainly', () => {

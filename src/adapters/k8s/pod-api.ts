@@ -1,5 +1,6 @@
 import {
   ApiException,
+  AppsV1Api,
   CoreV1Api,
   type KubeConfig,
   type V1Container,
@@ -35,12 +36,23 @@ export function toPodInfo(pod: V1Pod): PodInfo {
   const created = pod.metadata?.creationTimestamp;
   if (created) info.createdAt = new Date(created).getTime();
   if (!ready) info.notReadyReason = notReadyReason(pod);
+  if (pod.metadata?.labels) info.labels = { ...pod.metadata.labels };
+  const owner = controllerOf(pod.metadata?.ownerReferences);
+  if (owner) info.owners = [owner];
   const data = dataVolume(pod);
   if (data) {
     info.dataVolume = data.kind;
     if (data.mountPath) info.dataMountPath = data.mountPath;
   }
   return info;
+}
+
+/** The controlling owner reference (`controller: true`), else the first. */
+function controllerOf(
+  refs: { kind: string; name: string; apiVersion: string; controller?: boolean }[] | undefined,
+): { kind: string; name: string; apiVersion: string } | undefined {
+  const r = (refs ?? []).find((o) => o.controller) ?? refs?.[0];
+  return r ? { kind: r.kind, name: r.name, apiVersion: r.apiVersion } : undefined;
 }
 
 const isRedisPortName = (name: string | undefined) =>
@@ -217,7 +229,51 @@ function signalOption(signal: AbortSignal) {
 /** PodApi over @kubernetes/client-node: list by label selector, get and delete by name. Errors are K8S_ERROR. */
 export function createPodApi(kc: KubeConfig, opts: PodApiOptions = {}): Required<PodApi> {
   const core = kc.makeApiClient(CoreV1Api);
+  const apps = kc.makeApiClient(AppsV1Api);
   const timeoutMs = opts.timeoutMs ?? 3000;
+  /** StatefulSet → its controller (an operator's resource), cached a minute; null when none or not readable. */
+  const stsOwners = new Map<string, { at: number; owner: ReturnType<typeof controllerOf> | null }>();
+  async function statefulSetOwner(namespace: string, name: string) {
+    const k = `${namespace}/${name}`;
+    const hit = stsOwners.get(k);
+    if (hit && Date.now() - hit.at < 60_000) return hit.owner;
+    let owner: ReturnType<typeof controllerOf> | null = null;
+    try {
+      const sts = await withDeadline(timeoutMs, (signal) =>
+        // biome-ignore lint/suspicious/noExplicitAny: as in listPods
+        apps.readNamespacedStatefulSet({ name, namespace }, signalOption(signal) as any),
+      );
+      owner = controllerOf(sts.metadata?.ownerReferences) ?? null;
+    } catch {
+      owner = null; // no RBAC for statefulsets, or gone: the pods' labels still tell
+    }
+    stsOwners.set(k, { at: Date.now(), owner });
+    return owner;
+  }
+  /** Adds the StatefulSet's own controller to each pod's owners (operator detection, issue 19). */
+  async function withOwners(pods: PodInfo[]): Promise<PodInfo[]> {
+    const names = [
+      ...new Set(
+        pods.flatMap((p) =>
+          p.owners?.[0]?.kind === 'StatefulSet' ? [`${p.namespace}/${p.owners[0].name}`] : [],
+        ),
+      ),
+    ];
+    const found = new Map(
+      await Promise.all(
+        names.map(async (k) => {
+          const [ns, name] = k.split('/') as [string, string];
+          return [k, await statefulSetOwner(ns, name)] as const;
+        }),
+      ),
+    );
+    for (const p of pods) {
+      const sts = p.owners?.[0];
+      const up = sts?.kind === 'StatefulSet' ? found.get(`${p.namespace}/${sts.name}`) : undefined;
+      if (sts && up) p.owners = [sts, up];
+    }
+    return pods;
+  }
   return {
     async listPods(namespace, selector) {
       const what = `list pods in namespace "${namespace}" (selector ${selector})`;
@@ -226,7 +282,7 @@ export function createPodApi(kc: KubeConfig, opts: PodApiOptions = {}): Required
           // biome-ignore lint/suspicious/noExplicitAny: the generated option type is wider than what we pass
           core.listNamespacedPod({ namespace, labelSelector: selector }, signalOption(signal) as any),
         );
-        return (list.items ?? []).map(toPodInfo).sort((a, b) => a.name.localeCompare(b.name));
+        return withOwners((list.items ?? []).map(toPodInfo).sort((a, b) => a.name.localeCompare(b.name)));
       } catch (err) {
         throw k8sError(err, what, timeoutMs);
       }

@@ -8,7 +8,7 @@ import { joinAddr } from '../../core/standalone/view.ts';
 import type { Addr, ProbeOutcome, SentinelAnswer, SentinelView } from '../../core/types.ts';
 
 /** `[k1, v1, k2, v2, …]` → record. */
-function pairs(reply: unknown): Record<string, string> {
+export function pairs(reply: unknown): Record<string, string> {
   const out: Record<string, string> = {};
   if (!Array.isArray(reply)) return out;
   for (let i = 0; i + 1 < reply.length; i += 2) out[String(reply[i])] = String(reply[i + 1]);

@@ -60,7 +60,11 @@ function entryFromStream(id: string, kv: string[]): AuditEntry {
 export function createAuditLog(
   redis: Redis,
   opts: AuditOptions = {},
-): AuditLog & { key: string; trim(): Promise<number> } {
+): AuditLog & {
+  key: string;
+  trim(): Promise<number>;
+  since(fromMs: number, limit?: number): Promise<AuditEntry[]>;
+} {
   const key = `${opts.prefix ?? 'medic'}:audit`;
   const maxAgeMs = opts.maxAgeMs ?? 90 * 24 * 3600_000;
   const clock = opts.clock ?? systemClock;
@@ -117,6 +121,18 @@ export function createAuditLog(
         if (row) out.push(entryFromStream(row[0], row[1]));
       }
       return out;
+    },
+
+    /** Entries at or after `fromMs`, oldest first (at most `limit`): the export of `redis-medic audit --since`. */
+    async since(fromMs: number, limit = 100_000) {
+      const rows = (await redis.xrange(
+        key,
+        String(Math.max(0, Math.floor(fromMs))),
+        '+',
+        'COUNT',
+        limit,
+      )) as [string, string[]][];
+      return rows.map(([id, kv]) => entryFromStream(id, kv));
     },
 
     /** Trims by age now (XADD trims too, approximately). */

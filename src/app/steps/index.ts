@@ -12,6 +12,7 @@ import { meetHandler } from './meet.ts';
 import { promoteHandler } from './promote.ts';
 import { reintroduceHandler } from './reintroduce.ts';
 import { replicaLinksHandler } from './replica-links.ts';
+import { replicaPriorityHandler } from './replica-priority.ts';
 import { replicaofHandler } from './replicaof.ts';
 import { replicateHandler } from './replicate.ts';
 import { restartPodHandler } from './restart-pod.ts';
@@ -44,3 +45,5 @@ registerStepHandler('sentinel-failover', sentinelFailoverHandler);
 // Nodes back at new IPs with their ids (issue 14).
 registerStepHandler('reintroduce', reintroduceHandler);
 registerStepHandler('replica-links', replicaLinksHandler);
+// A chosen replica under Sentinel (issue 19).
+registerStepHandler('replica-priority', replicaPriorityHandler);

@@ -75,6 +75,13 @@ export const sentinelFailoverHandler: StepHandlerFor<'sentinel-failover'> = {
         answering.every((v) => !v!.flags?.includes('failover_in_progress') && v!.masterAddr === agreed.addr)
       );
     });
-    return `Sentinel promoted ${agreed.addr}: ${agreed.votes} of ${step.sentinels.length} Sentinels name it master of "${step.masterName}", and the failover is finished`;
+    // Not a failure: the restore steps that follow must still run. The thread says it plainly.
+    const chosen =
+      step.expectPromoted && step.expectPromoted !== agreed.addr
+        ? ` — NOT the chosen replica ${step.expectPromoted}`
+        : step.expectPromoted
+          ? ' (the chosen replica)'
+          : '';
+    return `Sentinel promoted ${agreed.addr}${chosen}: ${agreed.votes} of ${step.sentinels.length} Sentinels name it master of "${step.masterName}", and the failover is finished`;
   },
 };

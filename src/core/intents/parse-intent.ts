@@ -25,10 +25,11 @@ export type ChaosAction = (typeof ChaosActions)[number];
 
 export const intentSchema = z.discriminatedUnion('kind', [
   z.object({ kind: z.literal('help'), topic: z.string().optional() }),
-  z.object({ kind: z.literal('status'), cluster: optCluster }),
+  z.object({ kind: z.literal('status'), cluster: optCluster, private: z.boolean().optional() }),
   z.object({
     kind: z.literal('diagnose'),
     cluster: optCluster,
+    private: z.boolean().optional(),
     /** `--accept-data-loss`: also propose the plans that drop keys (a master and all its replicas gone for good). */
     acceptDataLoss: z.literal(true).optional(),
   }),
@@ -50,6 +51,12 @@ export const intentSchema = z.discriminatedUnion('kind', [
     cluster: optCluster,
   }),
   z.object({ kind: z.literal('clusters') }),
+  z.object({
+    kind: z.literal('timeline'),
+    plan: planId,
+    markdown: z.boolean().optional(),
+    cluster: optCluster,
+  }),
   z.object({
     kind: z.literal('chaos'),
     action: z.enum(ChaosActions),
@@ -110,6 +117,10 @@ export const USAGE: Record<IntentKind, { usage: string; about: string }> = {
     about: 'last n audit entries (default 10, max 100)',
   },
   clusters: { usage: '/redis clusters', about: 'the clusters this bot looks after, with their health' },
+  timeline: {
+    usage: `/redis timeline <plan-id> [--markdown] ${CLUSTER_OPT}`,
+    about: 'what happened, who approved, each step and its duration: for the postmortem',
+  },
   chaos: {
     usage: `/redis chaos kill-master|replace-pod|freeze <node>|thaw|kill-majority|orphan ${CLUSTER_OPT}`,
     about: 'sandbox only: break the local cluster the way the write-ups describe',
@@ -136,6 +147,12 @@ const ALIASES = new Map<string, IntentKind>(Object.entries(ALIAS_LIST));
 const SUB_COMMAND_SET = new Set<string>(Object.keys(USAGE));
 
 const MAX_TEXT = 1000;
+/** Switches (no value) each sub-command accepts. */
+const SWITCHES: Partial<Record<IntentKind, string[]>> = {
+  status: ['--private'],
+  diagnose: ['--private', ACCEPT_DATA_LOSS],
+  timeline: ['--markdown'],
+};
 const HEX40 = /^[0-9a-f]{40}$/i;
 const HEX_PREFIX = /^[0-9a-f]{6,40}$/i;
 /** host:port — IPv4, hostname, or [IPv6]. */
@@ -308,15 +325,18 @@ function parseIntentUnsafe(raw: string): ParseIntentResult {
   if (ex.error) return fail(ex.error, kind);
   const bad = checkCluster(ex.cluster, kind);
   if (bad) return bad;
-  // `--accept-data-loss` belongs to diagnose only; anywhere else it is an unknown option below.
-  const args = kind === 'diagnose' ? ex.rest.filter((a) => a.toLowerCase() !== ACCEPT_DATA_LOSS) : ex.rest;
-  const acceptDataLoss = args.length !== ex.rest.length;
+  // Switches a sub-command knows (`--private`, `--markdown`): taken out before unknown flags are refused.
+  const switches = new Set(
+    ex.rest.map((a) => a.toLowerCase()).filter((a) => SWITCHES[kind]?.includes(a) ?? false),
+  );
+  const args = ex.rest.filter((a) => !switches.has(a.toLowerCase()));
+  const on = (sw: string) => (switches.has(sw) ? { [sw.slice(2)]: true } : {});
   const cluster = ex.cluster;
   const withCluster = <T extends object>(o: T) => (cluster ? { ...o, cluster } : o);
   // Flags we do not know are refused, so that a typo is never read as a node name.
   const flag = args.find((a) => a.startsWith('-') && a.length > 1);
   if (flag) {
-    const known = kind === 'diagnose' ? ['cluster', ACCEPT_DATA_LOSS.slice(2)] : ['cluster'];
+    const known = ['cluster', ...(SWITCHES[kind] ?? []).map((sw) => sw.slice(2))];
     const s = closest(flag.replace(/^-+/, ''), known);
     return fail(
       `unknown option ${quote(flag)}`,
@@ -349,8 +369,8 @@ function parseIntentUnsafe(raw: string): ParseIntentResult {
           return fail('the cluster is given twice, with different names', kind);
       }
       const c = positional ?? cluster;
-      const accept = kind === 'diagnose' && acceptDataLoss ? { acceptDataLoss: true as const } : {};
-      return finish(c ? { kind, cluster: c, ...accept } : { kind, ...accept }, kind);
+      const accept = kind === 'diagnose' && switches.has(ACCEPT_DATA_LOSS) ? { acceptDataLoss: true as const } : {};
+      return finish({ kind, ...(c ? { cluster: c } : {}), ...on('--private'), ...accept }, kind);
     }
     case 'clusters':
       if (args.length > 0) return tooMany(kind, args);
@@ -426,6 +446,14 @@ function parseIntentUnsafe(raw: string): ParseIntentResult {
       }
       if (planId.safeParse(a).success) return finish(withCluster({ kind, n: 100, plan: a }), kind);
       return fail(`${quote(a)} is neither a number nor a plan id`, kind);
+    }
+    case 'timeline': {
+      const plan = args[0];
+      if (plan === undefined) return fail('<plan-id> is missing (see /redis plans)', kind);
+      if (!planId.safeParse(plan).success)
+        return fail(`${quote(plan)} is not a plan id (see /redis plans)`, kind);
+      if (args.length > 1) return tooMany(kind, args.slice(1));
+      return finish(withCluster({ kind, plan, ...on('--markdown') }), kind);
     }
     case 'chaos': {
       const a = args[0]?.toLowerCase();

@@ -2,6 +2,7 @@
  * The plan model: step builders (with their exact commands, the dry run), plan assembly (risk, approvals,
  * id). Pure: no I/O.
  */
+import { operatorOf } from '../operators.ts';
 import {
   type Addr,
   type ClusterNode,
@@ -71,6 +72,7 @@ export function assemblePlan(
     steps: topology.auth ? steps.map((s) => withCredentialLines(s, topology.auth!)) : steps,
     approvalsNeeded: steps.some(needsTwoApprovers) ? 2 : 1,
     findings: findings.map((f) => ({ code: f.code, severity: f.severity, summary: f.summary })),
+    ...operatorOf(topology),
   };
 }
 

@@ -12,6 +12,7 @@ import { ErrorCodes } from '../errors.ts';
 import { assemblePlan, type PlanContext } from '../plans/plan.ts';
 import type { Addr, Finding, PlanOutcome, Step, Topology } from '../types.ts';
 import { analyzeStandalone } from './analyze.ts';
+import { chosenReplicaSteps } from './chosen-replica.ts';
 import {
   chartPersistenceAdvice,
   enableAofStep,
@@ -227,17 +228,11 @@ function planHandover(
   if (!master?.reachable || master.role !== 'master')
     return planForStandalone(topology, analyzeStandalone(topology), ctx);
   if (view.sentinel) {
-    const step = sentinelFailoverStep(view.sentinel, `a planned handover requested for ${replica.addr}`);
-    return {
-      ok: true,
-      plan: assemblePlan(
-        topology,
-        ctx,
-        `Fail over "${view.sentinel.masterName}" through Sentinel`,
-        [step],
-        [],
-      ),
-    };
+    const others = replicasOf(view, master.addr).filter((r) => r.addr !== replica.addr);
+    const chosen = chosenReplicaSteps(view.sentinel, replica, others);
+    if (!chosen.ok) return refuse(chosen.reason);
+    const title = `Fail over "${view.sentinel.masterName}" through Sentinel to ${replica.addr}`;
+    return { ok: true, plan: assemblePlan(topology, ctx, title, chosen.steps, []) };
   }
   if (view.sentinelDetected) return refuse(SENTINEL_UNKNOWN);
   if (!replica.linkUp)

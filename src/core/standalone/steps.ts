@@ -90,7 +90,10 @@ export function enableAofStep(node: StandaloneNode, role: 'master' | 'replica'):
 }
 
 /** Ask Sentinel to fail over: it picks the replica, promotes it and repoints the others. */
-export function sentinelFailoverStep(sentinel: SentinelView, why: string): Step {
+export function sentinelFailoverStep(
+  sentinel: SentinelView,
+  why: string,
+): Extract<Step, { kind: 'sentinel-failover' }> {
   const sentinels = sentinel.answers.map((a) => a.addr);
   const first = sentinel.answers.find((a) => a.outcome === 'ok')?.addr ?? sentinels[0] ?? '?';
   return {

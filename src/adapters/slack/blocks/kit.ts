@@ -199,11 +199,14 @@ export function countSlotsIn(ranges: SlotRange[]): number {
 export const shortId = (id: string | null | undefined): string => (id ? id.slice(0, 8) : '?');
 export const mention = (user: string): string => (/^[UW][A-Z0-9]+$/.test(user) ? `<@${user}>` : esc(user));
 
-/** `00:14 UTC`. */
+/**
+ * A time in each reader's own timezone (Slack's date token), `00:14 UTC` where Slack cannot format it
+ * (notifications, the console, old clients). Issue 19, part 2.
+ */
 export function clock(ms: number): string {
   const d = new Date(ms);
   if (Number.isNaN(d.getTime())) return '?';
-  return `${d.toISOString().slice(11, 16)} UTC`;
+  return `<!date^${Math.floor(ms / 1000)}^{date_short_pretty} {time}|${d.toISOString().slice(11, 16)} UTC>`;
 }
 /** `1.2 s`, `850 ms`, `3 min`. */
 export function duration(ms: number): string {

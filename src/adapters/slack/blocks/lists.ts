@@ -156,7 +156,7 @@ export function renderMrkdwn(text: string, fallback: string): ChatMessage {
 
 /** `cancel`: the outcome. */
 export function renderCancelled(r: PlanRecord, user: string): ChatMessage {
-  return fitMessage(`Plan ${r.plan.id} cancelled`, [
+  return fitMessage(`${r.plan.cluster}: plan ${r.plan.id} cancelled`, [
     section(
       `:no_entry_sign: Plan \`${esc(r.plan.id)}\` on *${esc(r.plan.cluster)}* cancelled by ${mention(user)}.`,
     ),

@@ -2,6 +2,7 @@ import { ActionIds, type Block, type ChatMessage } from '../../../app/chat-port.
 import type { PlanRecord } from '../../../core/plan-record.ts';
 import { formatKeysAtRisk } from '../../../core/risk/format.ts';
 import type { Finding, Plan, Step } from '../../../core/types.ts';
+import { commandLines, hasCollapsedCommands } from './commands.ts';
 import {
   actions,
   button,
@@ -117,9 +118,10 @@ function stepBlockText(
   const mark = state ? `${STEP_EMOJI[state] ?? ''} ` : '';
   const atRisk = step.keysAtRisk ? ` · ${esc(formatKeysAtRisk(step.keysAtRisk))}` : '';
   const head = `${mark}*${i + 1}/${n}* ${esc(step.sentence)}\n${riskLabel(step.risk)} · \`${step.kind}\`${atRisk}`;
+  const lines = commandLines(step);
   const cmds =
-    step.commands.length > 0
-      ? `\n${codeBlock(step.commands, maxCommands, (k) => `…and ${k} more command${k === 1 ? '' : 's'} of the same kind`)}`
+    lines.length > 0
+      ? `\n${codeBlock(lines, maxCommands, (k) => `…and ${k} more command${k === 1 ? '' : 's'} (every one in the thread)`)}`
       : '';
   return `${head}${cmds}`;
 }
@@ -199,6 +201,8 @@ export function renderPlan(
   );
   const warn = riskWarning(plan);
   if (warn) blocks.push(section(warn));
+  // Risk and buttons right under the summary: on a phone the steps below are one scroll away (issue 19).
+  if (acceptsVotes(r, opts.now)) blocks.push(voteButtons(plan, r.approvalsNeeded));
   if (plan.findings.length > 0) {
     const lines = findingLines(
       plan.findings.map((f) => ({ ...f, nodes: [], evidence: [] }) as Finding),
@@ -223,10 +227,9 @@ export function renderPlan(
       ...packLines(lines, maxStepBlocks, (k) => `_…${k} more steps left out (${n} in all)._`).blocks,
     );
   }
-  if (acceptsVotes(r, opts.now)) blocks.push(voteButtons(plan, r.approvalsNeeded));
   blocks.push(
     context(
-      `Plan \`${esc(plan.id)}\` · made from fingerprint \`${esc(plan.fingerprint.slice(0, 12))}\` · the commands above are exactly what will be sent · before each step the worker re-reads the cluster and stops if it moved on`,
+      `Plan \`${esc(plan.id)}\` · made from fingerprint \`${esc(plan.fingerprint.slice(0, 12))}\` · the commands above${hasCollapsedCommands(plan) ? ' (each one in full in the thread)' : ''} are exactly what will be sent · before each step the worker re-reads the cluster and stops if it moved on`,
     ),
   );
   const text = `Plan ${plan.id} on ${plan.cluster} (${riskWords(plan.risk)}): ${plan.title} — ${r.status}`;
@@ -303,11 +306,12 @@ export function renderProgress(plan: Plan, s: ProgressState): ChatMessage {
     return `${STEP_EMOJI[st.state] ?? ''} *${i + 1}/${n}* ${esc(step.sentence)}${ms}${detail}`;
   });
   const doneCount = s.steps.filter((x) => x.state === 'done' || x.state === 'skipped').length;
+  // The cluster in the first line: the notification is read without the plan above it (issue 19).
   const head = s.status
-    ? `Plan ${plan.id}: ${s.status}`
+    ? `${plan.cluster}: plan ${plan.id}: ${s.status}`
     : s.waiting
-      ? `Plan ${plan.id}: waiting`
-      : `Plan ${plan.id}: ${doneCount}/${n} steps done`;
+      ? `${plan.cluster}: plan ${plan.id}: waiting`
+      : `${plan.cluster}: plan ${plan.id}: ${doneCount}/${n} steps done`;
   const blocks: Block[] = [
     section(`*${esc(head)}*${s.waiting ? `\n:hourglass_flowing_sand: ${esc(s.waiting)}` : ''}`),
   ];

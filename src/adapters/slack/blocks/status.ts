@@ -16,6 +16,7 @@ import {
   section,
   shortId,
 } from './kit.ts';
+import { roleCountText, sentinelStatusLine } from './sentinel-status.ts';
 
 const HEALTH_EMOJI: Record<NodeHealth, string> = {
   ok: ':large_green_circle:',
@@ -89,7 +90,22 @@ function replicaNote(n: ClusterNode): string {
   return parts.length ? ` — ${parts.join(', ')}` : '';
 }
 
-/** Lines for masters with their replicas, then nodes that fit nowhere. */
+/** A shard with nothing to say: master and every replica ok, links up, not nofailover, and a replica at all. */
+function healthyShard(m: ClusterNode, reps: ClusterNode[]): boolean {
+  if (m.health !== 'ok' || (reps.length === 0 && m.slots.length > 0)) return false;
+  return reps.every(
+    (r) =>
+      r.health === 'ok' &&
+      (r.replication?.masterLinkStatus ?? 'up') === 'up' &&
+      !r.replication?.masterSyncInProgress &&
+      !r.flags.includes('nofailover'),
+  );
+}
+
+/**
+ * Lines for masters with their replicas, then nodes that fit nowhere. Healthy shards collapse into one line
+ * ("58 nodes healthy"), so on a phone the problem nodes are what shows (issue 19, part 2).
+ */
 export function memberLines(t: Topology): string[] {
   const masters = t.nodes.filter((n) => n.role === 'master');
   const byMaster = new Map<string, ClusterNode[]>();
@@ -101,8 +117,16 @@ export function memberLines(t: Topology): string[] {
     }
   }
   const lines: string[] = [];
+  let healthyNodes = 0;
+  let healthyShards = 0;
   const sorted = [...masters].sort((a, b) => (a.slots[0]?.start ?? 1e9) - (b.slots[0]?.start ?? 1e9));
   for (const m of sorted) {
+    const shard = byMaster.get(m.id) ?? [];
+    if (healthyShard(m, shard)) {
+      healthyShards++;
+      healthyNodes += 1 + shard.length;
+      continue;
+    }
     const slots = m.slots.length ? `slots ${fmtSlots(m.slots)} (${countSlotsIn(m.slots)})` : 'no slots';
     lines.push(`${HEALTH_EMOJI[m.health]} ${nodeLabel(m)} master, ${slots}${healthNote(m)}`);
     const reps = byMaster.get(m.id) ?? [];
@@ -117,6 +141,10 @@ export function memberLines(t: Topology): string[] {
         `${HEALTH_EMOJI[r.health]} replica ${nodeLabel(r)} of unknown master \`${shortId(r.masterId)}\``,
       );
   }
+  if (healthyNodes > 0)
+    lines.unshift(
+      `${HEALTH_EMOJI.ok} ${healthyNodes} node${healthyNodes === 1 ? '' : 's'} healthy (${healthyShards} shard${healthyShards === 1 ? '' : 's'}: master and replicas up, links up)`,
+    );
   for (const o of t.outsiders) {
     const pod = o.pod ? ` pod \`${esc(o.pod.name)}\`` : '';
     const known = o.info ? `, knows ${o.info.knownNodes} node${o.info.knownNodes === 1 ? '' : 's'}` : '';
@@ -161,6 +189,13 @@ export function renderStatus(t: Topology, findings: Finding[]): ChatMessage {
   const scanMs = Math.max(0, ...t.probes.map((p) => p.ms));
   const servers = describeServers(answeringServers(t));
   const blocks: Block[] = [header(`${h.emoji} Redis ${t.cluster}: ${h.word}`)];
+  // The verdict and the findings first: a phone shows the top of the message.
+  if (findings.length === 0) blocks.push(section(':white_check_mark: No findings: every check passed.'));
+  else
+    blocks.push(
+      ...packLines(findingLines(findings, 1), 6, (n) => `_…${n} more lines of findings left out._`).blocks,
+    );
+  blocks.push(divider());
   if (t.mode === 'standalone') {
     blocks.push(
       fields([
@@ -168,6 +203,8 @@ export function renderStatus(t: Topology, findings: Finding[]): ChatMessage {
         ['Findings', findingCounts(findings)],
       ]),
     );
+    const sentinel = sentinelStatusLine(t);
+    if (sentinel) blocks.push(section(sentinel));
     blocks.push(...packLines(standaloneLines(t), 6, (n) => `_…${n} more nodes left out_`).blocks);
   } else {
     blocks.push(
@@ -202,17 +239,11 @@ export function renderStatus(t: Topology, findings: Finding[]): ChatMessage {
   }
   if (t.podError)
     blocks.push(context(`:warning: Kubernetes API: ${esc(t.podError)} — showing the Redis view only.`));
-  blocks.push(divider());
-  if (findings.length === 0) blocks.push(section(':white_check_mark: No findings: every check passed.'));
-  else
-    blocks.push(
-      ...packLines(findingLines(findings, 1), 6, (n) => `_…${n} more lines of findings left out._`).blocks,
-    );
   blocks.push(
     context(
       `Scanned ${t.probes.length} address${t.probes.length === 1 ? '' : 'es'} at ${clock(t.takenAt)} (slowest ${scanMs} ms)${servers ? ` · ${esc(servers)}` : ''} · fingerprint \`${esc(t.fingerprint.slice(0, 12))}\` · \`/redis diagnose${t.cluster ? ` ${esc(t.cluster)}` : ''}\` for a plan`,
     ),
   );
-  const text = `Redis ${t.cluster}: ${h.word} — ${masters.length} masters, ${replicas.length} replicas, findings: ${findingCounts(findings)}`;
+  const text = `Redis ${t.cluster}: ${h.word} — ${roleCountText(t)}, findings: ${findingCounts(findings)}`;
   return fitMessage(text, blocks);
 }

@@ -4,7 +4,9 @@ import { createRespond, errorMessage } from '../../respond.ts';
 import { tellUser } from '../commands/redis-command.ts';
 import type { ListenerDeps } from '../types.ts';
 
-const PLAN_BUTTONS = new RegExp(`^(${ActionIds.approve}|${ActionIds.reject}|${ActionIds.acceptDataLoss})$`);
+const PLAN_BUTTONS = new RegExp(
+  `^(${ActionIds.approve}|${ActionIds.reject}|${ActionIds.acceptDataLoss}|${ActionIds.share})$`,
+);
 
 /**
  * Approve / Reject on a plan message: acked at once, then ChatService applies the approval guard. Refusals
