@@ -118,7 +118,7 @@ describe('Alertmanager webhook in', () => {
       }),
       { logLines },
     );
-    url = `http://127.0.0.1:${app.port}/alerts/alertmanager`;
+    url = `http://127.0.0.1:${app.opsPort}/alerts/alertmanager`;
     sim = new SlackClientSim(slack, `http://127.0.0.1:${app.port}/slack/events`, SECRET);
   });
 
@@ -206,7 +206,7 @@ describe('Alertmanager webhook in', () => {
       expect(res.status).toBe(200);
       expect(await res.text()).toContain('repeat 2');
       expect(slack.messages.length).toBe(before);
-      const metrics = await (await fetch(`http://127.0.0.1:${app.port}/metrics`)).text();
+      const metrics = await (await fetch(`http://127.0.0.1:${app.opsPort}/metrics`)).text();
       expect(metrics).toMatch(/redis_medic_alerts_total\{status="firing",outcome="repeat"\} 1/);
     });
 
@@ -254,7 +254,7 @@ describe('Alertmanager webhook in', () => {
       }),
     );
     try {
-      const res = await fetch(`http://127.0.0.1:${off.port}/alerts/alertmanager`, {
+      const res = await fetch(`http://127.0.0.1:${off.opsPort}/alerts/alertmanager`, {
         method: 'POST',
         headers: { authorization: `Bearer ${TOKEN}`, 'content-type': 'application/json' },
         body: JSON.stringify(payload()),

@@ -271,7 +271,7 @@ describe('Slack security (HTTP mode, ROLE=bot, then a worker)', () => {
       ),
       { numRuns: 300 },
     );
-    expect((await fetch(`http://127.0.0.1:${bot.port}/healthz`)).status).toBe(200);
+    expect((await fetch(`http://127.0.0.1:${bot.opsPort}/healthz`)).status).toBe(200);
     const after = await bot.composed.store.list({ limit: 50 });
     expect(after.map((r) => [r.plan.id, r.status, r.approvals.length])).toEqual(
       before.map((r) => [r.plan.id, r.status, r.approvals.length]),

@@ -181,7 +181,7 @@ export function waitForPlanEnd(
 
 /** Scans of `cluster` the app has finished so far (failed ones included), as its /metrics counts them. */
 export async function scanCount(app: RunningApp, cluster = 'default'): Promise<number> {
-  const body = await (await fetch(`http://127.0.0.1:${app.port}/metrics`)).text();
+  const body = await (await fetch(`http://127.0.0.1:${app.opsPort}/metrics`)).text();
   const m = new RegExp(`redis_medic_scan_duration_seconds_count\\{cluster="${cluster}"\\} (\\d+)`).exec(body);
   return Number(m?.[1] ?? 0);
 }

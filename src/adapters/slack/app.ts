@@ -28,10 +28,6 @@ export interface SlackTransportOptions {
   chat: ChatPort;
   logger: Logger;
   clock?: Clock;
-  /** ALERTMANAGER_TOKEN: turns on `POST /alerts/alertmanager` on the listener of /metrics. */
-  alertToken?: string;
-  /** Where valid Alertmanager notifications go (known once the app is composed). */
-  alerts?: AlertSink;
 }
 
 export interface SlackTransport {
@@ -71,7 +67,6 @@ export async function connectSlack(opts: SlackConnectOptions): Promise<SlackConn
       signingSecret: opts.signingSecret,
       logger: opts.logger,
       ...(opts.clock ? { clock: opts.clock } : {}),
-      routes: alertRoutes,
     });
   } else {
     if (!opts.appToken) throw new CodedError('CONFIG_INVALID', 'SLACK_APP_TOKEN: required in socket mode');

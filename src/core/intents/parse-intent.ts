@@ -369,7 +369,8 @@ function parseIntentUnsafe(raw: string): ParseIntentResult {
           return fail('the cluster is given twice, with different names', kind);
       }
       const c = positional ?? cluster;
-      const accept = kind === 'diagnose' && switches.has(ACCEPT_DATA_LOSS) ? { acceptDataLoss: true as const } : {};
+      const accept =
+        kind === 'diagnose' && switches.has(ACCEPT_DATA_LOSS) ? { acceptDataLoss: true as const } : {};
       return finish({ kind, ...(c ? { cluster: c } : {}), ...on('--private'), ...accept }, kind);
     }
     case 'clusters':

@@ -28,8 +28,6 @@ export function createHttpReceiver(opts: {
   signingSecret: string;
   logger: Logger;
   clock?: Clock;
-  /** More routes on this listener (the Alertmanager webhook). */
-  routes?: RouteSpec[];
 }): HTTPReceiver {
   const clock = opts.clock ?? systemClock;
   const log = opts.logger.child({ component: 'slack-http' });
