@@ -71,6 +71,7 @@ describe('npm start with malformed values', () => {
     expect(keys.sort()).toEqual(
       [
         'ALLOWED_CHANNELS',
+        'APPROVAL_SECRET',
         'APPROVERS',
         'SLACK_APP_TOKEN',
         'SLACK_BOT_TOKEN',
@@ -81,7 +82,9 @@ describe('npm start with malformed values', () => {
     );
     expect(stderr).toContain('SLACK_BOT_TOKEN: expected the Bot User OAuth Token (xoxb-');
     expect(stderr).toContain('SLACK_APP_TOKEN: expected an App-Level Token (xapp-');
-    expect(stderr).toContain('APPROVERS: expected comma-separated Slack user ids (U… or W…, not @names)');
+    expect(stderr).toContain(
+      'APPROVERS: expected comma-separated Slack user ids (U… or W…) or user-group ids (S…), not @names',
+    );
     expect(stderr).toContain('ALLOWED_CHANNELS: expected comma-separated Slack channel ids (C… or G…');
     expect(stderr).toContain('WATCH_GRACE: expected a duration such as 30s, 5m or 1h');
     for (const secret of Object.values(SECRETS)) expect(stderr).not.toContain(secret);
@@ -101,6 +104,8 @@ describe('npm start with malformed values', () => {
         'REDIS_CLUSTER_NODES=127.0.0.1:7000',
         'APPROVERS=alice',
         'PLAN_TTL_MS=15m',
+        'ALLOWED_CHANNELS=C0INCIDENT',
+        `APPROVAL_SECRET=${'s'.repeat(40)}`,
         '',
       ].join('\n'),
     );
