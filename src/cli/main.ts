@@ -1,4 +1,3 @@
-import { runDiagnose } from './diagnose.ts';
 import { type CliIo, runStatus, STATUS_USAGE } from './status.ts';
 
 export const USAGE = `usage: redis-medic <command> [options]
@@ -23,7 +22,8 @@ export async function main(argv: string[], io: CliIo = defaultIo): Promise<numbe
     case 'status':
       return runStatus(rest, io);
     case 'diagnose':
-      return runDiagnose(rest);
+      // Its planner and executor load only for this verb.
+      return (await import('./diagnose.ts')).runDiagnose(rest);
     case 'help':
     case '--help':
     case '-h':
