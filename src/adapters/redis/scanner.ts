@@ -8,6 +8,7 @@ import {
 } from '../../core/ports.ts';
 import { replicationAddrs } from '../../core/standalone/view.ts';
 import { buildTopology } from '../../core/topology/build-topology.ts';
+import { type ClusterNodesCache, createClusterNodesCache } from '../../core/topology/parse-cache.ts';
 import type { Addr, PodInfo, Probe, Topology } from '../../core/types.ts';
 import { createNodeCommander } from './node-commander.ts';
 import { probeNode } from './probe.ts';
@@ -25,6 +26,8 @@ export interface ScanOptions {
   /** Why the pods could not be listed (the picture is then Redis-only). */
   podError?: string;
   clock?: Clock;
+  /** Parsed `CLUSTER NODES` texts kept across scans (a source's scans share one); else one for this scan. */
+  nodesCache?: ClusterNodesCache;
   /** Observe `redis_medic_scan_duration_seconds` (default true). The CLI turns it off: no prom-client to load. */
   recordMetrics?: boolean;
 }
@@ -62,6 +65,8 @@ export async function scanCluster(def: ClusterDefinition, opts: ScanOptions = {}
   const timeoutMs = opts.timeoutMs ?? 1000;
   const clock = opts.clock ?? systemClock;
   const commander = opts.commander ?? createNodeCommander(def.auth, { timeoutMs });
+  const nodesCache = opts.nodesCache ?? createClusterNodesCache();
+  const probeOpts = { parseNodes: nodesCache.parse };
   const t0 = performance.now();
   const takenAt = clock.now();
   const podByAddr = new Map<Addr, PodInfo>();
@@ -77,7 +82,7 @@ export async function scanCluster(def: ClusterDefinition, opts: ScanOptions = {}
   const ask = (addr: Addr, source: Probe['source']) => {
     if (seen.has(addr)) return;
     seen.add(addr);
-    const p = probeNode(commander, addr, source, timeoutMs).then((probe) => {
+    const p = probeNode(commander, addr, source, timeoutMs, probeOpts).then((probe) => {
       const pod = podByAddr.get(addr);
       if (pod) probe.pod = pod;
       probes.push(probe);
@@ -103,6 +108,7 @@ export async function scanCluster(def: ClusterDefinition, opts: ScanOptions = {}
     for (const a of podByAddr.keys()) ask(a, 'pod');
     sentinel = await sentinelRead;
     while (inFlight.size > 0) await Promise.all([...inFlight]);
+    nodesCache.retain(seen);
   } finally {
     if (!opts.commander) await commander.close();
   }
@@ -131,6 +137,8 @@ export function createTopologySource(
   opts: TopologySourceOptions = {},
 ): TopologySource {
   const { podApi, ...scanOpts } = opts;
+  // Each scan reparses only what changed since the last one.
+  const nodesCache = opts.nodesCache ?? createClusterNodesCache();
   return {
     async scan(o) {
       let pods: PodInfo[] | undefined;
@@ -144,6 +152,7 @@ export function createTopologySource(
       }
       return scanCluster(def, {
         ...scanOpts,
+        nodesCache,
         ...(o?.timeoutMs !== undefined ? { timeoutMs: o.timeoutMs } : {}),
         ...(pods ? { pods } : {}),
         ...(podError !== undefined ? { podError } : {}),
