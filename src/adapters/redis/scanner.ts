@@ -9,6 +9,7 @@ import {
 import { replicationAddrs } from '../../core/standalone/view.ts';
 import { buildTopology } from '../../core/topology/build-topology.ts';
 import { type ClusterNodesCache, createClusterNodesCache } from '../../core/topology/parse-cache.ts';
+import { readDigest } from '../../core/topology/read-digest.ts';
 import type { Addr, PodInfo, Probe, Topology } from '../../core/types.ts';
 import { createNodeCommander } from './node-commander.ts';
 import { probeNode } from './probe.ts';
@@ -56,12 +57,26 @@ function reportedAddrs(probe: Probe): Addr[] {
   return out;
 }
 
+/** A scan's picture, and the digest of the answers it was made from (read-digest.ts). */
+interface DigestedScan {
+  topology: Topology;
+  digest: string;
+}
+
 /**
  * Read the topology of one cluster: probe the seeds, extra addresses and pod addresses at once, then every
  * new address any node reports as soon as it is learnt; all in parallel, each bounded by `timeoutMs`, so a
  * frozen node delays nothing but its own probe. Then merge with `buildTopology`.
  */
 export async function scanCluster(def: ClusterDefinition, opts: ScanOptions = {}): Promise<Topology> {
+  return (await scanDigested(def, opts)).topology;
+}
+
+/** `scanCluster`, plus the digest; with `reuse` and an equal digest, `reuse.topology` itself (no merge). */
+async function scanDigested(
+  def: ClusterDefinition,
+  opts: ScanOptions & { reuse?: DigestedScan },
+): Promise<DigestedScan> {
   const timeoutMs = opts.timeoutMs ?? 1000;
   const clock = opts.clock ?? systemClock;
   const commander = opts.commander ?? createNodeCommander(def.auth, { timeoutMs });
@@ -113,6 +128,9 @@ export async function scanCluster(def: ClusterDefinition, opts: ScanOptions = {}
     if (!opts.commander) await commander.close();
   }
 
+  if (opts.recordMetrics !== false) observeScan(def.name, (performance.now() - t0) / 1000);
+  const digest = readDigest(probes, nodesCache.shapeOf, opts.pods, opts.podError);
+  if (opts.reuse?.digest === digest && !sentinel) return opts.reuse;
   // Stable order for printing and fingerprints: by address.
   probes.sort((a, b) => (a.addr < b.addr ? -1 : a.addr > b.addr ? 1 : 0));
   const topology = buildTopology(def.name, probes, {
@@ -122,8 +140,7 @@ export async function scanCluster(def: ClusterDefinition, opts: ScanOptions = {}
   });
   if (sentinel) topology.sentinel = sentinel;
   if (def.auth.password) topology.auth = def.auth.username ? { username: def.auth.username } : {};
-  if (opts.recordMetrics !== false) observeScan(def.name, (performance.now() - t0) / 1000);
-  return topology;
+  return { topology, digest };
 }
 
 export interface TopologySourceOptions extends Omit<ScanOptions, 'pods' | 'podError'> {
@@ -139,6 +156,7 @@ export function createTopologySource(
   const { podApi, ...scanOpts } = opts;
   // Each scan reparses only what changed since the last one.
   const nodesCache = opts.nodesCache ?? createClusterNodesCache();
+  let last: DigestedScan | undefined;
   return {
     async scan(o) {
       let pods: PodInfo[] | undefined;
@@ -150,13 +168,15 @@ export function createTopologySource(
           podError = err instanceof Error ? err.message : String(err);
         }
       }
-      return scanCluster(def, {
+      last = await scanDigested(def, {
         ...scanOpts,
         nodesCache,
         ...(o?.timeoutMs !== undefined ? { timeoutMs: o.timeoutMs } : {}),
         ...(pods ? { pods } : {}),
         ...(podError !== undefined ? { podError } : {}),
+        ...(o?.reuseUnchanged && last ? { reuse: last } : {}),
       });
+      return last.topology;
     },
   };
 }

@@ -13,11 +13,16 @@ const MAX_LINES = 20_000;
  * The views it returns are shared: callers must not change them (none does).
  */
 export function createClusterNodesCache() {
-  const lastByAddr = new Map<Addr, { text: string; result: ParseResult<NodeView[]> }>();
-  const lines = new Map<string, NodeView>();
+  const lastByAddr = new Map<Addr, { text: string; result: ParseResult<NodeView[]>; shape: string }>();
+  /** Each distinct line (without ping/pong) with its views and a number naming it. */
+  const lines = new Map<string, { view: NodeView; n: number }>();
+  let counter = 0;
 
-  function parseLines(text: string): ParseResult<NodeView[]> {
+  /** The views, and the text's shape: its lines' numbers (the whole text when it took the full parser). */
+  function parseLines(text: string): { result: ParseResult<NodeView[]>; shape: string } {
+    const full = () => ({ result: parseClusterNodes(text), shape: text });
     const views: NodeView[] = [];
+    let shape = '';
     for (const raw of text.split('\n')) {
       const line = raw.endsWith('\r') ? raw.slice(0, -1) : raw;
       if (line === '') continue;
@@ -31,25 +36,26 @@ export function createClusterNodesCache() {
       const sp5 = sp4 === -1 ? -1 : line.indexOf(' ', sp4 + 1);
       const sp6 = sp5 === -1 ? -1 : line.indexOf(' ', sp5 + 1);
       // Anything unusual (tabs, double spaces, short lines) goes to the full parser, errors included.
-      if (sp6 === -1 || line.includes('\t') || line.includes('  ') || line.startsWith(' '))
-        return parseClusterNodes(text);
+      if (sp6 === -1 || line.includes('\t') || line.includes('  ') || line.startsWith(' ')) return full();
       const pingSent = Number(line.slice(sp4 + 1, sp5));
       const pongRecv = Number(line.slice(sp5 + 1, sp6));
-      if (!(pingSent >= 0 && pongRecv >= 0)) return parseClusterNodes(text);
+      if (!(pingSent >= 0 && pongRecv >= 0)) return full();
       const key = line.slice(0, sp4) + line.slice(sp6);
-      let view = lines.get(key);
-      if (!view) {
+      let known = lines.get(key);
+      if (!known) {
         const parsed = parseClusterNodes(line);
-        if (!parsed.ok || parsed.value.length !== 1) return parseClusterNodes(text);
-        view = parsed.value[0]!;
+        if (!parsed.ok || parsed.value.length !== 1) return full();
+        known = { view: parsed.value[0]!, n: counter++ };
         if (lines.size >= MAX_LINES) lines.clear();
-        lines.set(key, view);
+        lines.set(key, known);
       }
+      const view = known.view;
+      shape += `${known.n},`;
       views.push(
         view.pingSent === pingSent && view.pongRecv === pongRecv ? view : { ...view, pingSent, pongRecv },
       );
     }
-    return { ok: true, value: views };
+    return { result: { ok: true, value: views }, shape };
   }
 
   return {
@@ -57,9 +63,16 @@ export function createClusterNodesCache() {
     parse(addr: Addr, text: string): ParseResult<NodeView[]> {
       const last = lastByAddr.get(addr);
       if (last?.text === text) return last.result;
-      const result = parseLines(text);
-      lastByAddr.set(addr, { text, result });
-      return result;
+      const parsed = parseLines(text);
+      lastByAddr.set(addr, { text, ...parsed });
+      return parsed.result;
+    },
+    /**
+     * What `addr`'s last text said, without the ping/pong times: equal shapes, equal views but for those.
+     * Undefined when nothing was parsed for it.
+     */
+    shapeOf(addr: Addr): string | undefined {
+      return lastByAddr.get(addr)?.shape;
     },
     /** Forget addresses no longer asked (a watcher calls this so the cache follows the cluster). */
     retain(addrs: ReadonlySet<Addr>): void {
