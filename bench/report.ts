@@ -8,6 +8,7 @@ import { fileURLToPath } from 'node:url';
 import type { AckResult, HealReference, HealRun, MemoryResult } from './app.ts';
 import type { ClusterSizeResult, ForgetCase, ScanCase } from './cluster.ts';
 import type { ParseBenchResult } from './parse.ts';
+import { issueTable, watchTable } from './report-scale.ts';
 import type { BenchResults, ParseSection } from './run.ts';
 
 export function fmtMs(ms: number | null | undefined): string {
@@ -219,6 +220,8 @@ export function renderMarkdown(r: BenchResults): string {
           '',
         ]
       : []),
+    ...issueTable(r),
+    '',
     ...scanTable(r.clusters),
     '',
     ...parseTable(r.parse),
@@ -230,6 +233,8 @@ export function renderMarkdown(r: BenchResults): string {
     ...ackTable(r.app),
     '',
     ...memoryTable(r.app),
+    '',
+    ...watchTable(r),
     '',
   ];
   if (r.unhandled.length)

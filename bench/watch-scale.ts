@@ -11,6 +11,8 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { fileURLToPath } from 'node:url';
+import { setFlagsFromString } from 'node:v8';
+import { runInNewContext } from 'node:vm';
 import { Redis } from 'ioredis';
 import { createNodeCommander } from '../src/adapters/redis/node-commander.ts';
 import { createTopologySource } from '../src/adapters/redis/scanner.ts';
@@ -60,6 +62,18 @@ export interface WatchScaleResult {
 }
 
 const MiB = 2 ** 20;
+
+/** A full GC on demand (for "heap after GC"), with or without --expose-gc on the command line. */
+function fullGc(): (() => void) | undefined {
+  const exposed = (globalThis as { gc?: () => void }).gc;
+  if (exposed) return exposed;
+  try {
+    setFlagsFromString('--expose-gc');
+    return runInNewContext('gc') as () => void;
+  } catch {
+    return undefined;
+  }
+}
 
 /** A WatchPoster that only counts what the watcher would say. */
 function countingPoster(): WatchPoster & { posts: number; said: Map<string, number> } {
@@ -175,7 +189,7 @@ export async function benchWatchScale(o: WatchScaleOptions): Promise<WatchScaleR
     logger: createLogger('silent'),
     owner: `bench-${process.pid}`,
   });
-  const gc = (globalThis as { gc?: () => void }).gc;
+  const gc = fullGc();
   const heapAfterGc = () => {
     if (!gc) return null;
     gc();
