@@ -144,7 +144,9 @@ type StoredMessage = import('../test/support/slack-stand-in.ts').StoredMessage;
  * src/main.ts with esbuild (0.2 s; packages stay external) so memory is measured without tsx. Falls back to tsx.
  */
 export async function prepareEntry(log: (l: string) => void): Promise<{ args: string[]; how: string }> {
-  const outfile = resolve(ROOT, 'node_modules/.cache/redis-medic-bench/main.mjs');
+  // In this worktree (bench/tmp/ is ignored), not the shared node_modules: another checkout's bench would
+  // overwrite the same file in the middle of this run.
+  const outfile = resolve(ROOT, 'bench/tmp/app-bundle/main.mjs');
   try {
     const { build } = await import('esbuild');
     await build({
