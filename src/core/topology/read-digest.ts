@@ -1,6 +1,11 @@
 import type { Addr, PodInfo, Probe } from '../types.ts';
 import { DEFAULT_MAX_LAG_SECONDS, DEFAULT_MAX_OFFSET_GAP } from './analyze.ts';
 
+/** A pod as the analysis reads it (restarts and age included: they tell a restarted pod). */
+function podKey(p: PodInfo): string {
+  return JSON.stringify(p);
+}
+
 /**
  * Everything of one scan's answers that the analysis reads, as one string: two scans with equal digests
  * give the same picture and the same findings (with the default thresholds), so a watcher can skip the
@@ -51,13 +56,14 @@ export function readDigest(
         r
           ? `${r.role},${r.masterHost ?? ''},${r.masterPort ?? ''},${r.masterLinkStatus ?? ''},${r.masterSyncInProgress ?? ''},${r.connectedSlaves},${r.masterLinkDownSinceSeconds !== undefined && r.masterLinkDownSinceSeconds >= 0 ? 'down' : ''},${lagging}`
           : '',
+        // Every field a newer finding might read, but the counter that moves with each write.
         s ? JSON.stringify({ ...s, raw: undefined, rdbChangesSinceLastSave: undefined }) : '',
         p.keys === 0 ? 'empty' : '',
         p.sentinelSubscribers ?? '',
-        p.pod ? JSON.stringify(p.pod) : '',
+        p.pod ? podKey(p.pod) : '',
       ].join('|'),
     );
   }
-  parts.push(pods ? JSON.stringify(pods) : '', podError ?? '');
+  parts.push(pods ? pods.map(podKey).join(';') : '', podError ?? '');
   return parts.join('\n');
 }

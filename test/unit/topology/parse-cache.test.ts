@@ -54,3 +54,18 @@ describe('CLUSTER NODES parse cache', () => {
     expect(got).toEqual(parseClusterNodes(broken));
   });
 });
+
+describe('CLUSTER NODES parse cache: shapes', () => {
+  it('gives a text moved on in time the same shape, and a changed one another', () => {
+    const cache = createClusterNodesCache();
+    const f = fixtures.find((x) => / master - /.test(x.text))!;
+    cache.parse('a:1', f.text);
+    const shape = cache.shapeOf('a:1');
+    // Lines named by number: the cache read them, not the full parser (whose shape is the whole text).
+    expect(shape).toMatch(/^\d+(,\d+)*$/);
+    cache.parse('a:1', later(f.text, 1000));
+    expect(cache.shapeOf('a:1')).toBe(shape);
+    cache.parse('a:1', f.text.replace(/ master - /, ' master,fail - '));
+    expect(cache.shapeOf('a:1')).not.toBe(shape);
+  });
+});
