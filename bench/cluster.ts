@@ -9,7 +9,7 @@
 import { fileURLToPath } from 'node:url';
 import { createNodeCommander } from '../src/adapters/redis/node-commander.ts';
 import { createTopologySource, scanCluster } from '../src/adapters/redis/scanner.ts';
-import type { ClusterDefinition, NodeCommander } from '../src/core/ports.ts';
+import type { ClusterDefinition, NodeCommander, TopologySource } from '../src/core/ports.ts';
 import { parseClusterNodes } from '../src/core/topology/parse-cluster-nodes.ts';
 import type { ExecEvent, Plan } from '../src/core/types.ts';
 import { type LocalCluster, type LocalNode, startLocalCluster } from '../src/sandbox/local-cluster.ts';
@@ -94,10 +94,11 @@ async function startWithRetry(
   }
 }
 
-async function timedScan(def: ClusterDefinition, commander?: NodeCommander) {
+/** One scan + analysis: a fresh pool (as the CLI), or the bot's source (its pool and parse cache). */
+async function timedScan(def: ClusterDefinition, source?: TopologySource) {
   const { analyzeTopology } = await import('../src/core/topology/analyze.ts');
   const a = performance.now();
-  const t = await scanCluster(def, commander ? { commander } : {});
+  const t = source ? await source.scan() : await scanCluster(def, {});
   analyzeTopology(t);
   const ms = performance.now() - a;
   return { ms, nodes: t.nodes.length, timedOut: t.probes.filter((p) => p.outcome === 'timeout').length };
@@ -113,8 +114,9 @@ async function benchScanCases(
   const healthyCliLimitMs = 60_000;
   const out: ScanCase[] = [];
   const warm = createNodeCommander({});
+  const warmSource = createTopologySource(def, { commander: warm });
   try {
-    await timedScan(def, warm); // JIT and the pool
+    await timedScan(def, warmSource); // JIT and the pool
     for (const frozen of [0, 1, 3]) {
       // Replicas only: a frozen master would be failed over and change the cluster under the measurement.
       const toFreeze = frozen === 0 ? [] : cluster.replicas().slice(-frozen);
@@ -133,7 +135,7 @@ async function benchScanCases(
           cold.push(c.ms);
           nodesSeen = c.nodes;
           timedOut = c.timedOut;
-          warmMs.push((await timedScan(def, warm)).ms);
+          warmMs.push((await timedScan(def, warmSource)).ms);
           if (frozen === 0 || i === 0) {
             const r = await runTool(
               'redis-cli',

@@ -9,6 +9,7 @@ import type { AckResult, HealReference, HealRun, MemoryResult } from './app.ts';
 import type { ClusterSizeResult, ForgetCase, ScanCase } from './cluster.ts';
 import type { NewIpRun } from './new-ip.ts';
 import type { ParseBenchResult } from './parse.ts';
+import { issueTable, watchTable } from './report-scale.ts';
 import type { BenchResults, ParseSection } from './run.ts';
 
 export function fmtMs(ms: number | null | undefined): string {
@@ -270,6 +271,8 @@ export function renderMarkdown(r: BenchResults): string {
           '',
         ]
       : []),
+    ...issueTable(r),
+    '',
     ...scanTable(r.clusters),
     '',
     ...parseTable(r.parse),
@@ -285,6 +288,8 @@ export function renderMarkdown(r: BenchResults): string {
     ...soakTable(r.soak),
     '',
     ...newIpTable(r.newIp),
+    '',
+    ...watchTable(r),
     '',
   ];
   if (r.unhandled.length)

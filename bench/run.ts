@@ -13,12 +13,14 @@ import { cpus, loadavg, totalmem } from 'node:os';
 import { resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { AppBenchResult } from './app.ts';
+import type { CliStartResult } from './cli-start.ts';
 import type { ClusterSizeResult } from './cluster.ts';
 import type { NewIpResult } from './new-ip.ts';
 import type { ParseBenchResult } from './parse.ts';
 import { renderMarkdown } from './report.ts';
 import type { SoakPoint } from './soak.ts';
 import { errorText, killAllChildren, round2 } from './util.ts';
+import type { WatchScaleResult } from './watch-scale.ts';
 
 export interface ParseSection {
   sizes: (ParseBenchResult | { nodes: number; skipped: string })[];
@@ -47,13 +49,21 @@ export interface BenchResults {
   soak?: { nodeOptions: string; points: SoakPoint[] } | { skipped: string };
   /** 8. Every pod at a new IP: Approve → healthy vs MEET by hand (absent in runs before issue 14). */
   newIp?: (NewIpResult | { nodes: number; skipped: string })[];
+  /** `redis-medic status` / `help` as processes vs `node -e 0` and redis-cli (issue 18). */
+  cli?: CliStartResult | { skipped: string };
+  /** Watch mode at scale: simulated 50 × 60 nodes, and real 5 × 30 (issue 18). */
+  watch?: { sim: WatchScaleResult | { skipped: string }; real: WatchScaleResult | { skipped: string } };
   /** Unhandled rejections seen during the run (should be none). */
   unhandled: string[];
 }
 
 const HERE = fileURLToPath(new URL('.', import.meta.url));
+/** Watch-mode runs (BENCH_WATCH_SECONDS=600 for the full 10 minutes; BENCH_WATCH_REAL_SECONDS for 5 × 30 real nodes). */
+const WATCH_SIM_MS = Number(process.env.BENCH_WATCH_SECONDS ?? 120) * 1000;
+const WATCH_REAL_MS = Number(process.env.BENCH_WATCH_REAL_SECONDS ?? 60) * 1000;
 /** Stop starting sections after this; every section also has its own bounds. */
-const BUDGET_MS = 9 * 60_000;
+const BUDGET_MS = 9 * 60_000 + WATCH_SIM_MS + WATCH_REAL_MS;
+const BUDGET_MIN = Math.round(BUDGET_MS / 60_000);
 const t0 = performance.now();
 const elapsed = () => performance.now() - t0;
 const log = (line: string) =>
@@ -88,7 +98,7 @@ async function section<T>(
   fn: () => Promise<T>,
 ): Promise<T | { skipped: string }> {
   if (elapsed() + estimateMs > BUDGET_MS) {
-    const why = `not run: it needs about ${Math.round(estimateMs / 1000)} s and the 9-minute budget had ${Math.round((BUDGET_MS - elapsed()) / 1000)} s left`;
+    const why = `not run: it needs about ${Math.round(estimateMs / 1000)} s and the ${BUDGET_MIN}-minute budget had ${Math.round((BUDGET_MS - elapsed()) / 1000)} s left`;
     log(`${name}: ${why}`);
     return { skipped: why };
   }
@@ -147,6 +157,10 @@ const machine = {
   loadAtStart: round2(loadavg()[0] ?? 0),
 } as BenchResults['machine'];
 log(`${machine.cpus} × ${machine.cpuModel}, Node ${machine.node}, ${machine.redisServer}`);
+
+const cli = await section('0. CLI start', 40_000, async () =>
+  (await import('./cli-start.ts')).benchCliStart({ runs: 15, log }),
+);
 
 const parse = await section('2. parse + analyze', 40_000, parseSection);
 
@@ -212,6 +226,19 @@ for (const [masters, replicasPerMaster, estimate] of [
   newIp.push('skipped' in r ? { nodes, skipped: r.skipped } : r);
 }
 
+const watchRun = (target: 'sim' | 'real', durationMs: number) =>
+  section(`9. watch mode (${target})`, durationMs + 60_000, async () =>
+    (await import('./watch-scale.ts')).benchWatchScale({
+      target,
+      clusters: target === 'sim' ? 50 : 5,
+      nodesPerCluster: target === 'sim' ? 60 : 30,
+      durationMs,
+      intervalMs: 10_000,
+      log,
+    }),
+  );
+const watch = { sim: await watchRun('sim', WATCH_SIM_MS), real: await watchRun('real', WATCH_REAL_MS) };
+
 machine.loadAtEnd = round2(loadavg()[0] ?? 0);
 const results: BenchResults = {
   startedAt,
@@ -222,6 +249,8 @@ const results: BenchResults = {
   app,
   soak,
   newIp,
+  cli,
+  watch,
   unhandled,
 };
 writeFileSync(resolve(HERE, 'results.json'), `${JSON.stringify(results, null, 2)}\n`);

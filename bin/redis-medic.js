@@ -1,15 +1,21 @@
 #!/usr/bin/env node
-// Runs the CLI from dist/ when built (npm run build), else straight from the TypeScript sources via tsx.
+// Runs the CLI from its bundle (dist/cli-bundle, `npm run build`), else dist/cli (tsc), else straight from the
+// TypeScript sources via tsx. Node's compile cache keeps the compiled code between runs (a faster start).
 import { existsSync } from 'node:fs';
+import module from 'node:module';
 import { dirname, join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 
+module.enableCompileCache?.();
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 // `.env` in the working directory, as `npm start` reads it; variables already set win.
 if (existsSync('.env')) process.loadEnvFile('.env');
+const bundled = join(root, 'dist', 'cli-bundle', 'main.mjs');
 const built = join(root, 'dist', 'cli', 'main.js');
 let mod;
-if (existsSync(built)) {
+if (existsSync(bundled)) {
+  mod = await import(pathToFileURL(bundled).href);
+} else if (existsSync(built)) {
   mod = await import(pathToFileURL(built).href);
 } else {
   const { register } = await import('tsx/esm/api');

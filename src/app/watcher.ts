@@ -91,6 +91,8 @@ export interface WatcherOptions {
   scanTimeoutMs?: number;
   /** Lease length; default max(3 × interval, 5 s). */
   leaseMs?: number;
+  /** Clusters read at once in a round (a frozen node holds its cluster ~1 s, not the others). Default 8. */
+  concurrency?: number;
 }
 
 /** What survives a change of leader: the open incident and what it already said. */
@@ -192,6 +194,12 @@ export function createWatcher(opts: WatcherOptions) {
   const stateKey = (cluster: string) => watchStateKey(opts.prefix, cluster);
   const leaseMs = opts.leaseMs ?? Math.max(3 * opts.intervalMs, 5000);
   const scanTimeoutMs = opts.scanTimeoutMs ?? 1000;
+  /**
+   * Per cluster, the last scan when its round ended healthy with nothing open or pending. When the next scan
+   * returns that very object (nothing that matters changed: TopologySource's reuseUnchanged), the round
+   * has nothing to do for it: no analysis, no state read or written.
+   */
+  const quiet = new Map<string, Topology>();
   let timer: NodeJS.Timeout | undefined;
   let running: Promise<void> | undefined;
   let stopped = false;
@@ -200,6 +208,8 @@ export function createWatcher(opts: WatcherOptions) {
     const renewed = await opts.redis.eval(LEASE_RENEW, 1, leaseKey, opts.owner, String(leaseMs));
     if (renewed === 1) return true;
     const got = await opts.redis.set(leaseKey, opts.owner, 'PX', leaseMs, 'NX');
+    // Another leader may have moved the stored state on meanwhile: read every cluster in full again.
+    quiet.clear();
     if (got === 'OK') log.info({ owner: opts.owner }, 'watcher: this process now watches');
     return got === 'OK';
   }
@@ -221,7 +231,7 @@ export function createWatcher(opts: WatcherOptions) {
 
   async function scan(cluster: { name: string; source: TopologySource }): Promise<Topology> {
     const topology = await withDeadline(
-      cluster.source.scan({ timeoutMs: scanTimeoutMs }),
+      cluster.source.scan({ timeoutMs: scanTimeoutMs, reuseUnchanged: true }),
       scanTimeoutMs * 3 + 250,
       `reading cluster ${cluster.name}`,
     );
@@ -252,13 +262,19 @@ export function createWatcher(opts: WatcherOptions) {
 
   async function tickCluster(cluster: { name: string; source: TopologySource }): Promise<void> {
     const name = cluster.name;
-    const state = await loadState(name);
-
-    let topology: Topology;
+    let topology: Topology | undefined;
+    let scanError: unknown;
     try {
       topology = await scan(cluster);
     } catch (err) {
-      const why = err instanceof Error ? err.message : String(err);
+      scanError = err;
+    }
+    if (topology && quiet.get(name) === topology) return;
+    quiet.delete(name);
+    const state = await loadState(name);
+
+    if (!topology) {
+      const why = scanError instanceof Error ? scanError.message : String(scanError);
       if (!state.scanFailing) {
         await say(name, state, [
           `:warning: I cannot scan cluster *${name}*: ${why}`,
@@ -285,6 +301,7 @@ export function createWatcher(opts: WatcherOptions) {
       state.baseline = state.last;
       if (state.incident) await closeIncident(name, state, state.incident, changes, now);
       await saveState(name, state);
+      if (!state.incident) quiet.set(name, topology);
       return;
     }
 
@@ -483,36 +500,49 @@ export function createWatcher(opts: WatcherOptions) {
       failed('lease', err, {}, 'watcher: could not reach the control Redis for the lease');
       return;
     }
-    for (const cluster of opts.clusters) {
-      if (stopped) return;
-      try {
-        await tickCluster(cluster);
-        succeeded(`cluster:${cluster.name}`, { cluster: cluster.name }, 'watcher: rounds work again');
-      } catch (err) {
-        if (err instanceof LeaseLost) {
-          log.warn(
-            { cluster: cluster.name },
-            'watcher: lost the lease mid-round; another process carries on',
-          );
-          return;
+    // A few clusters at a time: a slow or frozen node holds up its own cluster, not the round.
+    const queue = [...opts.clusters];
+    let leaseLost = false;
+    const worker = async () => {
+      for (let cluster = queue.shift(); cluster; cluster = queue.shift()) {
+        if (stopped || leaseLost) return;
+        try {
+          await tickCluster(cluster);
+          succeeded(`cluster:${cluster.name}`, { cluster: cluster.name }, 'watcher: rounds work again');
+        } catch (err) {
+          if (err instanceof LeaseLost) {
+            if (!leaseLost)
+              log.warn(
+                { cluster: cluster.name },
+                'watcher: lost the lease mid-round; another process carries on',
+              );
+            leaseLost = true;
+            return;
+          }
+          failed(`cluster:${cluster.name}`, err, { cluster: cluster.name }, 'watcher: round failed');
         }
-        failed(`cluster:${cluster.name}`, err, { cluster: cluster.name }, 'watcher: round failed');
       }
-    }
+    };
+    const width = Math.max(1, Math.min(opts.concurrency ?? 8, queue.length));
+    await Promise.all(Array.from({ length: width }, worker));
   }
 
-  function schedule(): void {
+  /** Fixed rate: the next round starts one interval after this one started (at once if it ran over). */
+  function schedule(startedAt: number): void {
     if (stopped) return;
+    const wait = Math.max(0, startedAt + opts.intervalMs - performance.now());
     timer = setTimeout(() => {
-      running = tick().finally(schedule);
-    }, opts.intervalMs);
+      const t = performance.now();
+      running = tick().finally(() => schedule(t));
+    }, wait);
   }
 
   return {
     /** Starts scanning; the first round runs at once. */
     start(): void {
       stopped = false;
-      running = tick().finally(schedule);
+      const t = performance.now();
+      running = tick().finally(() => schedule(t));
     },
     /** Runs one round now (tests, and the sandbox after chaos). */
     tick,

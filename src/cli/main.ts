@@ -1,4 +1,3 @@
-import { runDiagnose } from './diagnose.ts';
 import { type CliIo, runStatus, STATUS_USAGE } from './status.ts';
 
 export const USAGE = `usage: redis-medic <command> [options]
@@ -25,7 +24,8 @@ export async function main(argv: string[], io: CliIo = defaultIo): Promise<numbe
     case 'status':
       return runStatus(rest, io);
     case 'diagnose':
-      return runDiagnose(rest, io);
+      // Its planner and executor load only for this verb.
+      return (await import('./diagnose.ts')).runDiagnose(rest, io);
     // Loaded on demand: they need the control Redis clients, status and diagnose do not.
     case 'timeline':
       return (await import('./timeline.ts')).runTimeline(rest, io);

@@ -1,7 +1,5 @@
 import { parseArgs } from 'node:util';
-import { scanCluster } from '../adapters/redis/scanner.ts';
 import type { ClusterDefinition } from '../core/ports.ts';
-import { analyzeTopology } from '../core/topology/analyze.ts';
 import type { Finding, Topology } from '../core/types.ts';
 import { cliPassword } from './credentials.ts';
 import { formatStatus, unreachableMessage } from './format-status.ts';
@@ -116,6 +114,12 @@ export async function runStatus(argv: string[], io: CliIo): Promise<number> {
     seeds,
     auth: { ...(username ? { username } : {}), ...(password ? { password } : {}) },
   };
+  // Loaded here, not at the top: `help` and bad arguments answer without loading the scanner.
+  const [{ scanCluster }, { analyzeTopology }, { formatStatus, unreachableMessage }] = await Promise.all([
+    import('../adapters/redis/scanner.ts'),
+    import('../core/topology/analyze.ts'),
+    import('./format-status.ts'),
+  ]);
   const topology = await scanCluster(def, {
     timeoutMs,
     extraAddrs: splitList(values.extra),

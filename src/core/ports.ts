@@ -47,7 +47,12 @@ export interface NodeCommander {
 
 /** Reads a fresh topology of one cluster. */
 export interface TopologySource {
-  scan(opts?: { timeoutMs?: number }): Promise<Topology>;
+  /**
+   * `reuseUnchanged`: when every answer that matters equals the last scan's (read-digest.ts), return that
+   * scan's very Topology object (same identity, its times and offsets those of then). The watcher uses it to
+   * skip the merge and the analysis on quiet rounds; whoever shows numbers leaves it off.
+   */
+  scan(opts?: { timeoutMs?: number; reuseUnchanged?: boolean }): Promise<Topology>;
 }
 
 /** Receives executor / worker events. */

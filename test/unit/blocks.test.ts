@@ -540,3 +540,31 @@ describe('Block Kit renderers', () => {
     });
   });
 });
+
+describe('plan message: expected duration', () => {
+  it('says how long the plan should take and that the time is Redis waiting on the first sync', () => {
+    const p = plan([
+      step(1),
+      step(2, {
+        kind: 'meet',
+        addr: '10.0.0.9:6379',
+        commands: ['x CLUSTER MEET 10.0.0.9 6379'],
+      } as Partial<Step>),
+      step(3, {
+        kind: 'replicate',
+        addr: '10.0.0.9:6379',
+        masterId: hex(4),
+        commands: ['10.0.0.9:6379 CLUSTER REPLICATE x'],
+      } as Partial<Step>),
+    ]);
+    const text = allText(renderPlan(record(p), { now: NOW }));
+    expect(text).toMatch(/Expected to take about 6–18 s/);
+    expect(text).toContain('repl-diskless-sync-delay');
+    expect(text).toContain('gossip');
+  });
+
+  it('says there is nothing to wait for when every step is over at once', () => {
+    const text = allText(renderPlan(record(plan([step(1)])), { now: NOW }));
+    expect(text).toContain('Expected to take under a second, nothing to wait for');
+  });
+});

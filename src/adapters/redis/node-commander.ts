@@ -1,7 +1,7 @@
-import { Command, Redis } from 'ioredis';
 import { CodedError, ErrorCodes } from '../../core/errors.ts';
 import { Credential, type NodeCommander, type RedisAuth } from '../../core/ports.ts';
 import type { Addr } from '../../core/types.ts';
+import { RespConnection } from './resp-connection.ts';
 
 export interface NodeCommanderOptions {
   /** Default per-call bound (connect + command), ms. Default 1000. */
@@ -9,11 +9,7 @@ export interface NodeCommanderOptions {
 }
 
 interface Conn {
-  redis: Redis;
-  /** Resolves when the socket is connected (and AUTH sent); shared by concurrent first calls. */
-  ready: Promise<void>;
-  /** The last 'error' event: a failed AUTH only shows up there (the call itself sees "Connection is closed"). */
-  lastError?: Error;
+  conn: RespConnection;
   /** Already disconnected: the calls that time out together on a frozen node drop it once, not once each. */
   dropped?: boolean;
 }
@@ -82,7 +78,7 @@ function scrubber(auth: RedisAuth): (text: string) => string {
   return (t) => t.split(secret).join('***');
 }
 
-/** Turn whatever ioredis threw into NODE_UNREACHABLE / NODE_TIMEOUT / NODE_ERROR naming the address only. */
+/** Turn whatever the connection threw into NODE_UNREACHABLE / NODE_TIMEOUT / NODE_ERROR naming the address only. */
 function classify(err: unknown, addr: Addr, command: string, timeoutMs: number): CodedError {
   if (err instanceof CodedError) return err;
   const e = err as { name?: string; message?: string; code?: string };
@@ -124,52 +120,39 @@ function classify(err: unknown, addr: Addr, command: string, timeoutMs: number):
 }
 
 /**
- * A `NodeCommander`: one lazily opened, fail-fast ioredis connection per address (RESP2, no retries, no
- * offline queue), every call bounded by an outer timeout. A connection that broke or timed out is
- * dropped, so the next call to that address connects again.
+ * A `NodeCommander`: one lazily opened, fail-fast RESP2 connection per address (no retries, no offline
+ * queue; see resp-connection.ts), every call bounded by an outer timeout. Calls to one address issued in the
+ * same tick leave in one write. A connection that broke or timed out is dropped, so the next call to that
+ * address connects again.
  */
 export function createNodeCommander(auth: RedisAuth, opts: NodeCommanderOptions = {}): NodeCommander {
   const defaultTimeout = opts.timeoutMs ?? 1000;
   const conns = new Map<Addr, Conn>();
   const scrub = scrubber(auth);
 
-  const discard = (addr: Addr, conn: Conn) => {
-    if (conns.get(addr) === conn) conns.delete(addr);
-    if (conn.dropped) return;
-    conn.dropped = true;
-    conn.redis.disconnect();
+  /** Drops a connection; the calls still waiting on it fail with `cause` (a timeout stays a timeout). */
+  const discard = (addr: Addr, c: Conn, cause?: unknown) => {
+    if (conns.get(addr) === c) conns.delete(addr);
+    if (c.dropped) return;
+    c.dropped = true;
+    c.conn.destroy(cause instanceof Error ? cause : undefined);
   };
 
   const open = (addr: Addr): Conn => {
     const existing = conns.get(addr);
-    if (existing && existing.redis.status !== 'end' && existing.redis.status !== 'close') return existing;
+    if (existing && existing.conn.status === 'open') return existing;
     if (existing) conns.delete(addr);
     const { host, port } = splitAddr(addr);
-    const redis = new Redis({
+    const conn = new RespConnection({
       host,
       port,
-      username: auth.username,
-      password: auth.password,
-      lazyConnect: true,
-      connectTimeout: defaultTimeout,
-      commandTimeout: defaultTimeout,
-      maxRetriesPerRequest: 0,
-      enableOfflineQueue: false,
-      enableReadyCheck: false,
-      retryStrategy: () => null,
-      protocol: 2,
+      ...(auth.username !== undefined ? { username: auth.username } : {}),
+      ...(auth.password !== undefined ? { password: auth.password } : {}),
+      connectTimeoutMs: defaultTimeout,
     });
-    const conn: Conn = { redis, ready: redis.connect() };
-    // Errors surface through the calls; an unhandled 'error' event would crash the process.
-    redis.on('error', (err: Error) => {
-      conn.lastError = err;
-    });
-    conn.ready.catch(() => discard(addr, conn));
-    redis.once('end', () => {
-      if (conns.get(addr) === conn) conns.delete(addr);
-    });
-    conns.set(addr, conn);
-    return conn;
+    const c: Conn = { conn };
+    conns.set(addr, c);
+    return c;
   };
 
   return {
@@ -177,33 +160,24 @@ export function createNodeCommander(auth: RedisAuth, opts: NodeCommanderOptions 
       const timeoutMs = callOpts?.timeoutMs ?? defaultTimeout;
       const [name] = args;
       const command = String(name ?? '').toUpperCase();
-      let conn: Conn | undefined;
+      let c: Conn | undefined;
       let timer: NodeJS.Timeout | undefined;
       const deadline = new Promise<never>((_, reject) => {
         timer = setTimeout(() => reject(new OuterTimeout()), timeoutMs);
       });
       try {
-        conn = open(addr);
-        const c = conn;
-        const run = async () => {
-          await c.ready;
-          const [, ...rest] = expandCredentials(args, auth);
-          // `buffers`: replies as raw bytes (key names are binary-safe); else as UTF-8 text.
-          const cmd = new Command(String(name), rest, callOpts?.buffers ? {} : { replyEncoding: 'utf8' });
-          // Our own per-call timer; ioredis's connection-wide commandTimeout then leaves it alone.
-          cmd.setTimeout(timeoutMs);
-          c.redis.sendCommand(cmd);
-          return cmd.promise;
-        };
-        return await Promise.race([run(), deadline]);
+        c = open(addr);
+        const [, ...rest] = expandCredentials(args, auth);
+        // `buffers`: bulk replies as raw bytes (key names are binary-safe); else as UTF-8 text.
+        const sent = c.conn.send([String(name), ...rest], callOpts?.buffers ? { bytes: true } : {});
+        return await Promise.race([sent, deadline]);
       } catch (err) {
-        // ioredis rejects with a bare "Connection is closed." when AUTH or the connect failed: the cause
-        // (WRONGPASS, ECONNREFUSED, …) only came through the 'error' event.
+        // A command rejected because the connection closed carries the cause (WRONGPASS, ECONNREFUSED, …).
         const closed = err instanceof Error && /Connection is closed/.test(err.message);
-        const cause = closed && conn?.lastError ? conn.lastError : err;
+        const cause = closed && c?.conn.lastError ? c.conn.lastError : err;
         const raw = classify(cause, addr, command, timeoutMs);
-        if (conn && raw.code !== ErrorCodes.NodeError) discard(addr, conn);
-        // Only the message and our own details go out: never ioredis's error, whose `command.args` hold AUTH's.
+        if (c && (raw.code !== ErrorCodes.NodeError || c.conn.status === 'closed')) discard(addr, c, cause);
+        // Only the message and our own details go out: never the raw error, whose text may echo AUTH's.
         const details = raw.details ? { ...raw.details } : undefined;
         if (details && typeof details.reply === 'string') details.reply = scrub(details.reply);
         throw new CodedError(raw.code, scrub(raw.message), details);
@@ -214,13 +188,7 @@ export function createNodeCommander(auth: RedisAuth, opts: NodeCommanderOptions 
     async close() {
       const all = [...conns.values()];
       conns.clear();
-      await Promise.all(
-        all.map(async (c) => {
-          const quit = c.redis.status === 'ready' ? c.redis.quit().catch(() => undefined) : Promise.resolve();
-          await Promise.race([quit, new Promise((r) => setTimeout(r, 200))]);
-          c.redis.disconnect();
-        }),
-      );
+      await Promise.all(all.map((c) => c.conn.close(200)));
     },
   };
 }

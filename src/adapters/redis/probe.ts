@@ -1,5 +1,6 @@
-import { CodedError, ErrorCodes } from '../../core/errors.ts';
+import { CodedError, ErrorCodes, type ParseResult } from '../../core/errors.ts';
 import type { NodeCommander } from '../../core/ports.ts';
+import { keysInDb0, splitInfoSections } from '../../core/topology/info-sections.ts';
 import { parseClusterNodes } from '../../core/topology/parse-cluster-nodes.ts';
 import {
   parseClusterInfo,
@@ -8,7 +9,7 @@ import {
   parseReplicationInfo,
 } from '../../core/topology/parse-info.ts';
 import { parseServerInfo } from '../../core/topology/server-version.ts';
-import type { Addr, Probe, ProbeOutcome } from '../../core/types.ts';
+import type { Addr, NodeView, Probe, ProbeOutcome } from '../../core/types.ts';
 
 type Settled = { ok: true; value: unknown } | { ok: false; error: CodedError };
 
@@ -36,60 +37,80 @@ function outcomeOf(errors: CodedError[]): ProbeOutcome {
   return 'error';
 }
 
+/** INFO sections a probe reads, in one call (`server` for the server's name and version). */
+export const PROBE_INFO_SECTIONS = ['server', 'cluster', 'replication', 'persistence', 'keyspace'] as const;
+
 /**
- * Ask one address everything a scan needs, all commands at once on one connection (so one round trip):
- * `INFO cluster`, `CLUSTER NODES`, `CLUSTER INFO`, `INFO replication`, `INFO persistence`, `CONFIG GET save`,
- * `DBSIZE`, `INFO server`. Never throws: a refused, frozen or erroring node becomes a probe with that outcome, and it never
- * takes longer than `timeoutMs` (plus scheduling).
+ * `INFO server cluster replication persistence keyspace`, split by section. Redis before 7.0 takes one
+ * section per call and refuses the list: then a plain `INFO` (its default sections hold all of these).
+ */
+async function readInfo(
+  commander: NodeCommander,
+  addr: Addr,
+  opts: { timeoutMs: number },
+): Promise<{ ok: true; sections: Record<string, string> } | { ok: false; error: CodedError }> {
+  let reply = await settle(commander.call(addr, ['INFO', ...PROBE_INFO_SECTIONS], opts));
+  if (!reply.ok && reply.error.code === ErrorCodes.NodeError && !reply.error.details?.auth)
+    reply = await settle(commander.call(addr, ['INFO'], opts));
+  return reply.ok ? { ok: true, sections: splitInfoSections(text(reply.value)) } : reply;
+}
+
+/** How a probe reads a `CLUSTER NODES` text; the scanner passes a cached one (parse-cache.ts). */
+export interface ProbeOptions {
+  parseNodes?: (addr: Addr, text: string) => ParseResult<NodeView[]>;
+}
+
+/**
+ * Ask one address everything a scan needs, all commands at once on one connection (one write, one round
+ * trip): `INFO server cluster replication persistence keyspace`, `CLUSTER NODES`, `CLUSTER INFO`,
+ * `CONFIG GET save`, `PUBSUB NUMSUB`. Never throws: a refused, frozen or erroring node becomes a probe with
+ * that outcome, and it never takes longer than `timeoutMs` (plus scheduling; twice on Redis < 7).
  */
 export async function probeNode(
   commander: NodeCommander,
   addr: Addr,
   source: Probe['source'],
   timeoutMs: number,
+  probeOpts: ProbeOptions = {},
 ): Promise<Probe> {
   const t0 = performance.now();
   const opts = { timeoutMs };
-  const [infoCluster, nodes, clusterInfo, replication, persistence, save, dbsize, sentinelHello, server] =
-    await Promise.all([
-      settle(commander.call(addr, ['INFO', 'cluster'], opts)),
-      settle(commander.call(addr, ['CLUSTER', 'NODES'], opts)),
-      settle(commander.call(addr, ['CLUSTER', 'INFO'], opts)),
-      settle(commander.call(addr, ['INFO', 'replication'], opts)),
-      settle(commander.call(addr, ['INFO', 'persistence'], opts)),
-      settle(commander.call(addr, ['CONFIG', 'GET', 'save'], opts)),
-      settle(commander.call(addr, ['DBSIZE'], opts)),
-      // Sentinel subscribes to this channel on every node it watches (issue 10: never fight Sentinel).
-      settle(commander.call(addr, ['PUBSUB', 'NUMSUB', '__sentinel__:hello'], opts)),
-      // Which server and version answered: some cluster behaviour differs between Redis 7.0, 7.2+ and Valkey.
-      settle(commander.call(addr, ['INFO', 'server'], opts)),
-    ]);
+  const [info, nodes, clusterInfo, save, sentinelHello] = await Promise.all([
+    readInfo(commander, addr, opts),
+    settle(commander.call(addr, ['CLUSTER', 'NODES'], opts)),
+    settle(commander.call(addr, ['CLUSTER', 'INFO'], opts)),
+    settle(commander.call(addr, ['CONFIG', 'GET', 'save'], opts)),
+    // Sentinel subscribes to this channel on every node it watches (issue 10: never fight Sentinel).
+    settle(commander.call(addr, ['PUBSUB', 'NUMSUB', '__sentinel__:hello'], opts)),
+  ]);
   const probe: Probe = { addr, source, outcome: 'ok', ms: 0 };
   const done = (): Probe => {
     probe.ms = Math.round((performance.now() - t0) * 10) / 10;
     return probe;
   };
 
-  if (!infoCluster.ok) {
-    const errors = [infoCluster, nodes, clusterInfo, replication, persistence, dbsize].flatMap((s) =>
-      s.ok ? [] : [s.error],
-    );
+  if (!info.ok) {
+    const errors = [info, nodes, clusterInfo].flatMap((s) => (s.ok ? [] : [s.error]));
     probe.outcome = outcomeOf(errors);
-    probe.error = infoCluster.error.message;
-    if (infoCluster.error.details?.authFailed) probe.authFailed = true;
+    probe.error = info.error.message;
+    if (info.error.details?.authFailed) probe.authFailed = true;
     return done();
   }
+  const sections = info.sections;
 
   const problems: string[] = [];
   // An unknown server or version is not a problem: version-dependent choices then take the safe side.
-  const identity = server.ok ? parseServerInfo(text(server.value)) : undefined;
+  const identity = sections.server !== undefined ? parseServerInfo(sections.server) : undefined;
   if (identity?.ok) probe.server = identity.value;
-  const enabled = parseInfo(text(infoCluster.value)).cluster_enabled;
+  const enabled = parseInfo(sections.cluster ?? '').cluster_enabled;
   probe.clusterEnabled = enabled !== '0';
 
   if (probe.clusterEnabled) {
     if (nodes.ok) {
-      const parsed = parseClusterNodes(text(nodes.value));
+      const nodesText = text(nodes.value);
+      const parsed = probeOpts.parseNodes
+        ? probeOpts.parseNodes(addr, nodesText)
+        : parseClusterNodes(nodesText);
       if (parsed.ok) {
         probe.nodes = parsed.value;
         probe.myId = parsed.value.find((n) => n.flags.includes('myself'))?.id;
@@ -102,23 +123,19 @@ export async function probeNode(
     } else problems.push(`CLUSTER INFO: ${clusterInfo.error.message}`);
   }
 
-  if (replication.ok) {
-    const parsed = parseReplicationInfo(text(replication.value));
-    if (parsed.ok) probe.replication = parsed.value;
-    else problems.push(parsed.error);
-  } else problems.push(`INFO replication: ${replication.error.message}`);
+  const replication = parseReplicationInfo(sections.replication ?? '');
+  if (replication.ok) probe.replication = replication.value;
+  else problems.push(replication.error);
 
   // CONFIG may be forbidden by ACL or renamed: then the save policy is simply unknown.
   let saveConfig: string | undefined;
   if (save.ok && Array.isArray(save.value) && save.value.length >= 2) saveConfig = text(save.value[1]);
-  if (persistence.ok) {
-    const parsed = parsePersistenceInfo(text(persistence.value), saveConfig);
-    if (parsed.ok) probe.persistence = parsed.value;
-    else problems.push(parsed.error);
-  } else problems.push(`INFO persistence: ${persistence.error.message}`);
+  const persistence = parsePersistenceInfo(sections.persistence ?? '', saveConfig);
+  if (persistence.ok) probe.persistence = persistence.value;
+  else problems.push(persistence.error);
 
-  if (dbsize.ok && typeof dbsize.value === 'number') probe.keys = dbsize.value;
-  else if (dbsize.ok) probe.keys = Number(dbsize.value);
+  // The keys of db 0 (what DBSIZE on a fresh connection counts); a server without the section: unknown.
+  if (sections.keyspace !== undefined) probe.keys = keysInDb0(sections.keyspace);
 
   if (sentinelHello.ok && Array.isArray(sentinelHello.value) && sentinelHello.value.length >= 2) {
     const n = Number(sentinelHello.value[1]);

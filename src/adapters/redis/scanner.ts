@@ -8,6 +8,8 @@ import {
 } from '../../core/ports.ts';
 import { replicationAddrs } from '../../core/standalone/view.ts';
 import { buildTopology } from '../../core/topology/build-topology.ts';
+import { type ClusterNodesCache, createClusterNodesCache } from '../../core/topology/parse-cache.ts';
+import { readDigest } from '../../core/topology/read-digest.ts';
 import type { Addr, PodInfo, Probe, Topology } from '../../core/types.ts';
 import { createNodeCommander } from './node-commander.ts';
 import { probeNode } from './probe.ts';
@@ -26,6 +28,8 @@ export interface ScanOptions {
   /** Why the pods could not be listed (the picture is then Redis-only). */
   podError?: string;
   clock?: Clock;
+  /** Parsed `CLUSTER NODES` texts kept across scans (a source's scans share one); else one for this scan. */
+  nodesCache?: ClusterNodesCache;
   /** Observe `redis_medic_scan_duration_seconds` (default true). The CLI turns it off: no prom-client to load. */
   recordMetrics?: boolean;
 }
@@ -54,15 +58,31 @@ function reportedAddrs(probe: Probe): Addr[] {
   return out;
 }
 
+/** A scan's picture, and the digest of the answers it was made from (read-digest.ts). */
+interface DigestedScan {
+  topology: Topology;
+  digest: string;
+}
+
 /**
  * Read the topology of one cluster: probe the seeds, extra addresses and pod addresses at once, then every
  * new address any node reports as soon as it is learnt; all in parallel, each bounded by `timeoutMs`, so a
  * frozen node delays nothing but its own probe. Then merge with `buildTopology`.
  */
 export async function scanCluster(def: ClusterDefinition, opts: ScanOptions = {}): Promise<Topology> {
+  return (await scanDigested(def, opts)).topology;
+}
+
+/** `scanCluster`, plus the digest; with `reuse` and an equal digest, `reuse.topology` itself (no merge). */
+async function scanDigested(
+  def: ClusterDefinition,
+  opts: ScanOptions & { reuse?: DigestedScan },
+): Promise<DigestedScan> {
   const timeoutMs = opts.timeoutMs ?? 1000;
   const clock = opts.clock ?? systemClock;
   const commander = opts.commander ?? createNodeCommander(def.auth, { timeoutMs });
+  const nodesCache = opts.nodesCache ?? createClusterNodesCache();
+  const probeOpts = { parseNodes: nodesCache.parse };
   const t0 = performance.now();
   const takenAt = clock.now();
   const podByAddr = new Map<Addr, PodInfo>();
@@ -78,7 +98,7 @@ export async function scanCluster(def: ClusterDefinition, opts: ScanOptions = {}
   const ask = (addr: Addr, source: Probe['source']) => {
     if (seen.has(addr)) return;
     seen.add(addr);
-    const p = probeNode(commander, addr, source, timeoutMs).then((probe) => {
+    const p = probeNode(commander, addr, source, timeoutMs, probeOpts).then((probe) => {
       const pod = podByAddr.get(addr);
       if (pod) probe.pod = pod;
       probes.push(probe);
@@ -99,12 +119,17 @@ export async function scanCluster(def: ClusterDefinition, opts: ScanOptions = {}
     : undefined;
   let sentinel: Awaited<typeof sentinelRead>;
   let topology: Topology;
+  let digest: string;
   try {
     for (const a of def.seeds) ask(a, 'seed');
     for (const a of opts.extraAddrs ?? []) ask(a, 'extra');
     for (const a of podByAddr.keys()) ask(a, 'pod');
     sentinel = await sentinelRead;
     while (inFlight.size > 0) await Promise.all([...inFlight]);
+    nodesCache.retain(seen);
+    if (opts.recordMetrics !== false) observeScan(def.name, (performance.now() - t0) / 1000);
+    digest = readDigest(probes, nodesCache.shapeOf, opts.pods, opts.podError);
+    if (opts.reuse?.digest === digest && !sentinel) return opts.reuse;
     // Stable order for printing and fingerprints: by address.
     probes.sort((a, b) => (a.addr < b.addr ? -1 : a.addr > b.addr ? 1 : 0));
     topology = buildTopology(def.name, probes, {
@@ -120,8 +145,7 @@ export async function scanCluster(def: ClusterDefinition, opts: ScanOptions = {}
   }
   if (sentinel) topology.sentinel = sentinel;
   if (def.auth.password) topology.auth = def.auth.username ? { username: def.auth.username } : {};
-  if (opts.recordMetrics !== false) observeScan(def.name, (performance.now() - t0) / 1000);
-  return topology;
+  return { topology, digest };
 }
 
 export interface TopologySourceOptions extends Omit<ScanOptions, 'pods' | 'podError'> {
@@ -135,6 +159,9 @@ export function createTopologySource(
   opts: TopologySourceOptions = {},
 ): TopologySource {
   const { podApi, ...scanOpts } = opts;
+  // Each scan reparses only what changed since the last one.
+  const nodesCache = opts.nodesCache ?? createClusterNodesCache();
+  let last: DigestedScan | undefined;
   return {
     async scan(o) {
       let pods: PodInfo[] | undefined;
@@ -146,12 +173,15 @@ export function createTopologySource(
           podError = err instanceof Error ? err.message : String(err);
         }
       }
-      return scanCluster(def, {
+      last = await scanDigested(def, {
         ...scanOpts,
+        nodesCache,
         ...(o?.timeoutMs !== undefined ? { timeoutMs: o.timeoutMs } : {}),
         ...(pods ? { pods } : {}),
         ...(podError !== undefined ? { podError } : {}),
+        ...(o?.reuseUnchanged && last ? { reuse: last } : {}),
       });
+      return last.topology;
     },
   };
 }

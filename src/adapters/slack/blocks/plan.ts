@@ -1,6 +1,7 @@
 import { ActionIds, type Block, type ChatMessage } from '../../../app/chat-port.ts';
 import type { PlanRecord } from '../../../core/plan-record.ts';
 import { formatKeysAtRisk } from '../../../core/risk/format.ts';
+import { expectedDurationLine } from '../../../core/plans/heal-time.ts';
 import type { Finding, Plan, Step } from '../../../core/types.ts';
 import { commandLines, hasCollapsedCommands } from './commands.ts';
 import {
@@ -199,6 +200,7 @@ export function renderPlan(
       ],
     ]),
   );
+  blocks.push(context(esc(expectedDurationLine(plan))));
   const warn = riskWarning(plan);
   if (warn) blocks.push(section(warn));
   // Risk and buttons right under the summary: on a phone the steps below are one scroll away (issue 19).
@@ -211,7 +213,7 @@ export function renderPlan(
     blocks.push(...packLines(lines, 2, (k) => `_…${k} more findings left out._`).blocks);
   }
   blocks.push(divider());
-  // Budget: preface 2, header..divider ≤ 7, buttons + context 2: at most 36 step blocks.
+  // Budget: preface 2, header..divider ≤ 8, buttons + context 2: at most 36 step blocks (48 of 50).
   const maxStepBlocks = 36;
   if (n <= maxStepBlocks) {
     const cmdPerStep = n > 20 ? 2 : n > 8 ? 4 : 8;

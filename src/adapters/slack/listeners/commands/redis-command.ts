@@ -3,6 +3,7 @@ import { SUB_COMMANDS } from '../../../../core/intents/parse-intent.ts';
 import type { Logger } from '../../../../logger.ts';
 import { commandsTotal } from '../../../../metrics.ts';
 import { createRespond, errorMessage } from '../../respond.ts';
+import { afterPendingAcks } from '../after-acks.ts';
 import type { ListenerDeps } from '../types.ts';
 
 /**
@@ -13,6 +14,7 @@ export function registerRedisCommand(app: App, deps: ListenerDeps): void {
   const log = deps.logger.child({ component: 'slack-command' });
   app.command(deps.command ?? '/redis', async ({ command, ack, respond }) => {
     await ack().catch((err: unknown) => log.error({ err: String(err) }, 'ack failed'));
+    await afterPendingAcks();
     const text = (command.text ?? '').trim();
     const respondFn = createRespond(
       respond,

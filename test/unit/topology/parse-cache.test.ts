@@ -1,0 +1,71 @@
+import { readdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { createClusterNodesCache } from '../../../src/core/topology/parse-cache.ts';
+import { parseClusterNodes } from '../../../src/core/topology/parse-cluster-nodes.ts';
+
+const dir = join(import.meta.dirname, '../../fixtures/cluster-nodes');
+const fixtures = readdirSync(dir)
+  .filter((f) => f.endsWith('.txt'))
+  .map((f) => ({ name: f, text: readFileSync(join(dir, f), 'utf8') }));
+
+/** The same text with every ping-sent / pong-recv moved on, as a node sends it a second later. */
+const later = (text: string, by: number) =>
+  text.replace(
+    /^(\S+ \S+ \S+ \S+) (\d+) (\d+) /gm,
+    (_m, head: string, ping: string, pong: string) =>
+      `${head} ${Number(ping) + (Number(ping) > 0 ? by : 0)} ${Number(pong) + by} `,
+  );
+
+describe('CLUSTER NODES parse cache', () => {
+  it('reads every recorded text exactly as the parser does, first time and again', () => {
+    const cache = createClusterNodesCache();
+    for (const f of fixtures) {
+      expect(cache.parse('a:1', f.text), f.name).toEqual(parseClusterNodes(f.text));
+      expect(cache.parse('b:1', f.text), f.name).toEqual(parseClusterNodes(f.text));
+    }
+  });
+
+  it('reads the new ping and pong times of a text that only moved on in time', () => {
+    const cache = createClusterNodesCache();
+    for (const f of fixtures) {
+      cache.parse('a:1', f.text);
+      const next = later(f.text, 1234);
+      expect(cache.parse('a:1', next), f.name).toEqual(parseClusterNodes(next));
+    }
+  });
+
+  it('sees a change in any other field (a node that failed, a slot that moved)', () => {
+    const cache = createClusterNodesCache();
+    const f = fixtures.find((x) => / master - /.test(x.text) && / connected \d/.test(x.text))!;
+    cache.parse('a:1', f.text);
+    const failed = f.text.replace(/ master - /, ' master,fail - ');
+    expect(cache.parse('a:1', failed)).toEqual(parseClusterNodes(failed));
+    const moved = f.text.replace(/ connected (\d+)-/, (_m, s: string) => ` connected ${Number(s) + 1}-`);
+    expect(cache.parse('a:1', moved)).toEqual(parseClusterNodes(moved));
+  });
+
+  it('gives the parser its say on a line it cannot read, with the same error', () => {
+    const cache = createClusterNodesCache();
+    const f = fixtures[0]!;
+    const broken = `${f.text.trimEnd()}\nnot-a-node-id 127.0.0.1:1@2 master - 0 0 1 connected\n`;
+    const got = cache.parse('a:1', broken);
+    expect(got.ok).toBe(false);
+    expect(got).toEqual(parseClusterNodes(broken));
+  });
+});
+
+describe('CLUSTER NODES parse cache: shapes', () => {
+  it('gives a text moved on in time the same shape, and a changed one another', () => {
+    const cache = createClusterNodesCache();
+    const f = fixtures.find((x) => / master - /.test(x.text))!;
+    cache.parse('a:1', f.text);
+    const shape = cache.shapeOf('a:1');
+    // Lines named by number: the cache read them, not the full parser (whose shape is the whole text).
+    expect(shape).toMatch(/^\d+(,\d+)*$/);
+    cache.parse('a:1', later(f.text, 1000));
+    expect(cache.shapeOf('a:1')).toBe(shape);
+    cache.parse('a:1', f.text.replace(/ master - /, ' master,fail - '));
+    expect(cache.shapeOf('a:1')).not.toBe(shape);
+  });
+});
