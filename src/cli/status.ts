@@ -2,7 +2,6 @@ import { parseArgs } from 'node:util';
 import type { ClusterDefinition } from '../core/ports.ts';
 import type { Finding, Topology } from '../core/types.ts';
 import { cliPassword } from './credentials.ts';
-import { formatStatus, unreachableMessage } from './format-status.ts';
 
 export interface CliIo {
   stdout: (text: string) => void;

@@ -40,6 +40,9 @@ const WAITS: Record<StepKind, StepWait> = {
     high: 10,
     waitsOn: 'Sentinel electing a leader and promoting a replica',
   },
+  reintroduce: { low: 1, high: 10, waitsOn: 'gossip carrying every new address to every node' },
+  'replica-links': { low: 0, high: 15, waitsOn: FULL_SYNC },
+  'replica-priority': { low: 0.1, high: 0.5 },
 };
 
 /** Expected duration of a whole plan: the sum of its steps' ranges, and what the time goes to. */

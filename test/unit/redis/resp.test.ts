@@ -1,5 +1,11 @@
 import { describe, expect, it } from 'vitest';
-import { encodeCommand, ReplyError, RespDecoder } from '../../../src/adapters/redis/resp.ts';
+import {
+  encodeCommand,
+  ReplyError,
+  RespDecoder,
+  replyBytes,
+  replyText,
+} from '../../../src/adapters/redis/resp.ts';
 
 describe('RESP2 codec', () => {
   it('encodes a command as an array of bulk strings, counting bytes not characters', () => {
@@ -16,7 +22,7 @@ describe('RESP2 codec', () => {
     expect(replies.slice(0, 1)).toEqual(['OK']);
     expect(replies[1]).toBeInstanceOf(ReplyError);
     expect((replies[1] as ReplyError).message).toBe('ERR nope');
-    expect(replies.slice(2)).toEqual([42, null, null, 'hé!', ['save', '']]);
+    expect(replies.slice(2).map(replyText)).toEqual([42, null, null, 'hé!', ['save', '']]);
   });
 
   it('waits for the rest of a reply split across chunks, at any byte', () => {
@@ -24,9 +30,21 @@ describe('RESP2 codec', () => {
     const wire = Buffer.from(`*2\r\n$${Buffer.byteLength(text)}\r\n${text}\r\n:7\r\n+PONG\r\n`);
     for (let cut = 1; cut < wire.length; cut += 7) {
       const d = new RespDecoder();
-      const got = [...d.push(wire.subarray(0, cut)), ...d.push(wire.subarray(cut))];
+      const got = [...d.push(wire.subarray(0, cut)), ...d.push(wire.subarray(cut))].map(replyText);
       expect(got).toEqual([[text, 7], 'PONG']);
     }
+  });
+
+  it('keeps bulk strings as bytes when asked, so binary key names arrive as they are', () => {
+    const key = Buffer.from([0xff, 0x00, 0xfe, 0x41]);
+    const wire = Buffer.concat([Buffer.from('*1\r\n$4\r\n'), key, Buffer.from('\r\n')]);
+    const [reply] = new RespDecoder().push(wire).map(replyBytes);
+    expect(reply).toEqual([key]);
+    // Sent back as a Buffer argument, the same bytes go out.
+    expect(encodeCommand(['DEL', key]).subarray(-6, -2)).toEqual(key);
+    // As text the invalid UTF-8 would be mangled: that is why key names are read as bytes.
+    const asText = (replyText(reply!) as string[])[0]!;
+    expect(Buffer.from(asText, 'utf8').equals(key)).toBe(false);
   });
 
   it('refuses bytes that are not RESP2', () => {

@@ -1,7 +1,7 @@
 import { ActionIds, type Block, type ChatMessage } from '../../../app/chat-port.ts';
 import type { PlanRecord } from '../../../core/plan-record.ts';
-import { formatKeysAtRisk } from '../../../core/risk/format.ts';
 import { expectedDurationLine } from '../../../core/plans/heal-time.ts';
+import { formatKeysAtRisk } from '../../../core/risk/format.ts';
 import type { Finding, Plan, Step } from '../../../core/types.ts';
 import { commandLines, hasCollapsedCommands } from './commands.ts';
 import {
