@@ -45,6 +45,14 @@ const ID_SHAPES = {
   usergroup: { re: /^S[A-Z0-9]{2,}$/, what: 'Slack user group ids (S…)' },
 } as const;
 
+/** The entries of a comma-separated setting, trimmed, empty ones dropped. */
+export function commaList(v: string | undefined): string[] {
+  return (v ?? '')
+    .split(',')
+    .map((s) => s.trim())
+    .filter(Boolean);
+}
+
 /** Comma-separated Slack ids of one kind; each bad entry is counted, never quoted. */
 export function slackIdList(kind: keyof typeof ID_SHAPES) {
   const { re, what } = ID_SHAPES[kind];
@@ -52,10 +60,7 @@ export function slackIdList(kind: keyof typeof ID_SHAPES) {
     .string()
     .optional()
     .transform((v, ctx) => {
-      const list = (v ?? '')
-        .split(',')
-        .map((s) => s.trim())
-        .filter(Boolean);
+      const list = commaList(v);
       const bad = list.filter((id) => !re.test(id)).length;
       if (bad > 0) {
         ctx.addIssue({

@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { MIN_SECRET_LENGTH } from './app/approval-seal.ts';
 import {
+  commaList,
   duration,
   slackAppToken,
   slackBotToken,
@@ -25,10 +26,7 @@ const seeds = z
   .string()
   .optional()
   .transform((v, ctx) => {
-    const list = (v ?? '')
-      .split(',')
-      .map((s) => s.trim())
-      .filter(Boolean);
+    const list = commaList(v);
     for (const a of list) {
       if (!addrPattern.test(a)) {
         ctx.addIssue({ code: 'custom', message: `expected comma-separated host:port, got "${a}"` });
