@@ -43,6 +43,7 @@ const SECRETS = {
   SLACK_BOT_TOKEN: 'hello-this-is-not-a-token',
   SLACK_APP_TOKEN: 'xoxb-1234-bot-token-in-the-wrong-key',
   SLACK_SIGNING_SECRET: 'xapp-1-app-token-in-the-wrong-key',
+  APPROVAL_SECRET: 'too-short-to-seal',
 };
 
 describe('npm start with malformed values', () => {
@@ -71,6 +72,7 @@ describe('npm start with malformed values', () => {
     expect(keys.sort()).toEqual(
       [
         'ALLOWED_CHANNELS',
+        'APPROVAL_SECRET',
         'APPROVERS',
         'SLACK_APP_TOKEN',
         'SLACK_BOT_TOKEN',
@@ -81,7 +83,10 @@ describe('npm start with malformed values', () => {
     );
     expect(stderr).toContain('SLACK_BOT_TOKEN: expected the Bot User OAuth Token (xoxb-');
     expect(stderr).toContain('SLACK_APP_TOKEN: expected an App-Level Token (xapp-');
-    expect(stderr).toContain('APPROVERS: expected comma-separated Slack user ids (U… or W…, not @names)');
+    expect(stderr).toContain('APPROVAL_SECRET: expected at least 32 characters');
+    expect(stderr).toContain(
+      'APPROVERS: expected comma-separated Slack user ids (U… or W…) or user-group ids (S…), not @names',
+    );
     expect(stderr).toContain('ALLOWED_CHANNELS: expected comma-separated Slack channel ids (C… or G…');
     expect(stderr).toContain('WATCH_GRACE: expected a duration such as 30s, 5m or 1h');
     for (const secret of Object.values(SECRETS)) expect(stderr).not.toContain(secret);
@@ -100,6 +105,8 @@ describe('npm start with malformed values', () => {
         'CONTROL_REDIS_URL=redis://127.0.0.1:6379',
         'REDIS_CLUSTER_NODES=127.0.0.1:7000',
         'APPROVERS=alice',
+        'ALLOWED_CHANNELS=C0123ABCDEF',
+        `APPROVAL_SECRET=${'e3b0c442'.repeat(8)}`,
         'PLAN_TTL_MS=15m',
         '',
       ].join('\n'),
