@@ -86,7 +86,7 @@ describe.runIf(haveHelm)('the Helm chart (charts/redis-medic)', () => {
     ).toEqual(['redis-payments/redis-medic-bot', 'redis-payments/redis-medic-worker']);
   });
 
-  it('binds each cluster to its channels, all of them allowed, and gives workers the bot token only for user-group approvers', () => {
+  it('binds each cluster to its channels, all of them and the watch channel allowed, and gives workers the bot token only for user-group approvers', () => {
     const workerKeys = (objects: K8sObject[]) => {
       const w = objects.find((o) => o.kind === 'Deployment' && o.metadata.name === 'redis-medic-worker') as
         | (K8sObject & { spec: { template: { spec: { containers: { env: EnvVar[] }[] } } } })
@@ -98,11 +98,13 @@ describe.runIf(haveHelm)('the Helm chart (charts/redis-medic)', () => {
       'clusters=[{"name":"payments","seeds":["10.0.0.1:6379"],"channel":"C0PAY","channels":["C0PAY2"]},{"name":"carts","seeds":["10.0.0.2:6379"],"approvers":["S0CARTS"]}]',
       '--set-json',
       'allowedChannels=["C0OPS"]',
+      '--set',
+      'watch.channel=C0WATCH',
     ]);
     const cm = objects.find((o) => o.metadata.name === 'redis-medic') as K8sObject & {
       data: Record<string, string>;
     };
-    expect(cm.data.ALLOWED_CHANNELS?.split(',').sort()).toEqual(['C0OPS', 'C0PAY', 'C0PAY2']);
+    expect(cm.data.ALLOWED_CHANNELS?.split(',').sort()).toEqual(['C0OPS', 'C0PAY', 'C0PAY2', 'C0WATCH']);
     const file = objects.find((o) => o.metadata.name === 'redis-medic-clusters') as K8sObject & {
       data: Record<string, string>;
     };

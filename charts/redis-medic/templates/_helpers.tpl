@@ -30,10 +30,11 @@ app.kubernetes.io/part-of: redis-medic
 {{- $ids | uniq | join "," -}}
 {{- end }}
 
-{{/* ALLOWED_CHANNELS: allowedChannels plus each cluster's channels. */}}
+{{/* ALLOWED_CHANNELS: allowedChannels, each cluster's channels, and the watch channel (Approve is clicked there). */}}
 {{- define "redis-medic.channels" -}}
 {{- $ids := .Values.allowedChannels -}}
 {{- range .Values.clusters }}{{ with include "redis-medic.clusterChannels" . }}{{ $ids = concat $ids (splitList "," .) }}{{ end }}{{ end -}}
+{{- with .Values.watch.channel }}{{ $ids = append $ids . }}{{ end -}}
 {{- $ids | uniq | join "," -}}
 {{- end }}
 
