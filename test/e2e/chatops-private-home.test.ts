@@ -125,7 +125,7 @@ describe('private answers and the App Home tab', () => {
     expect(text).toContain(`<@${ASKER}> proposed *default* \`${sharedPlanId}\``);
   });
 
-  it('the app manifest gains the Home tab and its event, and no scope', () => {
+  it('the app manifest gains the Home tab and its event, and no scope for it', () => {
     const manifest = parseYaml(readFileSync(new URL('../../manifest.yaml', import.meta.url), 'utf8')) as {
       features: { app_home?: { home_tab_enabled?: boolean } };
       oauth_config: { scopes: { bot: string[] } };
@@ -133,6 +133,6 @@ describe('private answers and the App Home tab', () => {
     };
     expect(manifest.features.app_home?.home_tab_enabled).toBe(true);
     expect(manifest.settings.event_subscriptions?.bot_events).toEqual(['app_home_opened']);
-    expect(manifest.oauth_config.scopes.bot).toEqual(['commands', 'chat:write']);
+    expect(manifest.oauth_config.scopes.bot).toEqual(['commands', 'chat:write', 'usergroups:read']);
   });
 });

@@ -43,6 +43,7 @@ const SECRETS = {
   SLACK_BOT_TOKEN: 'hello-this-is-not-a-token',
   SLACK_APP_TOKEN: 'xoxb-1234-bot-token-in-the-wrong-key',
   SLACK_SIGNING_SECRET: 'xapp-1-app-token-in-the-wrong-key',
+  APPROVAL_SECRET: 'too-short-to-seal',
 };
 
 describe('npm start with malformed values', () => {
@@ -82,6 +83,7 @@ describe('npm start with malformed values', () => {
     );
     expect(stderr).toContain('SLACK_BOT_TOKEN: expected the Bot User OAuth Token (xoxb-');
     expect(stderr).toContain('SLACK_APP_TOKEN: expected an App-Level Token (xapp-');
+    expect(stderr).toContain('APPROVAL_SECRET: expected at least 32 characters');
     expect(stderr).toContain(
       'APPROVERS: expected comma-separated Slack user ids (U… or W…) or user-group ids (S…), not @names',
     );
@@ -103,9 +105,9 @@ describe('npm start with malformed values', () => {
         'CONTROL_REDIS_URL=redis://127.0.0.1:6379',
         'REDIS_CLUSTER_NODES=127.0.0.1:7000',
         'APPROVERS=alice',
+        'ALLOWED_CHANNELS=C0123ABCDEF',
+        `APPROVAL_SECRET=${'e3b0c442'.repeat(8)}`,
         'PLAN_TTL_MS=15m',
-        'ALLOWED_CHANNELS=C0INCIDENT',
-        `APPROVAL_SECRET=${'s'.repeat(40)}`,
         '',
       ].join('\n'),
     );

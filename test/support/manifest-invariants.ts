@@ -54,9 +54,9 @@ type NetPolicy = K8sObject & { spec: { policyTypes: string[]; ingress?: NetRule[
 const WORKLOAD_KINDS = ['Deployment', 'StatefulSet', 'DaemonSet', 'Job', 'CronJob'];
 /** The Secret keys each role may read. */
 const SECRET_KEYS = {
-  socket: ['SLACK_BOT_TOKEN', 'SLACK_APP_TOKEN', 'CONTROL_REDIS_URL', 'REDIS_PASSWORD'],
-  http: ['SLACK_BOT_TOKEN', 'SLACK_SIGNING_SECRET', 'CONTROL_REDIS_URL', 'REDIS_PASSWORD'],
-  worker: ['CONTROL_REDIS_URL', 'REDIS_PASSWORD'],
+  socket: ['SLACK_BOT_TOKEN', 'SLACK_APP_TOKEN', 'CONTROL_REDIS_URL', 'REDIS_PASSWORD', 'APPROVAL_SECRET'],
+  http: ['SLACK_BOT_TOKEN', 'SLACK_SIGNING_SECRET', 'CONTROL_REDIS_URL', 'REDIS_PASSWORD', 'APPROVAL_SECRET'],
+  worker: ['CONTROL_REDIS_URL', 'REDIS_PASSWORD', 'APPROVAL_SECRET'],
 };
 
 const mib = (q: string) => {

@@ -41,6 +41,21 @@ export function renderOverlay(dir: string): {
   return { objects: parseRendered(r.stdout), lite, by: 'kubectl' };
 }
 
+export const CHART_DIR = 'charts/redis-medic';
+
+/** `helm template` of the chart as the release redis-medic in the namespace redis-medic. */
+export function helmTemplate(args: string[]): K8sObject[] {
+  const r = run(helmBin, ['template', 'redis-medic', CHART_DIR, '--namespace', 'redis-medic', ...args]);
+  if (r.status !== 0) throw new Error(`helm template failed:\n${r.stderr}`);
+  return parseRendered(r.stdout);
+}
+
+/** Is helm installed (and if not, why not)? */
+export function helmPresence(): { have: boolean; why?: string } {
+  const r = run(helmBin, ['version', '--short']);
+  return r.missing ? { have: false, why: r.error?.message ?? 'not found' } : { have: true };
+}
+
 /** Objects sorted by id, with their keys in one order, for comparing renderings. */
 export function canonical(objects: K8sObject[]): unknown[] {
   const sortKeys = (v: unknown): unknown =>

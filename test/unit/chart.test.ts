@@ -6,27 +6,31 @@
 import { describe, expect, it } from 'vitest';
 import { parseClustersFile } from '../../src/clusters-file.ts';
 import type { K8sObject } from '../support/kustomize-lite.ts';
-import { describeManifestInvariants } from '../support/manifest-invariants.ts';
-import { canonical, helmBin, parseRendered, renderOverlay, run } from '../support/render-k8s.ts';
 
-const CHART = 'charts/redis-medic';
+type EnvVar = { name: string; valueFrom?: { secretKeyRef?: { key: string } } };
+
+import { describeManifestInvariants } from '../support/manifest-invariants.ts';
+import {
+  CHART_DIR as CHART,
+  canonical,
+  helmBin,
+  helmPresence,
+  renderOverlay,
+  run,
+  helmTemplate as template,
+} from '../support/render-k8s.ts';
+
 const VALUES = {
   default: [],
   example: ['-f', `${CHART}/ci/example-values.yaml`],
   http: ['-f', `${CHART}/ci/http-values.yaml`],
 };
-const helm = run(helmBin, ['version', '--short']);
-const haveHelm = !helm.missing;
+const helm = helmPresence();
+const haveHelm = helm.have;
 if (!haveHelm && !process.env.CI)
   console.warn(
-    `chart: helm is not installed (${helm.error?.message}); the chart tests are skipped. .ci/run installs it.`,
+    `chart: helm is not installed (${helm.why}); the chart tests are skipped. .ci/run installs it.`,
   );
-
-function template(values: string[]): K8sObject[] {
-  const r = run(helmBin, ['template', 'redis-medic', CHART, '--namespace', 'redis-medic', ...values]);
-  if (r.status !== 0) throw new Error(`helm template failed:\n${r.stderr}`);
-  return parseRendered(r.stdout);
-}
 
 describe('the Helm chart', () => {
   it('has helm where CI runs', () => {
@@ -73,10 +77,44 @@ describe.runIf(haveHelm)('the Helm chart (charts/redis-medic)', () => {
       env: { SESSIONS_REDIS_PASSWORD: 'from-the-secret' },
     });
     expect(parsed.ok, parsed.ok ? '' : parsed.error).toBe(true);
-    expect(parsed.ok && parsed.value.map((c) => c.name)).toEqual(['payments', 'sessions']);
+    expect(parsed.ok && parsed.value.map((c) => [c.name, c.channels])).toEqual([
+      ['payments', ['C0PAY']],
+      ['sessions', undefined],
+    ]);
     expect(
       objects.filter((o) => o.kind === 'Role').map((o) => `${o.metadata.namespace}/${o.metadata.name}`),
     ).toEqual(['redis-payments/redis-medic-bot', 'redis-payments/redis-medic-worker']);
+  });
+
+  it('binds each cluster to its channels, all of them and the watch channel allowed, and gives workers the bot token only for user-group approvers', () => {
+    const workerKeys = (objects: K8sObject[]) => {
+      const w = objects.find((o) => o.kind === 'Deployment' && o.metadata.name === 'redis-medic-worker') as
+        | (K8sObject & { spec: { template: { spec: { containers: { env: EnvVar[] }[] } } } })
+        | undefined;
+      return w?.spec.template.spec.containers[0]?.env.flatMap((e) => e.valueFrom?.secretKeyRef?.key ?? []);
+    };
+    const objects = template([
+      '--set-json',
+      'clusters=[{"name":"payments","seeds":["10.0.0.1:6379"],"channel":"C0PAY","channels":["C0PAY2"]},{"name":"carts","seeds":["10.0.0.2:6379"],"approvers":["S0CARTS"]}]',
+      '--set-json',
+      'allowedChannels=["C0OPS"]',
+      '--set',
+      'watch.channel=C0WATCH',
+    ]);
+    const cm = objects.find((o) => o.metadata.name === 'redis-medic') as K8sObject & {
+      data: Record<string, string>;
+    };
+    expect(cm.data.ALLOWED_CHANNELS?.split(',').sort()).toEqual(['C0OPS', 'C0PAY', 'C0PAY2', 'C0WATCH']);
+    const file = objects.find((o) => o.metadata.name === 'redis-medic-clusters') as K8sObject & {
+      data: Record<string, string>;
+    };
+    const parsed = parseClustersFile(file.data['clusters.yaml'] ?? '', { env: {} });
+    expect(parsed.ok && parsed.value.map((c) => [c.name, c.channels])).toEqual([
+      ['payments', ['C0PAY', 'C0PAY2']],
+      ['carts', undefined],
+    ]);
+    expect(workerKeys(objects)).toContain('SLACK_BOT_TOKEN');
+    expect(workerKeys(template(VALUES.example))).not.toContain('SLACK_BOT_TOKEN');
   });
 
   it('renders a ServiceMonitor only when asked', () => {

@@ -23,11 +23,24 @@ app.kubernetes.io/part-of: redis-medic
 {{- $ids | uniq | join "," -}}
 {{- end }}
 
-{{/* ALLOWED_CHANNELS: allowedChannels plus each cluster's channel. */}}
+{{/* One cluster's channels (its `channel` and `channels`), comma-separated: its binding in the clusters file. */}}
+{{- define "redis-medic.clusterChannels" -}}
+{{- $ids := .channels | default list -}}
+{{- with .channel }}{{ $ids = prepend $ids . }}{{ end -}}
+{{- $ids | uniq | join "," -}}
+{{- end }}
+
+{{/* ALLOWED_CHANNELS: allowedChannels, each cluster's channels, and the watch channel (Approve is clicked there). */}}
 {{- define "redis-medic.channels" -}}
 {{- $ids := .Values.allowedChannels -}}
-{{- range .Values.clusters }}{{ with .channel }}{{ $ids = append $ids . }}{{ end }}{{ end -}}
+{{- range .Values.clusters }}{{ with include "redis-medic.clusterChannels" . }}{{ $ids = concat $ids (splitList "," .) }}{{ end }}{{ end -}}
+{{- with .Values.watch.channel }}{{ $ids = append $ids . }}{{ end -}}
 {{- $ids | uniq | join "," -}}
+{{- end }}
+
+{{/* "true" when an approver (global or a cluster's) is a user group (S…): workers then re-resolve it. */}}
+{{- define "redis-medic.groupApprovers" -}}
+{{- range splitList "," (include "redis-medic.approvers" .) }}{{ if hasPrefix "S" . }}true{{ end }}{{ end -}}
 {{- end }}
 
 {{/* The namespaces whose pods bot and workers read, one per line. */}}
@@ -102,6 +115,14 @@ volumes:
     configMap:
       name: redis-medic-clusters
   {{- end }}
+{{- end }}
+
+{{/* The Secret keys bot and workers both read: the control Redis, the approval seal, the target's password. */}}
+{{- define "redis-medic.sharedSecrets" -}}
+{{ include "redis-medic.secretEnv" (dict "name" "CONTROL_REDIS_URL" "secret" .Values.secretName) }}
+{{ include "redis-medic.secretEnv" (dict "name" "REDIS_PASSWORD" "secret" .Values.secretName "optional" true) }}
+{{ include "redis-medic.secretEnv" (dict "name" "APPROVAL_SECRET" "secret" .Values.secretName) }}
+{{- include "redis-medic.clusterPasswords" . }}
 {{- end }}
 
 {{/* Each cluster's password key (several clusters), for the env of bot and workers. */}}
