@@ -18,6 +18,8 @@ import { commandCalls, forgetStep, makePlan, waitForFail } from '../support/plan
 import { useCluster, useRedis } from '../support/redis-cluster.ts';
 
 const SECRET = 'npm-start-worker-approval-secret-0123456789';
+/** A Slack user id of the shape the config checks (U…). */
+const APPROVER = 'U0APPROVER';
 const ROOT = join(import.meta.dirname, '..', '..');
 const control = useRedis();
 // Redis's own first-sync delay (5 s), as in production: the replicate step is long enough to be killed in.
@@ -93,10 +95,11 @@ describe('the ROLE=worker process of npm start, SIGKILLed mid-plan', () => {
         ROLE: 'worker',
         HOST: '127.0.0.1',
         PORT: '0',
+        OPS_PORT: '0',
         CONTROL_REDIS_URL: control.current.url,
         REDIS_CLUSTER_NODES: [...cluster.addrs(), spare.addr].join(','),
         CLUSTER_NAME: 'target',
-        APPROVERS: 'UA',
+        APPROVERS: APPROVER,
         APPROVAL_SECRET: SECRET,
         LOG_LEVEL: 'info',
         WATCH_INTERVAL: '0',
@@ -111,10 +114,10 @@ describe('the ROLE=worker process of npm start, SIGKILLed mid-plan', () => {
         store,
         queue,
         audit,
-        policy: { approvers: ['UA'], allowSelfApproval: false },
+        policy: { approvers: [APPROVER], allowSelfApproval: false },
         sealer: createApprovalSealer(SECRET),
       });
-      expect(await approvals.approve(plan.id, 'UA')).toMatchObject({ ok: true, state: 'approved' });
+      expect(await approvals.approve(plan.id, APPROVER)).toMatchObject({ ok: true, state: 'approved' });
 
       // Killed as soon as the forget step is recorded: mid-plan, whatever step it is then in.
       await waitUntil(
