@@ -432,7 +432,13 @@ async function spawnServer(
       async () => {
         if (exited) throw new ExitedEarly(`redis-server on ${spec.host}:${port} exited at start`);
         const pong = await callOn(clients, spec.host, port, spec.password, ['PING']);
-        return pong === 'PONG';
+        if (pong !== 'PONG') return false;
+        // Another process's server may have taken the port meanwhile: only our own child counts.
+        const info = String(await callOn(clients, spec.host, port, spec.password, ['INFO', 'server']));
+        const pid = /process_id:(\d+)/.exec(info)?.[1];
+        if (pid !== undefined && Number(pid) !== child.pid)
+          throw new ExitedEarly(`${spec.host}:${port} is answered by another redis-server (pid ${pid})`);
+        return true;
       },
       10_000,
       `redis-server on ${spec.host}:${port} to answer PING`,
