@@ -229,8 +229,8 @@ describe("addresses re-met by hand, replicas left syncing from their master's ol
       }
       return out;
     };
-    // Valkey 8 re-points a replica at its master's new address from gossip alone: nothing is left to repair.
-    if ((await c.cli(replica, 'INFO', 'server')).includes('valkey_version:8')) {
+    // Valkey re-points a replica at its master's new address from gossip alone: nothing is left to repair.
+    if ((await c.cli(replica, 'INFO', 'server')).includes('valkey_version:')) {
       expect(await staleLinks()).toEqual([]);
       return;
     }
