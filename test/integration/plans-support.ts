@@ -46,6 +46,20 @@ export function harness(cluster: LocalCluster, extra: () => string[] = () => [])
   };
 }
 
+/** Runs `body` with a harness on `cluster`, closing the harness's connections whatever happens. */
+export async function withHarness<T>(
+  cluster: LocalCluster,
+  body: (h: Harness) => Promise<T>,
+  extra?: () => string[],
+): Promise<T> {
+  const h = harness(cluster, extra);
+  try {
+    return await body(h);
+  } finally {
+    await h.close();
+  }
+}
+
 /** A plan from a fresh scan; while Redis is still spreading a change, diagnose again, as the refusal says to. */
 export async function planNow(h: Harness, settleMs = 20_000): Promise<Plan> {
   const until = Date.now() + settleMs;
