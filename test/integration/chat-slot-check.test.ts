@@ -2,17 +2,10 @@
  * The end check seen from the chat (issue 14): a handover that leaves a key on a master that does not own
  * its slot ends Failed, and the plan's thread names the slot, the node and the count.
  */
-import { randomBytes } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { ComposedApp } from '../../src/compose.ts';
-import {
-  buttonsOf,
-  composeWithChat,
-  memoryChat,
-  responder,
-  textOf,
-  waitFor,
-} from '../support/memory-chat.ts';
+import { composeOnCluster, press } from '../support/chat-on-cluster.ts';
+import { buttonsOf, memoryChat, responder, textOf, waitFor } from '../support/memory-chat.ts';
 import {
   type LocalCluster,
   type LocalRedis,
@@ -35,25 +28,11 @@ describe('a plan that touched slots, in the chat', () => {
   beforeAll(async () => {
     control = await startRedis();
     cluster = await startLocalCluster({ masters: 3, replicasPerMaster: 1, nodeTimeoutMs: 1000 });
-    app = await composeWithChat(
-      {
-        CONTROL_REDIS_URL: control.url,
-        REDIS_CLUSTER_NODES: cluster.addrs().join(','),
-        CLUSTER_NAME: 'it',
-        APPROVERS: `${ASKER},${APPROVER}`,
-        ALLOWED_CHANNELS: CHANNEL,
-        SCAN_TIMEOUT_MS: '500',
-        LOG_LEVEL: 'silent',
-      },
-      chat.port,
-      {
-        prefix: `it-${randomBytes(4).toString('hex')}`,
-        clusters: [{ name: 'it', seeds: cluster.addrs(), auth: {} }],
-        executor: { waitTimeoutMs: 30_000, pollMs: 100 },
-        expiryIntervalMs: 500,
-      },
-    );
-    await app.chatService.start();
+    app = await composeOnCluster(control, cluster, chat, {
+      channel: CHANNEL,
+      approvers: [ASKER, APPROVER],
+      prefix: 'it',
+    });
   });
 
   afterAll(async () => {
@@ -83,14 +62,7 @@ describe('a plan that touched slots, in the chat', () => {
     expect(entry).toBeDefined();
     const [planTs, m] = entry!;
     const planId = buttonsOf(m.msg)[0]!.value!;
-    await app.chatService.handleAction({
-      user: APPROVER,
-      channel: CHANNEL,
-      messageTs: planTs,
-      actionId: 'plan_approve',
-      value: planId,
-      respond: responder().respond,
-    });
+    await press(app, { user: APPROVER, channel: CHANNEL, ts: planTs, value: planId });
     await waitFor(
       () => chat.thread(planTs).some((x) => /Plan \S+ (failed|succeeded)\* on/.test(textOf(x.msg))),
       90_000,
