@@ -134,11 +134,14 @@ export async function writeKeys(
 }
 
 /** Keys whose value is not what was written (or that are gone). */
-export async function missingKeys(cluster: LocalCluster, written: Map<string, string>): Promise<string[]> {
+export async function missingKeys(
+  cluster: LocalCluster,
+  written: ReadonlyMap<string | Buffer, string>,
+): Promise<string[]> {
   const c = clusterClient(cluster);
   const missing: string[] = [];
   try {
-    for (const [k, v] of written) if ((await c.get(k)) !== v) missing.push(k);
+    for (const [k, v] of written) if ((await c.get(k)) !== v) missing.push(k.toString());
   } finally {
     c.disconnect();
   }
