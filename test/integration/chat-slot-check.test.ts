@@ -12,7 +12,7 @@ import {
   startLocalCluster,
   startRedis,
 } from '../support/redis-cluster.ts';
-import { keysIn, tagOwnedBy } from './open-slots-support.ts';
+import { keysIn, strayKey, tagOwnedBy } from './open-slots-support.ts';
 import { waitReplicasCaughtUp } from './plans-support.ts';
 
 const CHANNEL = 'C0INCIDENT';
@@ -44,10 +44,7 @@ describe('a plan that touched slots, in the chat', () => {
   it('ends Failed when a key of a touched slot sits on a non-owner, and the thread names slot, node and count', async () => {
     const [a, , other] = cluster.masters() as [LocalCluster['nodes'][0], unknown, LocalCluster['nodes'][0]];
     const { tag, slot } = await tagOwnedBy(cluster, a);
-    await cluster.call(other, 'CLUSTER', 'SETSLOT', slot, 'IMPORTING', a.id);
-    await cluster.call(other, 'ASKING');
-    await cluster.call(other, 'SET', `{${tag}}:stray`, 'x');
-    await cluster.call(other, 'CLUSTER', 'SETSLOT', slot, 'STABLE');
+    await strayKey(cluster, a, other, tag, slot);
     expect(await keysIn(cluster, other, slot)).toBe(1);
     await waitReplicasCaughtUp(cluster);
 

@@ -88,6 +88,20 @@ export async function halfMigrated(
   return { tag, slot, written };
 }
 
+/** Writes one key of `slot` on `other` (which does not own it) through a brief IMPORTING, then clears the marker by hand. */
+export async function strayKey(
+  cluster: LocalCluster,
+  owner: LocalNode,
+  other: LocalNode,
+  tag: string,
+  slot: number,
+) {
+  await cluster.call(other, 'CLUSTER', 'SETSLOT', slot, 'IMPORTING', owner.id);
+  await cluster.call(other, 'ASKING');
+  await cluster.call(other, 'SET', `{${tag}}:stray`, 'x');
+  await cluster.call(other, 'CLUSTER', 'SETSLOT', slot, 'STABLE');
+}
+
 /** Keys whose value, read through a cluster-aware client, is not the one written. */
 export async function unreadable(cluster: LocalCluster, written: Map<Key, string>): Promise<string[]> {
   const c = clusterClient(cluster);

@@ -21,6 +21,7 @@ import {
   masterOf,
   migrateByHand,
   repairSlots,
+  strayKey,
   tagOwnedBy,
   threeMasters,
   writeTagged,
@@ -173,10 +174,7 @@ describe('open slots in the field', () => {
       const [a, , other] = threeMasters(cluster);
       const { tag, slot } = await tagOwnedBy(cluster, a);
       // One key of a's slot written on `other` while it imported the slot, then the marker cleared by hand.
-      await cluster.call(other, 'CLUSTER', 'SETSLOT', slot, 'IMPORTING', a.id);
-      await cluster.call(other, 'ASKING');
-      await cluster.call(other, 'SET', `{${tag}}:stray`, 'x');
-      await cluster.call(other, 'CLUSTER', 'SETSLOT', slot, 'STABLE');
+      await strayKey(cluster, a, other, tag, slot);
       expect(await keysIn(cluster, other, slot)).toBe(1);
       await waitReplicasCaughtUp(cluster);
 
