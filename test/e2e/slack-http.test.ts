@@ -14,6 +14,7 @@ import {
   appEnv,
   findButton,
   latestText,
+  replaceMasterPod,
   SlackClientSim,
   startBackends,
   startTestApp,
@@ -128,23 +129,9 @@ describe('Slack over HTTP mode', () => {
     beforeAll(async () => {
       const master = cluster.masters()[0];
       if (!master) throw new Error('no master');
-      const [replica] = cluster.replicasOf(master);
-      if (!replica) throw new Error('no replica');
-      // A replica that never finished its first sync refuses to fail over: wait for the link first.
-      await cluster.waitFor(
-        async () => (await cluster.cli(replica, 'INFO', 'replication')).includes('master_link_status:up'),
-        20_000,
-        'the replica link',
-      );
       // The master's pod is deleted; Redis promotes its replica; the pod comes back with a new address and id,
       // empty and alone (an address the seeds list, as a headless Service would).
-      await cluster.kill(master);
-      await cluster.waitFor(
-        async () => (await cluster.roleOf(replica)) === 'master',
-        30_000,
-        'replica promoted',
-      );
-      await cluster.startFreshNode({ port: freshPort });
+      await replaceMasterPod(cluster, master, freshPort);
       const other = cluster.masters()[1];
       if (!other) throw new Error('no second master');
       await cluster.waitFor(

@@ -3,6 +3,7 @@ import { createLogger } from '../../src/logger.ts';
 import { type RunningApp, startApp } from '../../src/main.ts';
 import type {
   LocalCluster,
+  LocalNode,
   LocalRedis,
   StartClusterOptions,
   StartRedisOptions,
@@ -194,4 +195,23 @@ export async function moreScans(app: RunningApp, n: number, timeoutMs = 30_000):
     if (Date.now() > deadline) throw new Error(`fewer than ${n} scans in ${timeoutMs} ms`);
     await new Promise((r) => setTimeout(r, 100));
   }
+}
+
+/**
+ * A master's pod deleted and recreated: once its replica's link is up, kills `master`, waits for the replica's
+ * promotion, then starts an empty node alone (at `port` when given, an address the seeds list). Returns the replica.
+ */
+export async function replaceMasterPod(cluster: LocalCluster, master: LocalNode, port?: number) {
+  const replica = cluster.replicasOf(master)[0];
+  if (!replica) throw new Error(`no replica of ${master.addr}`);
+  // A replica that never finished its first sync refuses to fail over: wait for the link first.
+  await cluster.waitFor(
+    async () => (await cluster.cli(replica, 'INFO', 'replication')).includes('master_link_status:up'),
+    20_000,
+    'the replica link',
+  );
+  await cluster.kill(master);
+  await cluster.waitFor(async () => (await cluster.roleOf(replica)) === 'master', 30_000, 'replica promoted');
+  await cluster.startFreshNode({ port });
+  return replica;
 }
