@@ -16,13 +16,13 @@ import type { SlackStandIn, StoredMessage } from '../support/slack-stand-in.ts';
 import {
   answersFor,
   appEnv,
-  findButton,
   latestText,
   SlackClientSim,
   startBackends,
   startTestApp,
   stopAll,
   waitForPlanEnd,
+  waitForPlanMessage,
 } from './support.ts';
 
 const SECRET = 'e2e-signing-secret-security';
@@ -81,11 +81,7 @@ describe('Slack security (HTTP mode, ROLE=bot, then a worker)', () => {
     }, what);
 
   beforeAll(async () => {
-    ({ slack, control, cluster } = await startBackends({
-      masters: 3,
-      replicasPerMaster: 1,
-      nodeTimeoutMs: 1000,
-    }));
+    ({ slack, control, cluster } = await startBackends());
     slack.setUserGroup(GROUP, [GROUPIE]);
     bot = await startTestApp(env('bot'), { prefix, pickupWarnMs: 0 });
     events = `http://127.0.0.1:${bot.port}/slack/events`;
@@ -115,11 +111,7 @@ describe('Slack security (HTTP mode, ROLE=bot, then a worker)', () => {
       const replica = cluster.replicas()[0]!;
       const res = await sim.command(ASKER, PAYMENTS, `failover ${replica.addr} --cluster payments`);
       expect(res.status).toBe(200);
-      plan = await slack.waitFor(
-        () => slack.channelMessages(PAYMENTS).find((m) => findButton(m, 'plan_approve')),
-        'the plan message',
-      );
-      planId = findButton(plan, 'plan_approve')!.value;
+      ({ message: plan, planId } = await waitForPlanMessage(slack, PAYMENTS));
       // The bot records where it posted the plan right after posting it.
       const deadline = Date.now() + 10_000;
       while (!(await bot.composed.store.get(planId))?.chatRef && Date.now() < deadline)

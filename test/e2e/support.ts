@@ -79,9 +79,12 @@ export interface E2eBackends {
   cluster: LocalCluster;
 }
 
+/** The cluster most e2e tests run on: three masters with one replica each, failing over within seconds. */
+const SMALL_CLUSTER: StartClusterOptions = { masters: 3, replicasPerMaster: 1, nodeTimeoutMs: 1000 };
+
 /** Starts the Slack stand-in, the control Redis and the cluster, side by side. */
 export async function startBackends(
-  clusterOpts: StartClusterOptions,
+  clusterOpts: StartClusterOptions = SMALL_CLUSTER,
   controlOpts: StartRedisOptions = {},
 ): Promise<E2eBackends> {
   const [slack, control, cluster] = await Promise.all([
@@ -214,4 +217,18 @@ export async function replaceMasterPod(cluster: LocalCluster, master: LocalNode,
   await cluster.waitFor(async () => (await cluster.roleOf(replica)) === 'master', 30_000, 'replica promoted');
   await cluster.startFreshNode({ port });
   return replica;
+}
+
+/** The first message in `channel` with an Approve button, and the plan id it carries. */
+export async function waitForPlanMessage(
+  slack: SlackStandIn,
+  channel: string,
+  timeoutMs?: number,
+): Promise<{ message: StoredMessage; planId: string }> {
+  const message = await slack.waitFor(
+    () => slack.channelMessages(channel).find((m) => findButton(m, 'plan_approve')),
+    'the plan message',
+    timeoutMs,
+  );
+  return { message, planId: findButton(message, 'plan_approve')!.value };
 }
