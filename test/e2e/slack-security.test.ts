@@ -4,9 +4,6 @@
  * oversized requests refused, and signed but malformed button payloads that change nothing.
  */
 import { randomBytes } from 'node:crypto';
-import { mkdtempSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { RunningApp } from '../../src/main.ts';
@@ -23,6 +20,7 @@ import {
   stopAll,
   waitForPlanEnd,
   waitForPlanMessage,
+  writeClustersFile,
 } from './support.ts';
 
 const SECRET = 'e2e-signing-secret-security';
@@ -43,15 +41,10 @@ describe('Slack security (HTTP mode, ROLE=bot, then a worker)', () => {
   let events: string;
   const prefix = `e2e${randomBytes(4).toString('hex')}`;
   const env = (role: string) => {
-    const dir = mkdtempSync(join(tmpdir(), 'medic-sec-'));
-    const file = join(dir, 'clusters.yaml');
-    const seeds = cluster
-      .addrs()
-      .map((a) => `"${a}"`)
-      .join(', ');
-    writeFileSync(
-      file,
-      `clusters:\n  - name: payments\n    seeds: [${seeds}]\n    channels: [${PAYMENTS}]\n  - name: sessions\n    seeds: [${seeds}]\n    channels: [${SESSIONS}]\n`,
+    const file = writeClustersFile(
+      cluster,
+      (seeds) =>
+        `clusters:\n  - name: payments\n    seeds: [${seeds}]\n    channels: [${PAYMENTS}]\n  - name: sessions\n    seeds: [${seeds}]\n    channels: [${SESSIONS}]\n`,
     );
     return appEnv({
       slack,

@@ -1,4 +1,7 @@
 import { randomBytes } from 'node:crypto';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { createLogger } from '../../src/logger.ts';
 import { type RunningApp, startApp } from '../../src/main.ts';
 import type {
@@ -231,4 +234,19 @@ export async function waitForPlanMessage(
     timeoutMs,
   );
   return { message, planId: findButton(message, 'plan_approve')!.value };
+}
+
+/** Writes a clusters file into a fresh temp dir and returns its path; `body` gets the cluster's seeds, quoted and comma-separated. */
+export function writeClustersFile(cluster: LocalCluster, body: (seeds: string) => string): string {
+  const file = join(mkdtempSync(join(tmpdir(), 'medic-clusters-')), 'clusters.yaml');
+  writeFileSync(
+    file,
+    body(
+      cluster
+        .addrs()
+        .map((a) => `"${a}"`)
+        .join(', '),
+    ),
+  );
+  return file;
 }
