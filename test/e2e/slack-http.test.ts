@@ -11,13 +11,12 @@ import { blockActionBody, postToApp, slashCommandBody } from '../support/slack-s
 import type { SlackStandIn, StoredMessage } from '../support/slack-stand-in.ts';
 import {
   answersFor,
-  appEnv,
   findButton,
   latestText,
   replaceMasterPod,
-  SlackClientSim,
+  type SlackClientSim,
   startBackends,
-  startTestApp,
+  startHttpApp,
   stopAll,
 } from './support.ts';
 
@@ -38,26 +37,14 @@ describe('Slack over HTTP mode', () => {
   let freshPort: number;
 
   beforeAll(async () => {
-    ({ slack, control, cluster } = await startBackends({
-      masters: 3,
-      replicasPerMaster: 1,
-      nodeTimeoutMs: 1000,
-      // Redis's default repl-diskless-sync-delay (5 s) on purpose: with 0 the replica would re-sync from the
-      // fresh, empty node at its old master's address before it can be promoted (another scenario).
-    }));
+    // Redis's default repl-diskless-sync-delay (5 s) on purpose: with 0 the replica would re-sync from the
+    // fresh, empty node at its old master's address before it can be promoted (another scenario).
+    ({ slack, control, cluster } = await startBackends());
     freshPort = await pickFreePort('127.0.0.1');
-    app = await startTestApp(
-      appEnv({
-        slack,
-        mode: 'http',
-        signingSecret: SECRET,
-        controlUrl: control.url,
-        seeds: [...cluster.addrs(), `127.0.0.1:${freshPort}`],
-        approvers: [APPROVER],
-      }),
-    );
-    base = `http://127.0.0.1:${app.port}`;
-    sim = new SlackClientSim(slack, `${base}/slack/events`, SECRET);
+    ({ app, base, sim } = await startHttpApp(
+      { slack, control, cluster },
+      { secret: SECRET, seeds: [...cluster.addrs(), `127.0.0.1:${freshPort}`], approvers: [APPROVER] },
+    ));
   });
 
   afterAll(async () => {

@@ -250,3 +250,23 @@ export function writeClustersFile(cluster: LocalCluster, body: (seeds: string) =
   );
   return file;
 }
+
+/** The app in Slack HTTP mode on `b`, as `npm start` starts it, its base URL, and a signed Slack client aimed at it. */
+export async function startHttpApp(
+  b: E2eBackends,
+  o: { secret: string; seeds: string[]; approvers: string[]; extra?: Record<string, string> },
+): Promise<{ app: RunningApp; base: string; sim: SlackClientSim }> {
+  const app = await startTestApp(
+    appEnv({
+      slack: b.slack,
+      mode: 'http',
+      signingSecret: o.secret,
+      controlUrl: b.control.url,
+      seeds: o.seeds,
+      approvers: o.approvers,
+      extra: o.extra,
+    }),
+  );
+  const base = `http://127.0.0.1:${app.port}`;
+  return { app, base, sim: new SlackClientSim(b.slack, `${base}/slack/events`, o.secret) };
+}
