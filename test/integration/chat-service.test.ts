@@ -158,16 +158,15 @@ describe('ChatService on a real cluster, control Redis, queue and worker', () =>
     );
     await fc.assert(
       fc.asyncProperty(text, fc.boolean(), async (t, click) => {
-        const r = responder();
+        let r = responder();
         const before = chat.messages.size;
         if (click)
-          await app.chatService.handleAction({
+          r = await press(app, {
             user: APPROVER,
             channel: CHANNEL,
-            messageTs: '1.1',
+            ts: '1.1',
             actionId: t.length % 2 ? 'plan_approve' : t.slice(0, 20) || 'x',
             value: t,
-            respond: r.respond,
           });
         else
           await app.chatService.handleCommand({ user: ASKER, channel: CHANNEL, text: t, respond: r.respond });

@@ -4,14 +4,9 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { ComposedApp } from '../../src/compose.ts';
-import { composeOnCluster, press } from '../support/chat-on-cluster.ts';
+import { press, startAppOnCluster, stopAppOnCluster } from '../support/chat-on-cluster.ts';
 import { buttonsOf, memoryChat, responder, textOf, waitFor } from '../support/memory-chat.ts';
-import {
-  type LocalCluster,
-  type LocalRedis,
-  startLocalCluster,
-  startRedis,
-} from '../support/redis-cluster.ts';
+import type { LocalCluster, LocalRedis } from '../support/redis-cluster.ts';
 import { keysIn, strayKey, tagOwnedBy } from './open-slots-support.ts';
 import { waitReplicasCaughtUp } from './plans-support.ts';
 
@@ -26,19 +21,15 @@ describe('a plan that touched slots, in the chat', () => {
   const chat = memoryChat();
 
   beforeAll(async () => {
-    control = await startRedis();
-    cluster = await startLocalCluster({ masters: 3, replicasPerMaster: 1, nodeTimeoutMs: 1000 });
-    app = await composeOnCluster(control, cluster, chat, {
+    ({ control, cluster, app } = await startAppOnCluster(chat, {
       channel: CHANNEL,
       approvers: [ASKER, APPROVER],
       prefix: 'it',
-    });
+    }));
   });
 
   afterAll(async () => {
-    await app?.close();
-    await cluster?.stop();
-    await control?.stop();
+    await stopAppOnCluster({ app, cluster, control });
   });
 
   it('ends Failed when a key of a touched slot sits on a non-owner, and the thread names slot, node and count', async () => {

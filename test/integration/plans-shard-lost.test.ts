@@ -6,15 +6,9 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runDiagnose } from '../../src/cli/diagnose.ts';
 import type { ComposedApp } from '../../src/compose.ts';
-import { composeOnCluster, press } from '../support/chat-on-cluster.ts';
+import { press, startAppOnCluster, stopAppOnCluster } from '../support/chat-on-cluster.ts';
 import { buttonsOf, memoryChat, responder, textOf, waitFor } from '../support/memory-chat.ts';
-import {
-  type LocalCluster,
-  type LocalNode,
-  type LocalRedis,
-  startLocalCluster,
-  startRedis,
-} from '../support/redis-cluster.ts';
+import type { LocalCluster, LocalNode, LocalRedis } from '../support/redis-cluster.ts';
 import { clusterClient, missingKeys, waitReplicasCaughtUp, writeKeys } from './plans-support.ts';
 
 const CHANNEL = 'C0SHARD';
@@ -33,13 +27,11 @@ describe('a master and its only replica gone for good', () => {
   const chat = memoryChat();
 
   beforeAll(async () => {
-    control = await startRedis();
-    cluster = await startLocalCluster({ masters: 3, replicasPerMaster: 1, nodeTimeoutMs: 1000 });
-    app = await composeOnCluster(control, cluster, chat, {
+    ({ control, cluster, app } = await startAppOnCluster(chat, {
       channel: CHANNEL,
       approvers: [FIRST, SECOND],
       prefix: 'shard',
-    });
+    }));
     written = await writeKeys(cluster, 300);
     await waitReplicasCaughtUp(cluster);
     const master = cluster.masters()[1]!;
@@ -67,9 +59,7 @@ describe('a master and its only replica gone for good', () => {
   });
 
   afterAll(async () => {
-    await app?.close();
-    await cluster?.stop();
-    await control?.stop();
+    await stopAppOnCluster({ app, cluster, control });
   });
 
   const say = async (text: string) => {

@@ -5,7 +5,7 @@
 import { randomBytes } from 'node:crypto';
 import type { ComposedApp } from '../../src/compose.ts';
 import { composeWithChat, type memoryChat, responder } from './memory-chat.ts';
-import type { LocalCluster, LocalRedis } from './redis-cluster.ts';
+import { type LocalCluster, type LocalRedis, startLocalCluster, startRedis } from './redis-cluster.ts';
 
 /** Who may ask and approve where, and the control-Redis key prefix word; `seeds` defaults to the cluster's addresses. */
 export interface ChatOnClusterOptions {
@@ -59,4 +59,36 @@ export async function press(
     respond: r.respond,
   });
   return r;
+}
+
+/** A control Redis, a local cluster and the app composed on both. */
+export interface AppOnCluster {
+  control: LocalRedis;
+  cluster: LocalCluster;
+  app: ComposedApp;
+}
+
+/** Starts a control Redis and a three-master cluster with one replica each, then the app on them. */
+export async function startAppOnCluster(
+  chat: ReturnType<typeof memoryChat>,
+  o: ChatOnClusterOptions,
+): Promise<AppOnCluster> {
+  const started: Partial<AppOnCluster> = {};
+  try {
+    started.control = await startRedis();
+    started.cluster = await startLocalCluster({ masters: 3, replicasPerMaster: 1, nodeTimeoutMs: 1000 });
+    started.app = await composeOnCluster(started.control, started.cluster, chat, o);
+    return started as AppOnCluster;
+  } catch (e) {
+    // Nothing the test could stop is left running when a start fails half-way.
+    await stopAppOnCluster(started);
+    throw e;
+  }
+}
+
+/** Closes the app, then stops the cluster and the control Redis (whichever of them started). */
+export async function stopAppOnCluster(s: Partial<AppOnCluster>): Promise<void> {
+  await s.app?.close();
+  await s.cluster?.stop();
+  await s.control?.stop();
 }
