@@ -19,25 +19,26 @@ function fill(template: string, cluster: string, node: string | undefined): stri
     .replace(/\{node\}/g, encodeURIComponent(node ?? ''));
 }
 
+/** Each link template of the clusters file: its field, its button label and its action id suffix. */
+const LINKS = [
+  ['dashboardUrl', ':bar_chart: Dashboard', 'dashboard'],
+  ['runbookUrl', ':book: Runbook', 'runbook'],
+] as const;
+
 /** The buttons for a cluster, or none when it has no link templates. */
 export function linkButtons(def: ClusterDefinition, node?: string): ButtonElement[] {
-  const out: ButtonElement[] = [];
-  const l = def.links;
-  if (l?.dashboardUrl)
-    out.push({
-      type: 'button',
-      text: { type: 'plain_text', text: ':bar_chart: Dashboard', emoji: true },
-      action_id: `${LINK_ACTION_PREFIX}dashboard`,
-      url: fill(l.dashboardUrl, def.name, node),
-    });
-  if (l?.runbookUrl)
-    out.push({
-      type: 'button',
-      text: { type: 'plain_text', text: ':book: Runbook', emoji: true },
-      action_id: `${LINK_ACTION_PREFIX}runbook`,
-      url: fill(l.runbookUrl, def.name, node),
-    });
-  return out;
+  return LINKS.flatMap(([field, text, id]): ButtonElement[] => {
+    const template = def.links?.[field];
+    if (!template) return [];
+    return [
+      {
+        type: 'button',
+        text: { type: 'plain_text', text, emoji: true },
+        action_id: `${LINK_ACTION_PREFIX}${id}`,
+        url: fill(template, def.name, node),
+      },
+    ];
+  });
 }
 
 /** `msg` with the cluster's link buttons at the end (unchanged when there are none or no room). */

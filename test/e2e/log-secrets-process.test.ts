@@ -5,19 +5,11 @@
  * Redis password (issue 16, point 7).
  */
 import { type ChildProcess, spawn } from 'node:child_process';
-import { mkdtempSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { pickFreePort } from '../../src/sandbox/local-cluster.ts';
-import {
-  type LocalCluster,
-  type LocalRedis,
-  startLocalCluster,
-  startRedis,
-} from '../support/redis-cluster.ts';
-import { type SlackStandIn, startSlackStandIn } from '../support/slack-stand-in.ts';
-import { findButton, SlackClientSim } from './support.ts';
+import type { LocalCluster, LocalRedis } from '../support/redis-cluster.ts';
+import type { SlackStandIn } from '../support/slack-stand-in.ts';
+import { findButton, SlackClientSim, startBackends, stopAll, writeClustersFile } from './support.ts';
 
 const SIGNING = 'signing-secret-that-must-stay-hidden';
 const APPROVAL = 'approval-secret-that-must-stay-hidden-0123';
@@ -34,28 +26,22 @@ describe('npm start at LOG_LEVEL=debug: no secret in any line it writes', () => 
   let output = '';
 
   beforeAll(async () => {
-    [slack, control, cluster] = await Promise.all([
-      startSlackStandIn(),
-      startRedis({ password: CONTROL_PASSWORD }),
-      startLocalCluster({ masters: 3, replicasPerMaster: 1, nodeTimeoutMs: 1000, password: PASSWORD }),
-    ]);
+    ({ slack, control, cluster } = await startBackends(
+      { masters: 3, replicasPerMaster: 1, nodeTimeoutMs: 1000, password: PASSWORD },
+      { password: CONTROL_PASSWORD },
+    ));
   });
 
   afterAll(async () => {
     if (child && child.exitCode === null) child.kill('SIGKILL');
-    await Promise.all([slack?.close(), control?.stop(), cluster?.stop()]);
+    await stopAll(undefined, { slack, control, cluster });
   });
 
   it('runs commands, a plan and bad requests, then finds none of the secrets in its output', async () => {
-    const dir = mkdtempSync(join(tmpdir(), 'medic-logs-'));
-    const file = join(dir, 'clusters.yaml');
-    const seeds = cluster
-      .addrs()
-      .map((a) => `"${a}"`)
-      .join(', ');
-    writeFileSync(
-      file,
-      `clusters:\n  - name: main\n    seeds: [${seeds}]\n    password: { env: MAIN_PW }\n  - name: wrongpw\n    seeds: [${seeds}]\n    password: { env: WRONG_PW }\n`,
+    const file = writeClustersFile(
+      cluster,
+      (seeds) =>
+        `clusters:\n  - name: main\n    seeds: [${seeds}]\n    password: { env: MAIN_PW }\n  - name: wrongpw\n    seeds: [${seeds}]\n    password: { env: WRONG_PW }\n`,
     );
     const port = await pickFreePort('127.0.0.1');
     child = spawn(process.execPath, ['--import', 'tsx', 'src/main.ts'], {

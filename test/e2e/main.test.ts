@@ -4,6 +4,7 @@ import { pickFreePort } from '../../src/sandbox/local-cluster.ts';
 import { type LocalRedis, startRedis } from '../support/redis-cluster.ts';
 import { postToApp, slashCommandBody } from '../support/slack-signing.ts';
 import { type SlackStandIn, startSlackStandIn } from '../support/slack-stand-in.ts';
+import { runToExit } from './run-to-exit.ts';
 
 /** What Slack mode requires besides the Slack credentials (issue 16). */
 const SLACK_SECURITY_ENV = {
@@ -21,26 +22,8 @@ function spawnMain(env: Record<string, string>) {
 }
 
 /** Runs `npm start` until it exits. */
-function runMain(
-  env: Record<string, string>,
-): Promise<{ code: number | null; stderr: string; stdout: string }> {
-  return new Promise((resolve, reject) => {
-    const child = spawnMain(env);
-    let stderr = '';
-    let stdout = '';
-    child.stderr.on('data', (d: Buffer) => {
-      stderr += d.toString();
-    });
-    child.stdout.on('data', (d: Buffer) => {
-      stdout += d.toString();
-    });
-    const timer = setTimeout(() => child.kill('SIGKILL'), 20_000);
-    child.on('error', reject);
-    child.on('close', (code) => {
-      clearTimeout(timer);
-      resolve({ code, stderr, stdout });
-    });
-  });
+function runMain(env: Record<string, string>) {
+  return runToExit(spawnMain(env), 20_000);
 }
 
 describe('npm start with a bad configuration', () => {

@@ -15,6 +15,7 @@ import {
   latestText,
   SlackClientSim,
   startBackends,
+  startHttpApp,
   startTestApp,
   stopAll,
   waitForPlanEnd,
@@ -34,7 +35,6 @@ describe('Slack, when things around the bot fail', () => {
   let control: LocalRedis;
   let cluster: LocalCluster;
   let app: RunningApp;
-  let base: string;
   let sim: SlackClientSim;
 
   beforeAll(async () => {
@@ -43,19 +43,15 @@ describe('Slack, when things around the bot fail', () => {
       { masters: 3, replicasPerMaster: 1, spares: 1, nodeTimeoutMs: 1000 },
       { appendonly: true },
     ));
-    app = await startTestApp(
-      appEnv({
-        slack,
-        mode: 'http',
-        signingSecret: SECRET,
-        controlUrl: control.url,
+    ({ app, sim } = await startHttpApp(
+      { slack, control, cluster },
+      {
+        secret: SECRET,
         seeds: [...cluster.addrs(), cluster.spares[0]!.addr],
         approvers: [APPROVER],
         extra: { ALLOWED_CHANNELS: [CHANNEL, OUTSIDE, ...CROWD].join(',') },
-      }),
-    );
-    base = `http://127.0.0.1:${app.port}`;
-    sim = new SlackClientSim(slack, `${base}/slack/events`, SECRET);
+      },
+    ));
   });
 
   afterAll(async () => {

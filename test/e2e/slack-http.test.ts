@@ -11,12 +11,12 @@ import { blockActionBody, postToApp, slashCommandBody } from '../support/slack-s
 import type { SlackStandIn, StoredMessage } from '../support/slack-stand-in.ts';
 import {
   answersFor,
-  appEnv,
   findButton,
   latestText,
-  SlackClientSim,
+  replaceMasterPod,
+  type SlackClientSim,
   startBackends,
-  startTestApp,
+  startHttpApp,
   stopAll,
 } from './support.ts';
 
@@ -37,26 +37,14 @@ describe('Slack over HTTP mode', () => {
   let freshPort: number;
 
   beforeAll(async () => {
-    ({ slack, control, cluster } = await startBackends({
-      masters: 3,
-      replicasPerMaster: 1,
-      nodeTimeoutMs: 1000,
-      // Redis's default repl-diskless-sync-delay (5 s) on purpose: with 0 the replica would re-sync from the
-      // fresh, empty node at its old master's address before it can be promoted (another scenario).
-    }));
+    // Redis's default repl-diskless-sync-delay (5 s) on purpose: with 0 the replica would re-sync from the
+    // fresh, empty node at its old master's address before it can be promoted (another scenario).
+    ({ slack, control, cluster } = await startBackends());
     freshPort = await pickFreePort('127.0.0.1');
-    app = await startTestApp(
-      appEnv({
-        slack,
-        mode: 'http',
-        signingSecret: SECRET,
-        controlUrl: control.url,
-        seeds: [...cluster.addrs(), `127.0.0.1:${freshPort}`],
-        approvers: [APPROVER],
-      }),
-    );
-    base = `http://127.0.0.1:${app.port}`;
-    sim = new SlackClientSim(slack, `${base}/slack/events`, SECRET);
+    ({ app, base, sim } = await startHttpApp(
+      { slack, control, cluster },
+      { secret: SECRET, seeds: [...cluster.addrs(), `127.0.0.1:${freshPort}`], approvers: [APPROVER] },
+    ));
   });
 
   afterAll(async () => {
@@ -128,23 +116,9 @@ describe('Slack over HTTP mode', () => {
     beforeAll(async () => {
       const master = cluster.masters()[0];
       if (!master) throw new Error('no master');
-      const [replica] = cluster.replicasOf(master);
-      if (!replica) throw new Error('no replica');
-      // A replica that never finished its first sync refuses to fail over: wait for the link first.
-      await cluster.waitFor(
-        async () => (await cluster.cli(replica, 'INFO', 'replication')).includes('master_link_status:up'),
-        20_000,
-        'the replica link',
-      );
       // The master's pod is deleted; Redis promotes its replica; the pod comes back with a new address and id,
       // empty and alone (an address the seeds list, as a headless Service would).
-      await cluster.kill(master);
-      await cluster.waitFor(
-        async () => (await cluster.roleOf(replica)) === 'master',
-        30_000,
-        'replica promoted',
-      );
-      await cluster.startFreshNode({ port: freshPort });
+      await replaceMasterPod(cluster, master, freshPort);
       const other = cluster.masters()[1];
       if (!other) throw new Error('no second master');
       await cluster.waitFor(

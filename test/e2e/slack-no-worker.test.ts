@@ -11,13 +11,13 @@ import type { SlackStandIn } from '../support/slack-stand-in.ts';
 import {
   answersFor,
   appEnv,
-  findButton,
   latestText,
   SlackClientSim,
   startBackends,
   startTestApp,
   stopAll,
   waitForPlanEnd,
+  waitForPlanMessage,
 } from './support.ts';
 
 const SECRET = 'e2e-signing-secret-no-worker';
@@ -45,11 +45,7 @@ describe('an approved plan when no worker is running', () => {
     });
 
   beforeAll(async () => {
-    ({ slack, control, cluster } = await startBackends({
-      masters: 3,
-      replicasPerMaster: 1,
-      nodeTimeoutMs: 1000,
-    }));
+    ({ slack, control, cluster } = await startBackends());
     bot = await startTestApp(env(), { prefix, pickupWarnMs: 1500 });
     sim = new SlackClientSim(slack, `http://127.0.0.1:${bot.port}/slack/events`, SECRET);
   });
@@ -63,12 +59,7 @@ describe('an approved plan when no worker is running', () => {
     const replica = cluster.replicas()[0]!;
     const res = await sim.command(ASKER, CHANNEL, `failover ${replica.addr}`);
     expect(res.status).toBe(200);
-    const plan = await slack.waitFor(
-      () => slack.channelMessages(CHANNEL).find((m) => findButton(m, 'plan_approve')),
-      'the plan message',
-      10_000,
-    );
-    const planId = findButton(plan, 'plan_approve')!.value;
+    const { message: plan, planId } = await waitForPlanMessage(slack, CHANNEL, 10_000);
     const click = await sim.click(APPROVER, plan, 'plan_approve', planId);
     expect(click.status).toBe(200);
     const told = await slack.waitFor(
@@ -129,11 +120,7 @@ describe('a plan that ends while no bot is up', () => {
   };
 
   beforeAll(async () => {
-    ({ slack, control, cluster } = await startBackends({
-      masters: 3,
-      replicasPerMaster: 1,
-      nodeTimeoutMs: 1000,
-    }));
+    ({ slack, control, cluster } = await startBackends());
   });
 
   afterAll(async () => {
@@ -146,12 +133,7 @@ describe('a plan that ends while no bot is up', () => {
     const sim = new SlackClientSim(slack, `http://127.0.0.1:${first.port}/slack/events`, SECRET);
     const replica = cluster.replicas()[0]!;
     await sim.command(ASKER, CHANNEL, `failover ${replica.addr}`);
-    const plan = await slack.waitFor(
-      () => slack.channelMessages(CHANNEL).find((m) => findButton(m, 'plan_approve')),
-      'the plan message',
-      10_000,
-    );
-    const planId = findButton(plan, 'plan_approve')!.value;
+    const { message: plan, planId } = await waitForPlanMessage(slack, CHANNEL, 10_000);
     const click = await sim.click(APPROVER, plan, 'plan_approve', planId);
     expect(click.status).toBe(200);
     await slack.waitFor(

@@ -4,9 +4,6 @@
  * oversized requests refused, and signed but malformed button payloads that change nothing.
  */
 import { randomBytes } from 'node:crypto';
-import { mkdtempSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { RunningApp } from '../../src/main.ts';
@@ -16,13 +13,14 @@ import type { SlackStandIn, StoredMessage } from '../support/slack-stand-in.ts';
 import {
   answersFor,
   appEnv,
-  findButton,
   latestText,
   SlackClientSim,
   startBackends,
   startTestApp,
   stopAll,
   waitForPlanEnd,
+  waitForPlanMessage,
+  writeClustersFile,
 } from './support.ts';
 
 const SECRET = 'e2e-signing-secret-security';
@@ -43,15 +41,10 @@ describe('Slack security (HTTP mode, ROLE=bot, then a worker)', () => {
   let events: string;
   const prefix = `e2e${randomBytes(4).toString('hex')}`;
   const env = (role: string) => {
-    const dir = mkdtempSync(join(tmpdir(), 'medic-sec-'));
-    const file = join(dir, 'clusters.yaml');
-    const seeds = cluster
-      .addrs()
-      .map((a) => `"${a}"`)
-      .join(', ');
-    writeFileSync(
-      file,
-      `clusters:\n  - name: payments\n    seeds: [${seeds}]\n    channels: [${PAYMENTS}]\n  - name: sessions\n    seeds: [${seeds}]\n    channels: [${SESSIONS}]\n`,
+    const file = writeClustersFile(
+      cluster,
+      (seeds) =>
+        `clusters:\n  - name: payments\n    seeds: [${seeds}]\n    channels: [${PAYMENTS}]\n  - name: sessions\n    seeds: [${seeds}]\n    channels: [${SESSIONS}]\n`,
     );
     return appEnv({
       slack,
@@ -81,11 +74,7 @@ describe('Slack security (HTTP mode, ROLE=bot, then a worker)', () => {
     }, what);
 
   beforeAll(async () => {
-    ({ slack, control, cluster } = await startBackends({
-      masters: 3,
-      replicasPerMaster: 1,
-      nodeTimeoutMs: 1000,
-    }));
+    ({ slack, control, cluster } = await startBackends());
     slack.setUserGroup(GROUP, [GROUPIE]);
     bot = await startTestApp(env('bot'), { prefix, pickupWarnMs: 0 });
     events = `http://127.0.0.1:${bot.port}/slack/events`;
@@ -115,11 +104,7 @@ describe('Slack security (HTTP mode, ROLE=bot, then a worker)', () => {
       const replica = cluster.replicas()[0]!;
       const res = await sim.command(ASKER, PAYMENTS, `failover ${replica.addr} --cluster payments`);
       expect(res.status).toBe(200);
-      plan = await slack.waitFor(
-        () => slack.channelMessages(PAYMENTS).find((m) => findButton(m, 'plan_approve')),
-        'the plan message',
-      );
-      planId = findButton(plan, 'plan_approve')!.value;
+      ({ message: plan, planId } = await waitForPlanMessage(slack, PAYMENTS));
       // The bot records where it posted the plan right after posting it.
       const deadline = Date.now() + 10_000;
       while (!(await bot.composed.store.get(planId))?.chatRef && Date.now() < deadline)

@@ -1,8 +1,12 @@
 import { randomBytes } from 'node:crypto';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { createLogger } from '../../src/logger.ts';
 import { type RunningApp, startApp } from '../../src/main.ts';
 import type {
   LocalCluster,
+  LocalNode,
   LocalRedis,
   StartClusterOptions,
   StartRedisOptions,
@@ -78,9 +82,12 @@ export interface E2eBackends {
   cluster: LocalCluster;
 }
 
+/** The cluster most e2e tests run on: three masters with one replica each, failing over within seconds. */
+const SMALL_CLUSTER: StartClusterOptions = { masters: 3, replicasPerMaster: 1, nodeTimeoutMs: 1000 };
+
 /** Starts the Slack stand-in, the control Redis and the cluster, side by side. */
 export async function startBackends(
-  clusterOpts: StartClusterOptions,
+  clusterOpts: StartClusterOptions = SMALL_CLUSTER,
   controlOpts: StartRedisOptions = {},
 ): Promise<E2eBackends> {
   const [slack, control, cluster] = await Promise.all([
@@ -194,4 +201,72 @@ export async function moreScans(app: RunningApp, n: number, timeoutMs = 30_000):
     if (Date.now() > deadline) throw new Error(`fewer than ${n} scans in ${timeoutMs} ms`);
     await new Promise((r) => setTimeout(r, 100));
   }
+}
+
+/**
+ * A master's pod deleted and recreated: once its replica's link is up, kills `master`, waits for the replica's
+ * promotion, then starts an empty node alone (at `port` when given, an address the seeds list). Returns the replica.
+ */
+export async function replaceMasterPod(cluster: LocalCluster, master: LocalNode, port?: number) {
+  const replica = cluster.replicasOf(master)[0];
+  if (!replica) throw new Error(`no replica of ${master.addr}`);
+  // A replica that never finished its first sync refuses to fail over: wait for the link first.
+  await cluster.waitFor(
+    async () => (await cluster.cli(replica, 'INFO', 'replication')).includes('master_link_status:up'),
+    20_000,
+    'the replica link',
+  );
+  await cluster.kill(master);
+  await cluster.waitFor(async () => (await cluster.roleOf(replica)) === 'master', 30_000, 'replica promoted');
+  await cluster.startFreshNode({ port });
+  return replica;
+}
+
+/** The first message in `channel` with an Approve button, and the plan id it carries. */
+export async function waitForPlanMessage(
+  slack: SlackStandIn,
+  channel: string,
+  timeoutMs?: number,
+): Promise<{ message: StoredMessage; planId: string }> {
+  const message = await slack.waitFor(
+    () => slack.channelMessages(channel).find((m) => findButton(m, 'plan_approve')),
+    'the plan message',
+    timeoutMs,
+  );
+  return { message, planId: findButton(message, 'plan_approve')!.value };
+}
+
+/** Writes a clusters file into a fresh temp dir and returns its path; `body` gets the cluster's seeds, quoted and comma-separated. */
+export function writeClustersFile(cluster: LocalCluster, body: (seeds: string) => string): string {
+  const file = join(mkdtempSync(join(tmpdir(), 'medic-clusters-')), 'clusters.yaml');
+  writeFileSync(
+    file,
+    body(
+      cluster
+        .addrs()
+        .map((a) => `"${a}"`)
+        .join(', '),
+    ),
+  );
+  return file;
+}
+
+/** The app in Slack HTTP mode on `b`, as `npm start` starts it, its base URL, and a signed Slack client aimed at it. */
+export async function startHttpApp(
+  b: E2eBackends,
+  o: { secret: string; seeds: string[]; approvers: string[]; extra?: Record<string, string> },
+): Promise<{ app: RunningApp; base: string; sim: SlackClientSim }> {
+  const app = await startTestApp(
+    appEnv({
+      slack: b.slack,
+      mode: 'http',
+      signingSecret: o.secret,
+      controlUrl: b.control.url,
+      seeds: o.seeds,
+      approvers: o.approvers,
+      extra: o.extra,
+    }),
+  );
+  const base = `http://127.0.0.1:${app.port}`;
+  return { app, base, sim: new SlackClientSim(b.slack, `${base}/slack/events`, o.secret) };
 }

@@ -1,15 +1,8 @@
-import { randomBytes } from 'node:crypto';
 import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { ComposedApp } from '../../src/compose.ts';
-import {
-  buttonsOf,
-  composeWithChat,
-  memoryChat,
-  responder,
-  textOf,
-  waitFor,
-} from '../support/memory-chat.ts';
+import { composeOnCluster, press } from '../support/chat-on-cluster.ts';
+import { buttonsOf, memoryChat, responder, textOf, waitFor } from '../support/memory-chat.ts';
 import {
   type LocalCluster,
   type LocalRedis,
@@ -38,25 +31,12 @@ describe('ChatService on a real cluster, control Redis, queue and worker', () =>
       nodeTimeoutMs: 1000,
     });
     seeds.push(...cluster.addrs());
-    app = await composeWithChat(
-      {
-        CONTROL_REDIS_URL: control.url,
-        REDIS_CLUSTER_NODES: cluster.addrs().join(','),
-        CLUSTER_NAME: 'it',
-        APPROVERS: `${ASKER},${APPROVER}`,
-        ALLOWED_CHANNELS: CHANNEL,
-        SCAN_TIMEOUT_MS: '500',
-        LOG_LEVEL: 'silent',
-      },
-      chat.port,
-      {
-        prefix: `it-${randomBytes(4).toString('hex')}`,
-        clusters: [{ name: 'it', seeds, auth: {} }],
-        executor: { waitTimeoutMs: 30_000, pollMs: 100 },
-        expiryIntervalMs: 500,
-      },
-    );
-    await app.chatService.start();
+    app = await composeOnCluster(control, cluster, chat, {
+      channel: CHANNEL,
+      approvers: [ASKER, APPROVER],
+      prefix: 'it',
+      seeds,
+    });
   });
 
   afterAll(async () => {
@@ -178,16 +158,15 @@ describe('ChatService on a real cluster, control Redis, queue and worker', () =>
     );
     await fc.assert(
       fc.asyncProperty(text, fc.boolean(), async (t, click) => {
-        const r = responder();
+        let r = responder();
         const before = chat.messages.size;
         if (click)
-          await app.chatService.handleAction({
+          r = await press(app, {
             user: APPROVER,
             channel: CHANNEL,
-            messageTs: '1.1',
+            ts: '1.1',
             actionId: t.length % 2 ? 'plan_approve' : t.slice(0, 20) || 'x',
             value: t,
-            respond: r.respond,
           });
         else
           await app.chatService.handleCommand({ user: ASKER, channel: CHANNEL, text: t, respond: r.respond });
@@ -249,30 +228,14 @@ describe('ChatService on a real cluster, control Redis, queue and worker', () =>
     });
 
     it('tells the asker, and only the asker, that they cannot approve their own plan', async () => {
-      const r = responder();
-      await app.chatService.handleAction({
-        user: ASKER,
-        channel: CHANNEL,
-        messageTs: planTs,
-        actionId: 'plan_approve',
-        value: planId,
-        respond: r.respond,
-      });
+      const r = await press(app, { user: ASKER, channel: CHANNEL, ts: planTs, value: planId });
       expect(r.last()?.ephemeral).toBe(true);
       expect(textOf(r.last()?.msg)).toContain('another approver must approve it');
       expect((await app.store.get(planId))?.status).toBe('proposed');
     });
 
     it('tells a non-approver why nothing happened', async () => {
-      const r = responder();
-      await app.chatService.handleAction({
-        user: 'U0NOBODY',
-        channel: CHANNEL,
-        messageTs: planTs,
-        actionId: 'plan_approve',
-        value: planId,
-        respond: r.respond,
-      });
+      const r = await press(app, { user: 'U0NOBODY', channel: CHANNEL, ts: planTs, value: planId });
       expect(textOf(r.last()?.msg)).toContain('You are not in APPROVERS');
       expect((await app.store.get(planId))?.status).toBe('proposed');
     });
@@ -295,15 +258,7 @@ describe('ChatService on a real cluster, control Redis, queue and worker', () =>
     });
 
     it('runs once a second person approves: plan updated in place, progress and summary in the thread, cluster healthy', async () => {
-      const r = responder();
-      await app.chatService.handleAction({
-        user: APPROVER,
-        channel: CHANNEL,
-        messageTs: planTs,
-        actionId: 'plan_approve',
-        value: planId,
-        respond: r.respond,
-      });
+      const r = await press(app, { user: APPROVER, channel: CHANNEL, ts: planTs, value: planId });
       expect(textOf(r.last()?.msg)).toContain(`Approved by <@${APPROVER}>`);
 
       await waitFor(

@@ -2,24 +2,12 @@
  * The end check seen from the chat (issue 14): a handover that leaves a key on a master that does not own
  * its slot ends Failed, and the plan's thread names the slot, the node and the count.
  */
-import { randomBytes } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { ComposedApp } from '../../src/compose.ts';
-import {
-  buttonsOf,
-  composeWithChat,
-  memoryChat,
-  responder,
-  textOf,
-  waitFor,
-} from '../support/memory-chat.ts';
-import {
-  type LocalCluster,
-  type LocalRedis,
-  startLocalCluster,
-  startRedis,
-} from '../support/redis-cluster.ts';
-import { keysIn, tagOwnedBy } from './open-slots-support.ts';
+import { press, startAppOnCluster, stopAppOnCluster } from '../support/chat-on-cluster.ts';
+import { buttonsOf, memoryChat, responder, textOf, waitFor } from '../support/memory-chat.ts';
+import type { LocalCluster, LocalRedis } from '../support/redis-cluster.ts';
+import { keysIn, strayKey, tagOwnedBy } from './open-slots-support.ts';
 import { waitReplicasCaughtUp } from './plans-support.ts';
 
 const CHANNEL = 'C0INCIDENT';
@@ -33,42 +21,21 @@ describe('a plan that touched slots, in the chat', () => {
   const chat = memoryChat();
 
   beforeAll(async () => {
-    control = await startRedis();
-    cluster = await startLocalCluster({ masters: 3, replicasPerMaster: 1, nodeTimeoutMs: 1000 });
-    app = await composeWithChat(
-      {
-        CONTROL_REDIS_URL: control.url,
-        REDIS_CLUSTER_NODES: cluster.addrs().join(','),
-        CLUSTER_NAME: 'it',
-        APPROVERS: `${ASKER},${APPROVER}`,
-        ALLOWED_CHANNELS: CHANNEL,
-        SCAN_TIMEOUT_MS: '500',
-        LOG_LEVEL: 'silent',
-      },
-      chat.port,
-      {
-        prefix: `it-${randomBytes(4).toString('hex')}`,
-        clusters: [{ name: 'it', seeds: cluster.addrs(), auth: {} }],
-        executor: { waitTimeoutMs: 30_000, pollMs: 100 },
-        expiryIntervalMs: 500,
-      },
-    );
-    await app.chatService.start();
+    ({ control, cluster, app } = await startAppOnCluster(chat, {
+      channel: CHANNEL,
+      approvers: [ASKER, APPROVER],
+      prefix: 'it',
+    }));
   });
 
   afterAll(async () => {
-    await app?.close();
-    await cluster?.stop();
-    await control?.stop();
+    await stopAppOnCluster({ app, cluster, control });
   });
 
   it('ends Failed when a key of a touched slot sits on a non-owner, and the thread names slot, node and count', async () => {
     const [a, , other] = cluster.masters() as [LocalCluster['nodes'][0], unknown, LocalCluster['nodes'][0]];
     const { tag, slot } = await tagOwnedBy(cluster, a);
-    await cluster.call(other, 'CLUSTER', 'SETSLOT', slot, 'IMPORTING', a.id);
-    await cluster.call(other, 'ASKING');
-    await cluster.call(other, 'SET', `{${tag}}:stray`, 'x');
-    await cluster.call(other, 'CLUSTER', 'SETSLOT', slot, 'STABLE');
+    await strayKey(cluster, a, other, tag, slot);
     expect(await keysIn(cluster, other, slot)).toBe(1);
     await waitReplicasCaughtUp(cluster);
 
@@ -83,14 +50,7 @@ describe('a plan that touched slots, in the chat', () => {
     expect(entry).toBeDefined();
     const [planTs, m] = entry!;
     const planId = buttonsOf(m.msg)[0]!.value!;
-    await app.chatService.handleAction({
-      user: APPROVER,
-      channel: CHANNEL,
-      messageTs: planTs,
-      actionId: 'plan_approve',
-      value: planId,
-      respond: responder().respond,
-    });
+    await press(app, { user: APPROVER, channel: CHANNEL, ts: planTs, value: planId });
     await waitFor(
       () => chat.thread(planTs).some((x) => /Plan \S+ (failed|succeeded)\* on/.test(textOf(x.msg))),
       90_000,

@@ -67,6 +67,41 @@ export async function migrateByHand(
   await cluster.call(from, 'MIGRATE', to.host, to.port, '', 0, 5000, ...auth, 'KEYS', ...keys);
 }
 
+/** The three masters of a three-master local cluster, in the order they were built. */
+export const threeMasters = (cluster: LocalCluster) => cluster.masters() as [LocalNode, LocalNode, LocalNode];
+
+/** The names `{tag}:from` … `{tag}:(to-1)`, as writeTagged wrote them. */
+export const keysOf = (tag: string, from: number, to: number) =>
+  Array.from({ length: to - from }, (_, i) => `{${tag}}:${from + i}`);
+
+/** A slot `from` serves, `total` keys written on it, the first `moved` MIGRATEd by hand to `to` (slot left open). */
+export async function halfMigrated(
+  cluster: LocalCluster,
+  from: LocalNode,
+  to: LocalNode,
+  total: number,
+  moved: number,
+) {
+  const { tag, slot } = await tagOwnedBy(cluster, from);
+  const written = await writeTagged(cluster, from, tag, total);
+  await migrateByHand(cluster, from, to, slot, keysOf(tag, 0, moved));
+  return { tag, slot, written };
+}
+
+/** Writes one key of `slot` on `other` (which does not own it) through a brief IMPORTING, then clears the marker by hand. */
+export async function strayKey(
+  cluster: LocalCluster,
+  owner: LocalNode,
+  other: LocalNode,
+  tag: string,
+  slot: number,
+) {
+  await cluster.call(other, 'CLUSTER', 'SETSLOT', slot, 'IMPORTING', owner.id);
+  await cluster.call(other, 'ASKING');
+  await cluster.call(other, 'SET', `{${tag}}:stray`, 'x');
+  await cluster.call(other, 'CLUSTER', 'SETSLOT', slot, 'STABLE');
+}
+
 /** Keys whose value, read through a cluster-aware client, is not the one written. */
 export async function unreadable(cluster: LocalCluster, written: Map<Key, string>): Promise<string[]> {
   const c = clusterClient(cluster);

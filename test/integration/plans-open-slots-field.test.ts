@@ -14,18 +14,19 @@ import { keySlot } from '../../src/core/topology/key-slot.ts';
 import { startLocalCluster, useClusterTracker, waitForPromotionAgreed } from '../support/redis-cluster.ts';
 import {
   expectSettled,
+  halfMigrated,
   type Key,
   keysIn,
+  keysOf,
   masterOf,
   migrateByHand,
   repairSlots,
+  strayKey,
   tagOwnedBy,
+  threeMasters,
   writeTagged,
 } from './open-slots-support.ts';
-import { clusterClient, harness, waitReplicasCaughtUp } from './plans-support.ts';
-
-const keysOf = (tag: string, from: number, to: number) =>
-  Array.from({ length: to - from }, (_, i) => `{${tag}}:${from + i}`);
+import { clusterClient, waitReplicasCaughtUp, withHarness } from './plans-support.ts';
 
 describe('open slots in the field', () => {
   const tracker = useClusterTracker();
@@ -39,12 +40,9 @@ describe('open slots in the field', () => {
       const cluster = tracker.track(
         await startLocalCluster({ masters: 3, replicasPerMaster: 1, nodeTimeoutMs: 1000 }),
       );
-      const h = harness(cluster);
-      try {
-        const [a, b] = cluster.masters() as [(typeof cluster.nodes)[0], (typeof cluster.nodes)[0]];
-        const { tag, slot } = await tagOwnedBy(cluster, a);
-        const written = await writeTagged(cluster, a, tag, 100);
-        await migrateByHand(cluster, a, b, slot, keysOf(tag, 0, moved));
+      await withHarness(cluster, async (h) => {
+        const [a, b] = threeMasters(cluster);
+        const { slot, written } = await halfMigrated(cluster, a, b, 100, moved);
         await waitReplicasCaughtUp(cluster);
         const promoted = cluster.replicasOf(b)[0]!;
         await cluster.kill(b);
@@ -68,9 +66,7 @@ describe('open slots in the field', () => {
         expect(await keysIn(cluster, keeper, slot)).toBe(100);
         expect(await keysIn(cluster, keeper === a ? promoted : a, slot)).toBe(0);
         await expectSettled(cluster, written);
-      } finally {
-        await h.close();
-      }
+      });
     },
   );
 
@@ -78,12 +74,9 @@ describe('open slots in the field', () => {
     const cluster = tracker.track(
       await startLocalCluster({ masters: 3, replicasPerMaster: 1, nodeTimeoutMs: 1000 }),
     );
-    const h = harness(cluster);
-    try {
-      const [a, b] = cluster.masters() as [(typeof cluster.nodes)[0], (typeof cluster.nodes)[0]];
-      const { tag, slot } = await tagOwnedBy(cluster, a);
-      const written = await writeTagged(cluster, a, tag, 100);
-      await migrateByHand(cluster, a, b, slot, keysOf(tag, 0, 30));
+    await withHarness(cluster, async (h) => {
+      const [a, b] = threeMasters(cluster);
+      const { slot, written } = await halfMigrated(cluster, a, b, 100, 30);
       await waitReplicasCaughtUp(cluster);
       const promoted = cluster.replicasOf(a)[0]!;
       await cluster.kill(a);
@@ -102,25 +95,16 @@ describe('open slots in the field', () => {
       await repairSlots(h, promoted);
       expect(await keysIn(cluster, promoted, slot)).toBe(100);
       await expectSettled(cluster, written);
-    } finally {
-      await h.close();
-    }
+    });
   });
 
   it('refuses to repair while a master does not answer and is not flagged failed, as redis-cli does without --cluster-fix-with-unreachable-masters; repairs once it is back', async () => {
     const cluster = tracker.track(
       await startLocalCluster({ masters: 3, replicasPerMaster: 0, nodeTimeoutMs: 30_000 }),
     );
-    const h = harness(cluster);
-    try {
-      const [a, b, c] = cluster.masters() as [
-        (typeof cluster.nodes)[0],
-        (typeof cluster.nodes)[0],
-        (typeof cluster.nodes)[0],
-      ];
-      const { tag, slot } = await tagOwnedBy(cluster, a);
-      const written = await writeTagged(cluster, a, tag, 30);
-      await migrateByHand(cluster, a, b, slot, keysOf(tag, 0, 10));
+    await withHarness(cluster, async (h) => {
+      const [a, b, c] = threeMasters(cluster);
+      const { slot, written } = await halfMigrated(cluster, a, b, 30, 10);
       cluster.freeze(c);
       const topology = await h.scan();
       const out = planForFindings(topology, analyzeTopology(topology), {
@@ -139,9 +123,7 @@ describe('open slots in the field', () => {
       cluster.thaw(c);
       await repairSlots(h, a);
       await expectSettled(cluster, written);
-    } finally {
-      await h.close();
-    }
+    });
   });
 
   it('moves binary key names and a key named like the credential stand-in as themselves, the password in no SLOWLOG or MONITOR line', async () => {
@@ -149,9 +131,8 @@ describe('open slots in the field', () => {
     const cluster = tracker.track(
       await startLocalCluster({ masters: 3, replicasPerMaster: 0, nodeTimeoutMs: 1000, password }),
     );
-    const h = harness(cluster);
     let watcher: Redis | undefined;
-    try {
+    await withHarness(cluster, async (h) => {
       const tag = Credential.migrateAuth;
       const slot = keySlot(tag);
       const a = await masterOf(cluster, slot);
@@ -186,29 +167,18 @@ describe('open slots in the field', () => {
       await cluster.waitFor(() => seen.some((l) => /^migrate/i.test(l)), 5000, 'MONITOR to show the MIGRATE');
       expect(seen.filter((l) => l.includes(password))).toEqual([]);
       mon.disconnect();
-    } finally {
-      watcher?.disconnect();
-      await h.close();
-    }
+    }).finally(() => watcher?.disconnect());
   });
 
   it('a plan that leaves keys on a master that does not own their slot ends Failed, naming slot, node and count', async () => {
     const cluster = tracker.track(
       await startLocalCluster({ masters: 3, replicasPerMaster: 1, nodeTimeoutMs: 1000 }),
     );
-    const h = harness(cluster);
-    try {
-      const [a, , other] = cluster.masters() as [
-        (typeof cluster.nodes)[0],
-        (typeof cluster.nodes)[0],
-        (typeof cluster.nodes)[0],
-      ];
+    await withHarness(cluster, async (h) => {
+      const [a, , other] = threeMasters(cluster);
       const { tag, slot } = await tagOwnedBy(cluster, a);
       // One key of a's slot written on `other` while it imported the slot, then the marker cleared by hand.
-      await cluster.call(other, 'CLUSTER', 'SETSLOT', slot, 'IMPORTING', a.id);
-      await cluster.call(other, 'ASKING');
-      await cluster.call(other, 'SET', `{${tag}}:stray`, 'x');
-      await cluster.call(other, 'CLUSTER', 'SETSLOT', slot, 'STABLE');
+      await strayKey(cluster, a, other, tag, slot);
       expect(await keysIn(cluster, other, slot)).toBe(1);
       await waitReplicasCaughtUp(cluster);
 
@@ -229,8 +199,6 @@ describe('open slots in the field', () => {
       const finished = h.events.find((e) => e.kind === 'finished');
       expect(finished?.status).toBe('failed');
       expect(finished?.detail).toMatch(named);
-    } finally {
-      await h.close();
-    }
+    });
   });
 });

@@ -8,17 +8,15 @@ import { executePlan } from '../../src/app/executor.ts';
 import { startLocalCluster, useClusterTracker } from '../support/redis-cluster.ts';
 import {
   expectSettled,
+  halfMigrated,
   keysIn,
+  keysOf,
   masterOf,
   migrateByHand,
   repairSlots,
-  tagOwnedBy,
-  writeTagged,
+  threeMasters,
 } from './open-slots-support.ts';
-import { harness, planNow } from './plans-support.ts';
-
-const keysOf = (tag: string, from: number, to: number) =>
-  Array.from({ length: to - from }, (_, i) => `{${tag}}:${from + i}`);
+import { planNow, withHarness } from './plans-support.ts';
 
 describe('open slots, repaired like redis-cli --cluster fix', () => {
   const tracker = useClusterTracker();
@@ -29,54 +27,37 @@ describe('open slots, repaired like redis-cli --cluster fix', () => {
 
   it('migrating only: the owner keeps the slot (most keys) and the keys already moved come back', async () => {
     const cluster = await start();
-    const h = harness(cluster);
-    try {
-      const [a, b] = cluster.masters() as [(typeof cluster.nodes)[0], (typeof cluster.nodes)[0]];
-      const { tag, slot } = await tagOwnedBy(cluster, a);
-      const written = await writeTagged(cluster, a, tag, 30);
-      await migrateByHand(cluster, a, b, slot, keysOf(tag, 0, 10));
+    await withHarness(cluster, async (h) => {
+      const [a, b] = threeMasters(cluster);
+      const { slot, written } = await halfMigrated(cluster, a, b, 30, 10);
       await cluster.call(b, 'CLUSTER', 'SETSLOT', slot, 'STABLE');
 
       const { plan } = await repairSlots(h, a);
       expect(plan.steps[0]!.sentence).toMatch(new RegExp(`no single clear owner of slot ${slot}.*most keys`));
       expect(await keysIn(cluster, a, slot)).toBe(30);
       await expectSettled(cluster, written);
-    } finally {
-      await h.close();
-    }
+    });
   });
 
   it('importing only: the node holding most keys takes the slot, the rest of its keys follow', async () => {
     const cluster = await start();
-    const h = harness(cluster);
-    try {
-      const [a, b] = cluster.masters() as [(typeof cluster.nodes)[0], (typeof cluster.nodes)[0]];
-      const { tag, slot } = await tagOwnedBy(cluster, a);
-      const written = await writeTagged(cluster, a, tag, 30);
-      await migrateByHand(cluster, a, b, slot, keysOf(tag, 0, 20));
+    await withHarness(cluster, async (h) => {
+      const [a, b] = threeMasters(cluster);
+      const { slot, written } = await halfMigrated(cluster, a, b, 30, 20);
       await cluster.call(a, 'CLUSTER', 'SETSLOT', slot, 'STABLE');
 
       await repairSlots(h, b);
       expect(await masterOf(cluster, slot)).toBe(b);
       expect(await keysIn(cluster, b, slot)).toBe(30);
       await expectSettled(cluster, written);
-    } finally {
-      await h.close();
-    }
+    });
   });
 
   it('several nodes hold keys of the slot: all of them end on the node with the most', async () => {
     const cluster = await start();
-    const h = harness(cluster);
-    try {
-      const [a, b, c] = cluster.masters() as [
-        (typeof cluster.nodes)[0],
-        (typeof cluster.nodes)[0],
-        (typeof cluster.nodes)[0],
-      ];
-      const { tag, slot } = await tagOwnedBy(cluster, a);
-      const written = await writeTagged(cluster, a, tag, 50);
-      await migrateByHand(cluster, a, b, slot, keysOf(tag, 0, 15));
+    await withHarness(cluster, async (h) => {
+      const [a, b, c] = threeMasters(cluster);
+      const { tag, slot, written } = await halfMigrated(cluster, a, b, 50, 15);
       await migrateByHand(cluster, a, c, slot, keysOf(tag, 15, 40));
 
       const topology = await h.scan();
@@ -90,19 +71,14 @@ describe('open slots, repaired like redis-cli --cluster fix', () => {
       expect(await masterOf(cluster, slot)).toBe(c);
       expect(await keysIn(cluster, c, slot)).toBe(50);
       await expectSettled(cluster, written);
-    } finally {
-      await h.close();
-    }
+    });
   });
 
   it('no owner but keys on two nodes: the one with the most keys takes the slot and gets the others', async () => {
     const cluster = await start();
-    const h = harness(cluster);
-    try {
-      const [a, b] = cluster.masters() as [(typeof cluster.nodes)[0], (typeof cluster.nodes)[0]];
-      const { tag, slot } = await tagOwnedBy(cluster, a);
-      const written = await writeTagged(cluster, a, tag, 30);
-      await migrateByHand(cluster, a, b, slot, keysOf(tag, 0, 12));
+    await withHarness(cluster, async (h) => {
+      const [a, b] = threeMasters(cluster);
+      const { slot, written } = await halfMigrated(cluster, a, b, 30, 12);
       for (const n of cluster.masters()) {
         await cluster.call(n, 'CLUSTER', 'SETSLOT', slot, 'STABLE');
         await cluster.call(n, 'CLUSTER', 'DELSLOTS', slot).catch(() => undefined);
@@ -123,19 +99,14 @@ describe('open slots, repaired like redis-cli --cluster fix', () => {
       );
       expect(await keysIn(cluster, a, slot)).toBe(30);
       await expectSettled(cluster, written);
-    } finally {
-      await h.close();
-    }
+    });
   });
 
   it('a cancel stops the key moves before the next batch; diagnosing again finishes the repair', async () => {
     const cluster = await start();
-    const h = harness(cluster);
-    try {
-      const [a, b] = cluster.masters() as [(typeof cluster.nodes)[0], (typeof cluster.nodes)[0]];
-      const { tag, slot } = await tagOwnedBy(cluster, a);
-      const written = await writeTagged(cluster, a, tag, 250);
-      await migrateByHand(cluster, a, b, slot, keysOf(tag, 0, 10));
+    await withHarness(cluster, async (h) => {
+      const [a, b] = threeMasters(cluster);
+      const { slot, written } = await halfMigrated(cluster, a, b, 250, 10);
 
       const plan = await planNow(h);
       const cancel = new AbortController();
@@ -150,8 +121,6 @@ describe('open slots, repaired like redis-cli --cluster fix', () => {
       await repairSlots(h, a);
       expect(await keysIn(cluster, a, slot)).toBe(250);
       await expectSettled(cluster, written);
-    } finally {
-      await h.close();
-    }
+    });
   });
 });

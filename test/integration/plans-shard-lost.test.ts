@@ -3,25 +3,12 @@
  * control Redis, queue and worker: plain diagnose says to bring it back and how to get the way forward;
  * `diagnose --accept-data-loss` proposes giving its slots away, marked data loss, with two approvers.
  */
-import { randomBytes } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runDiagnose } from '../../src/cli/diagnose.ts';
 import type { ComposedApp } from '../../src/compose.ts';
-import {
-  buttonsOf,
-  composeWithChat,
-  memoryChat,
-  responder,
-  textOf,
-  waitFor,
-} from '../support/memory-chat.ts';
-import {
-  type LocalCluster,
-  type LocalNode,
-  type LocalRedis,
-  startLocalCluster,
-  startRedis,
-} from '../support/redis-cluster.ts';
+import { press, startAppOnCluster, stopAppOnCluster } from '../support/chat-on-cluster.ts';
+import { buttonsOf, memoryChat, responder, textOf, waitFor } from '../support/memory-chat.ts';
+import type { LocalCluster, LocalNode, LocalRedis } from '../support/redis-cluster.ts';
 import { clusterClient, missingKeys, waitReplicasCaughtUp, writeKeys } from './plans-support.ts';
 
 const CHANNEL = 'C0SHARD';
@@ -40,27 +27,11 @@ describe('a master and its only replica gone for good', () => {
   const chat = memoryChat();
 
   beforeAll(async () => {
-    control = await startRedis();
-    cluster = await startLocalCluster({ masters: 3, replicasPerMaster: 1, nodeTimeoutMs: 1000 });
-    app = await composeWithChat(
-      {
-        CONTROL_REDIS_URL: control.url,
-        REDIS_CLUSTER_NODES: cluster.addrs().join(','),
-        CLUSTER_NAME: 'it',
-        APPROVERS: `${FIRST},${SECOND}`,
-        ALLOWED_CHANNELS: CHANNEL,
-        SCAN_TIMEOUT_MS: '500',
-        LOG_LEVEL: 'silent',
-      },
-      chat.port,
-      {
-        prefix: `shard-${randomBytes(4).toString('hex')}`,
-        clusters: [{ name: 'it', seeds: cluster.addrs(), auth: {} }],
-        executor: { waitTimeoutMs: 30_000, pollMs: 100 },
-        expiryIntervalMs: 500,
-      },
-    );
-    await app.chatService.start();
+    ({ control, cluster, app } = await startAppOnCluster(chat, {
+      channel: CHANNEL,
+      approvers: [FIRST, SECOND],
+      prefix: 'shard',
+    }));
     written = await writeKeys(cluster, 300);
     await waitReplicasCaughtUp(cluster);
     const master = cluster.masters()[1]!;
@@ -88,9 +59,7 @@ describe('a master and its only replica gone for good', () => {
   });
 
   afterAll(async () => {
-    await app?.close();
-    await cluster?.stop();
-    await control?.stop();
+    await stopAppOnCluster({ app, cluster, control });
   });
 
   const say = async (text: string) => {
@@ -116,13 +85,12 @@ describe('a master and its only replica gone for good', () => {
     expect(offer).toMatchObject({ action_id: 'diagnose_accept_data_loss', value: 'it', style: 'danger' });
     expect(offer!.text.text).toBe('Propose the data-loss plan (2 approvers)');
     const before = chat.messages.size;
-    await app.chatService.handleAction({
+    await press(app, {
       user: ASKER,
       channel: CHANNEL,
-      messageTs: posted[0]![0],
+      ts: posted[0]![0],
       actionId: 'diagnose_accept_data_loss',
       value: 'it',
-      respond: responder().respond,
     });
     const proposed = [...chat.messages.values()].slice(before).find((x) => buttonsOf(x.msg).length === 2);
     expect(proposed).toBeDefined();
@@ -179,15 +147,7 @@ describe('a master and its only replica gone for good', () => {
   });
 
   it('one approval does not run it', async () => {
-    const r = responder();
-    await app.chatService.handleAction({
-      user: FIRST,
-      channel: CHANNEL,
-      messageTs: planTs,
-      actionId: 'plan_approve',
-      value: planId,
-      respond: r.respond,
-    });
+    const r = await press(app, { user: FIRST, channel: CHANNEL, ts: planTs, value: planId });
     expect(textOf(r.last()?.msg)).toContain('waiting for a second approver');
     await app.chatService.idle();
     expect((await app.store.get(planId))?.status).toBe('proposed');
@@ -196,15 +156,7 @@ describe('a master and its only replica gone for good', () => {
   });
 
   it('two do: every slot served again, every key of the surviving masters readable, the thread says so', async () => {
-    const r = responder();
-    await app.chatService.handleAction({
-      user: SECOND,
-      channel: CHANNEL,
-      messageTs: planTs,
-      actionId: 'plan_approve',
-      value: planId,
-      respond: r.respond,
-    });
+    await press(app, { user: SECOND, channel: CHANNEL, ts: planTs, value: planId });
     await waitFor(
       () => chat.thread(planTs).some((m) => /Plan \S+ succeeded/.test(m.msg.text)),
       90_000,

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { executePlan } from '../../src/app/executor.ts';
 import { startLocalCluster, useClusterTracker } from '../support/redis-cluster.ts';
+import { halfMigrated } from './open-slots-support.ts';
 import {
   clusterClient,
   harness,
@@ -81,21 +82,7 @@ describe('plans that change slot ownership', () => {
     try {
       const [a, b] = cluster.masters() as [(typeof cluster.nodes)[0], (typeof cluster.nodes)[0]];
       // Keys of one slot owned by `a` (hash tag), half of them moved to `b` before the "crash".
-      let tag = '';
-      let slot = -1;
-      for (let i = 0; slot < 0 || slot > 5460; i++) {
-        tag = `t${i}`;
-        slot = Number(await cluster.cli(a, 'CLUSTER', 'KEYSLOT', `{${tag}}`));
-      }
-      const written = new Map<string, string>();
-      for (let i = 0; i < 40; i++) {
-        await cluster.call(a, 'SET', `{${tag}}:${i}`, `v${i}`);
-        written.set(`{${tag}}:${i}`, `v${i}`);
-      }
-      await cluster.call(b, 'CLUSTER', 'SETSLOT', slot, 'IMPORTING', a.id);
-      await cluster.call(a, 'CLUSTER', 'SETSLOT', slot, 'MIGRATING', b.id);
-      const keys = (await cluster.call(a, 'CLUSTER', 'GETKEYSINSLOT', slot, 20)) as string[];
-      await cluster.call(a, 'MIGRATE', b.host, b.port, '', 0, 5000, 'KEYS', ...keys);
+      const { slot, written } = await halfMigrated(cluster, a, b, 40, 20);
 
       const plan = await planNow(h);
       expect(stepKinds(plan)).toEqual(['fix-slots']);

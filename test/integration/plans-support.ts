@@ -46,6 +46,20 @@ export function harness(cluster: LocalCluster, extra: () => string[] = () => [])
   };
 }
 
+/** Runs `body` with a harness on `cluster`, closing the harness's connections whatever happens. */
+export async function withHarness<T>(
+  cluster: LocalCluster,
+  body: (h: Harness) => Promise<T>,
+  extra?: () => string[],
+): Promise<T> {
+  const h = harness(cluster, extra);
+  try {
+    return await body(h);
+  } finally {
+    await h.close();
+  }
+}
+
 /** A plan from a fresh scan; while Redis is still spreading a change, diagnose again, as the refusal says to. */
 export async function planNow(h: Harness, settleMs = 20_000): Promise<Plan> {
   const until = Date.now() + settleMs;
@@ -120,11 +134,14 @@ export async function writeKeys(
 }
 
 /** Keys whose value is not what was written (or that are gone). */
-export async function missingKeys(cluster: LocalCluster, written: Map<string, string>): Promise<string[]> {
+export async function missingKeys(
+  cluster: LocalCluster,
+  written: ReadonlyMap<string | Buffer, string>,
+): Promise<string[]> {
   const c = clusterClient(cluster);
   const missing: string[] = [];
   try {
-    for (const [k, v] of written) if ((await c.get(k)) !== v) missing.push(k);
+    for (const [k, v] of written) if ((await c.get(k)) !== v) missing.push(k.toString());
   } finally {
     c.disconnect();
   }

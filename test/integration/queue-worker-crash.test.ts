@@ -1,18 +1,17 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import type { ClusterDefinition } from '../../src/core/ports.ts';
-import type { ExecEvent, Step } from '../../src/core/types.ts';
+import type { ExecEvent } from '../../src/core/types.ts';
 import {
   approvalsFor,
   clusterDefinition,
   commandCalls,
-  forgetStep,
   killWorkerProcesses,
   makePlan,
   planBackend,
   randomPrefix,
+  spareReplacesDeadReplica,
   startWorkerProcess,
   useControlConnection,
-  waitForFail,
   workerProcessEnv,
 } from '../support/plan-fixtures.ts';
 import { useCluster, useRedis } from '../support/redis-cluster.ts';
@@ -37,23 +36,7 @@ describe('plan worker', () => {
       await bus.subscribe((e) => events.push(e));
       try {
         // A replica dies; the spare takes its place: forget, meet, replicate.
-        const dead = cluster.replicas()[0]!;
-        const master = cluster.nodes.find((n) => n.id === dead.masterId)!;
-        await cluster.kill(dead);
-        await waitForFail(cluster, dead.id);
-        const live = cluster.nodes.filter((n) => n.state === 'running');
-        const steps: Step[] = [
-          forgetStep(dead.id),
-          { kind: 'meet', addr: spare.addr, risk: 'low', sentence: `Meet ${spare.addr}`, commands: [] },
-          {
-            kind: 'replicate',
-            addr: spare.addr,
-            masterId: master.id,
-            risk: 'low',
-            sentence: `Make ${spare.addr} a replica of ${master.addr}`,
-            commands: [],
-          },
-        ];
+        const { dead, master, live, steps } = await spareReplacesDeadReplica(cluster, spare);
         const plan = makePlan({ cluster: 'target', steps });
         await store.create(plan);
         const forgetBefore = await Promise.all(live.map((n) => commandCalls(cluster, n, 'cluster|forget')));

@@ -12,9 +12,8 @@ import { createAuditLog } from '../../src/adapters/store/audit.ts';
 import { createPlanStore } from '../../src/adapters/store/plan-store.ts';
 import { createApprovalSealer } from '../../src/app/approval-seal.ts';
 import { createApprovalService } from '../../src/app/approvals.ts';
-import type { Step } from '../../src/core/types.ts';
 import { waitUntil } from '../../src/sandbox/local-cluster.ts';
-import { commandCalls, forgetStep, makePlan, waitForFail } from '../support/plan-fixtures.ts';
+import { commandCalls, makePlan, spareReplacesDeadReplica } from '../support/plan-fixtures.ts';
 import { useCluster, useRedis } from '../support/redis-cluster.ts';
 
 const SECRET = 'npm-start-worker-approval-secret-0123456789';
@@ -70,23 +69,7 @@ describe('the ROLE=worker process of npm start, SIGKILLed mid-plan', () => {
     const audit = createAuditLog(db);
     const queue = createPlanQueue({ connection: db, prefix: planQueuePrefix('medic') });
     try {
-      const dead = cluster.replicas()[0]!;
-      const master = cluster.nodes.find((n) => n.id === dead.masterId)!;
-      await cluster.kill(dead);
-      await waitForFail(cluster, dead.id);
-      const live = cluster.nodes.filter((n) => n.state === 'running');
-      const steps: Step[] = [
-        forgetStep(dead.id),
-        { kind: 'meet', addr: spare.addr, risk: 'low', sentence: `Meet ${spare.addr}`, commands: [] },
-        {
-          kind: 'replicate',
-          addr: spare.addr,
-          masterId: master.id,
-          risk: 'low',
-          sentence: `Make ${spare.addr} a replica of ${master.addr}`,
-          commands: [],
-        },
-      ];
+      const { live, steps } = await spareReplacesDeadReplica(cluster, spare);
       const plan = makePlan({ cluster: 'target', steps });
       await store.create(plan);
       const forgetBefore = await Promise.all(live.map((n) => commandCalls(cluster, n, 'cluster|forget')));

@@ -8,6 +8,7 @@ import { executePlan } from '../../src/app/executor.ts';
 import { setSlotWaitsForReplicas } from '../../src/core/topology/server-traits.ts';
 import { parseServerInfo } from '../../src/core/topology/server-version.ts';
 import { startLocalCluster, useClusterTracker } from '../support/redis-cluster.ts';
+import { halfMigrated } from './open-slots-support.ts';
 import { harness, missingKeys, planNow, stepKinds } from './plans-support.ts';
 
 describe('closing an open slot while a replica of the importing master is frozen', () => {
@@ -24,21 +25,7 @@ describe('closing an open slot while a replica of the importing master is frozen
       const parsed = parseServerInfo(await cluster.cli(a, 'INFO', 'server'));
       if (!parsed.ok) throw new Error(parsed.error);
       const server = parsed.value;
-      let tag = '';
-      let slot = -1;
-      for (let i = 0; slot < 0 || slot > 5460; i++) {
-        tag = `v${i}`;
-        slot = Number(await cluster.cli(a, 'CLUSTER', 'KEYSLOT', `{${tag}}`));
-      }
-      const written = new Map<string, string>();
-      for (let i = 0; i < 40; i++) {
-        await cluster.call(a, 'SET', `{${tag}}:${i}`, `v${i}`);
-        written.set(`{${tag}}:${i}`, `v${i}`);
-      }
-      await cluster.call(b, 'CLUSTER', 'SETSLOT', slot, 'IMPORTING', a.id);
-      await cluster.call(a, 'CLUSTER', 'SETSLOT', slot, 'MIGRATING', b.id);
-      const keys = (await cluster.call(a, 'CLUSTER', 'GETKEYSINSLOT', slot, 20)) as string[];
-      await cluster.call(a, 'MIGRATE', b.host, b.port, '', 0, 5000, 'KEYS', ...keys);
+      const { slot, written } = await halfMigrated(cluster, a, b, 40, 20);
 
       // Every scan reads each node's server and version.
       const scanned = await h.scan();

@@ -76,6 +76,28 @@ export async function waitForFail(cluster: LocalCluster, id: string, timeoutMs =
   );
 }
 
+/** Kills the first replica, waits until it is flagged failed, and returns the steps that put `spare` in its place (forget, meet, replicate). */
+export async function spareReplacesDeadReplica(cluster: LocalCluster, spare: LocalNode) {
+  const dead = cluster.replicas()[0]!;
+  const master = cluster.nodes.find((n) => n.id === dead.masterId)!;
+  await cluster.kill(dead);
+  await waitForFail(cluster, dead.id);
+  const live = cluster.nodes.filter((n) => n.state === 'running');
+  const steps: Step[] = [
+    forgetStep(dead.id),
+    { kind: 'meet', addr: spare.addr, risk: 'low', sentence: `Meet ${spare.addr}`, commands: [] },
+    {
+      kind: 'replicate',
+      addr: spare.addr,
+      masterId: master.id,
+      risk: 'low',
+      sentence: `Make ${spare.addr} a replica of ${master.addr}`,
+      commands: [],
+    },
+  ];
+  return { dead, master, live, steps };
+}
+
 /** `calls=` of one command in INFO commandstats (0 when never called). */
 export async function commandCalls(cluster: LocalCluster, node: LocalNode, command: string): Promise<number> {
   const text = await cluster.cli(node, 'INFO', 'commandstats');

@@ -280,6 +280,16 @@ function tooMany(kind: IntentKind, extra: string[]): Fail {
   return fail(`unexpected ${extra.length === 1 ? 'word' : 'words'} ${extra.map(quote).join(' ')}`, kind);
 }
 
+/** Why `args` is not exactly one plan id (cancel, timeline), or undefined when it is. */
+function notOnePlanId(args: string[], kind: IntentKind): Fail | undefined {
+  const plan = args[0];
+  if (plan === undefined) return fail('<plan-id> is missing (see /redis plans)', kind);
+  if (!planId.safeParse(plan).success)
+    return fail(`${quote(plan)} is not a plan id (see /redis plans)`, kind);
+  if (args.length > 1) return tooMany(kind, args.slice(1));
+  return undefined;
+}
+
 function finish(candidate: unknown, kind: IntentKind): ParseIntentResult {
   const parsed = intentSchema.safeParse(candidate);
   if (parsed.success) return { ok: true, intent: parsed.data };
@@ -429,12 +439,9 @@ function parseIntentUnsafe(raw: string): ParseIntentResult {
       return finish(withCluster({ kind, pod }), kind);
     }
     case 'cancel': {
-      const plan = args[0];
-      if (plan === undefined) return fail('<plan-id> is missing (see /redis plans)', kind);
-      if (!planId.safeParse(plan).success)
-        return fail(`${quote(plan)} is not a plan id (see /redis plans)`, kind);
-      if (args.length > 1) return tooMany(kind, args.slice(1));
-      return finish(withCluster({ kind, plan }), kind);
+      const bad = notOnePlanId(args, kind);
+      if (bad) return bad;
+      return finish(withCluster({ kind, plan: args[0] }), kind);
     }
     case 'audit': {
       if (args.length > 1) return tooMany(kind, args.slice(1));
@@ -449,12 +456,9 @@ function parseIntentUnsafe(raw: string): ParseIntentResult {
       return fail(`${quote(a)} is neither a number nor a plan id`, kind);
     }
     case 'timeline': {
-      const plan = args[0];
-      if (plan === undefined) return fail('<plan-id> is missing (see /redis plans)', kind);
-      if (!planId.safeParse(plan).success)
-        return fail(`${quote(plan)} is not a plan id (see /redis plans)`, kind);
-      if (args.length > 1) return tooMany(kind, args.slice(1));
-      return finish(withCluster({ kind, plan, ...on('--markdown') }), kind);
+      const bad = notOnePlanId(args, kind);
+      if (bad) return bad;
+      return finish(withCluster({ kind, plan: args[0], ...on('--markdown') }), kind);
     }
     case 'chaos': {
       const a = args[0]?.toLowerCase();

@@ -3,6 +3,9 @@ import type { ClusterNode, NodeView, PodInfo, Probe, SlotRange, Topology } from 
 
 export const id = (c: string) => c.repeat(40).slice(0, 40);
 
+/** The ids of a three-master, one-replica-each cluster: masters M1..M3 (a, b, c), replicas R1..R3 (d, e, f). */
+export const SIX = { M1: id('a'), M2: id('b'), M3: id('c'), R1: id('d'), R2: id('e'), R3: id('f') };
+
 export interface NodeSpec {
   id: string;
   port: number;

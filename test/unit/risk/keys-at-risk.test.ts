@@ -11,14 +11,9 @@ import {
   writesFromBytes,
 } from '../../../src/core/risk/index.ts';
 import type { Plan } from '../../../src/core/types.ts';
-import { addrOf, ctx, id, node, THIRDS, topology } from '../plans/topology-builder.ts';
+import { addrOf, ctx, node, SIX, THIRDS, topology } from '../plans/topology-builder.ts';
 
-const M1 = id('a');
-const M2 = id('b');
-const M3 = id('c');
-const R1 = id('d');
-const R2 = id('e');
-const R3 = id('f');
+const { M1, M2, M3, R1, R2, R3 } = SIX;
 
 /** M2 and its replica R2 are dead for good; M1 and M3 hold keys. */
 function shardLost() {
