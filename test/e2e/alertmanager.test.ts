@@ -12,6 +12,7 @@ import { pickFreePort } from '../../src/sandbox/local-cluster.ts';
 import { type LocalCluster, type LocalRedis, startRedis } from '../support/redis-cluster.ts';
 import type { SlackStandIn, StoredMessage } from '../support/slack-stand-in.ts';
 import {
+  answersFor,
   appEnv,
   findButton,
   latestText,
@@ -24,6 +25,8 @@ import {
 
 const SECRET = 'e2e-signing-secret-alerts';
 const CHANNEL = 'C0ALERTS';
+/** The frozen cluster's own channel (clusters file `channels:`): its alerts go there, not to WATCH_CHANNEL. */
+const FROZEN_CHANNEL = 'C0FROZEN';
 const APPROVER = 'U0APPROVER';
 const TOKEN = 'am-token-0123456789abcdef';
 const FIXTURE = JSON.parse(
@@ -95,6 +98,7 @@ describe('Alertmanager webhook in', () => {
         `    seeds: [${[...cluster.addrs(), `127.0.0.1:${freshPort}`].join(', ')}]`,
         '  - name: frozen',
         `    seeds: [${frozen.addr}]`,
+        `    channels: [${FROZEN_CHANNEL}]`,
         '',
       ].join('\n'),
     );
@@ -112,6 +116,9 @@ describe('Alertmanager webhook in', () => {
           WATCH_CHANNEL: CHANNEL,
           WATCH_INTERVAL: '0',
           ALERTMANAGER_TOKEN: TOKEN,
+          // Neither the watch channel nor a cluster's channel is listed: the bot accepts clicks where it posts.
+          ALLOWED_CHANNELS: 'C0OPS',
+          ALLOW_ALL_CHANNELS: '',
           // Long per-node reads: the frozen node's scan outlives the alert's 4 s bound.
           SCAN_TIMEOUT_MS: '5000',
         },
@@ -231,15 +238,77 @@ describe('Alertmanager webhook in', () => {
     }, 120_000);
   });
 
-  it('a scan that outlives its bound still posts what is known: the alert and why the cluster was not read', async () => {
+  it("a scan that outlives its bound still posts what is known, in the cluster's own channel", async () => {
     frozen.freeze();
     const res = await send(payload({ cluster: 'frozen', groupKey: 'g-frozen' }));
     expect(res.status).toBe(200);
-    const post = roots().find((m) => latestText(m).includes('frozen'));
+    expect(await res.text()).toContain(`posted in ${FROZEN_CHANNEL}`);
+    expect(roots().some((m) => latestText(m).includes('frozen'))).toBe(false);
+    const post = slack.channelMessages(FROZEN_CHANNEL)[0];
     expect(post).toBeDefined();
     const text = latestText(post);
     expect(text).toContain('RedisClusterMasterDown');
     expect(text).toContain('the scan took longer than 4000 ms');
+  });
+
+  it('still refuses commands in a channel it neither lists nor posts in', async () => {
+    const { responseUrl } = await sim.command(APPROVER, 'C0ELSEWHERE', 'status shop');
+    const answer = await slack.waitFor(
+      () => answersFor(slack, responseUrl)[0],
+      'the answer in C0ELSEWHERE',
+      10_000,
+    );
+    expect(answer).toContain('does not take commands in this channel');
+  });
+
+  describe('without WATCH_CHANNEL', () => {
+    const startWith = (clusters: string[]) => {
+      const file = join(dir, `clusters-${clusters.length}.yaml`);
+      writeFileSync(file, ['clusters:', ...clusters, ''].join('\n'));
+      return startTestApp(
+        appEnv({
+          slack,
+          mode: 'http',
+          signingSecret: SECRET,
+          controlUrl: control.url,
+          seeds: [],
+          extra: { CLUSTERS_FILE: file, REDIS_CLUSTER_NODES: '', ALERTMANAGER_TOKEN: TOKEN },
+        }),
+      );
+    };
+
+    it('refuses to start when a cluster has no channel of its own, naming it', async () => {
+      await expect(
+        startWith([
+          '  - name: bound',
+          `    seeds: [${cluster.addrs()[0]}]`,
+          '    channels: [C0BOUND]',
+          '  - name: loose',
+          `    seeds: [${cluster.addrs()[0]}]`,
+        ]),
+      ).rejects.toThrow(/WATCH_CHANNEL: required .*: loose$/);
+    });
+
+    it('starts when every cluster has a channel, and posts each alert there', async () => {
+      const only = await startWith([
+        '  - name: bound',
+        `    seeds: [${cluster.addrs().join(', ')}]`,
+        '    channels: [C0BOUND, C0BOUND2]',
+      ]);
+      try {
+        const res = await fetch(`http://127.0.0.1:${only.opsPort}/alerts/alertmanager`, {
+          method: 'POST',
+          headers: { authorization: `Bearer ${TOKEN}`, 'content-type': 'application/json' },
+          body: JSON.stringify(payload({ cluster: 'bound', groupKey: 'g-bound' })),
+        });
+        expect(res.status).toBe(200);
+        const post = slack.channelMessages('C0BOUND')[0];
+        expect(latestText(post)).toContain('firing for cluster *bound*');
+        expect(slack.channelMessages('C0BOUND2')).toEqual([]);
+      } finally {
+        await only.close();
+      }
+    });
   });
 
   it('is off without a token: 404, nothing posted', async () => {
