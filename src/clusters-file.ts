@@ -2,6 +2,7 @@ import { readFileSync } from 'node:fs';
 import { parse as parseYaml } from 'yaml';
 import { z } from 'zod';
 import type { Config } from './config.ts';
+import { linkTemplate } from './config-checks.ts';
 import { CodedError, ErrorCodes, type ParseResult } from './core/errors.ts';
 import type { ClusterDefinition, RedisAuth } from './core/ports.ts';
 
@@ -46,18 +47,6 @@ const secretRef = z
   .refine((r) => (r.env === undefined) !== (r.file === undefined), {
     message: 'expected exactly one of env (a variable name) or file (a mounted Secret path)',
   });
-
-/** An http(s) URL, once `{cluster}` / `{node}` are filled in. */
-const linkTemplate = z.string().refine(
-  (t) => {
-    try {
-      return /^https?:$/.test(new URL(t.replace(/\{(cluster|node)\}/g, 'x')).protocol);
-    } catch {
-      return false;
-    }
-  },
-  { message: 'expected an http(s) URL (placeholders {cluster} and {node} allowed)' },
-);
 
 const clusterSchema = z
   .object({
@@ -248,5 +237,10 @@ export function clusterDefinitionsFromConfig(
   if (config.REDIS_PASSWORD) auth.password = config.REDIS_PASSWORD;
   const def: ClusterDefinition = { name: config.CLUSTER_NAME, seeds: config.REDIS_CLUSTER_NODES, auth };
   if (config.K8S_ENABLED) def.k8s = { namespace: config.K8S_NAMESPACE, selector: config.K8S_POD_SELECTOR };
+  if (config.DASHBOARD_URL || config.RUNBOOK_URL)
+    def.links = {
+      ...(config.DASHBOARD_URL ? { dashboardUrl: config.DASHBOARD_URL } : {}),
+      ...(config.RUNBOOK_URL ? { runbookUrl: config.RUNBOOK_URL } : {}),
+    };
   return [def];
 }

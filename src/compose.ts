@@ -18,6 +18,7 @@ import type { ChatPort } from './app/chat-port.ts';
 import { type ChaosHandler, type ChatServiceInternals, createChatService } from './app/chat-service.ts';
 import { type ClusterRegistry, createClusterRegistry } from './app/clusters.ts';
 import { every } from './app/every.ts';
+import { assertAlertChannels, incidentChannels } from './app/incident-channel.ts';
 import { createSecurityKit } from './app/security.ts';
 import { createWatcher, type Watcher } from './app/watcher.ts';
 import { clusterDefinitionsFromConfig } from './clusters-file.ts';
@@ -84,7 +85,7 @@ export interface ComposedApp {
   worker?: PlanWorker;
   /** Present when WATCH_CHANNEL (or extra.watchChannel) is set and WATCH_INTERVAL > 0 (role all | bot); already started. */
   watcher?: Watcher;
-  /** Alertmanager in (issue 19): present when ALERTMANAGER_TOKEN and a watch channel are set (role all | bot). */
+  /** Alertmanager in (issue 19): present when ALERTMANAGER_TOKEN is set (role all | bot). */
   alerts?: AlertIntake;
   /** Pings the control Redis (for /healthz). */
   healthy(): Promise<boolean>;
@@ -250,6 +251,8 @@ export async function composeApp(config: Config, opts: ComposeOptions): Promise<
     });
 
     const defs = extra.clusters ?? clusterDefinitionsFromConfig(config);
+    if (config.ALERTMANAGER_TOKEN && role !== 'worker')
+      assertAlertChannels(defs, config.WATCH_CHANNEL ?? extra.watchChannel);
     let podApi: PodApi | undefined = extra.podApi;
     if (!podApi && defs.some((d) => d.k8s)) {
       // client-node costs ~80 MiB and seconds to load: only when a cluster lives in Kubernetes.
@@ -309,6 +312,9 @@ export async function composeApp(config: Config, opts: ComposeOptions): Promise<
     });
 
     const claims = planUpdateClaims(control, prefix, instanceId);
+    const watchChannel = config.WATCH_CHANNEL ?? extra.watchChannel;
+    const watchOn = role !== 'worker' && watchChannel !== undefined && config.WATCH_INTERVAL > 0;
+    const alertsOn = role !== 'worker' && config.ALERTMANAGER_TOKEN !== undefined;
     const chatService = createChatService({
       chat: opts.chat,
       clusters,
@@ -325,6 +331,7 @@ export async function composeApp(config: Config, opts: ComposeOptions): Promise<
       clock,
       settings: {
         allowedChannels: config.ALLOWED_CHANNELS,
+        postChannels: watchOn || alertsOn ? incidentChannels(defs, watchChannel) : [],
         scanTimeoutMs: config.SCAN_TIMEOUT_MS,
         planTtlMs: config.PLAN_TTL_MS,
         ratePerMinute: config.RATE_LIMIT_PER_MINUTE,
@@ -379,12 +386,15 @@ export async function composeApp(config: Config, opts: ComposeOptions): Promise<
     }
 
     let watcher: Watcher | undefined;
-    const watchChannel = config.WATCH_CHANNEL ?? extra.watchChannel;
-    if (role !== 'worker' && watchChannel && config.WATCH_INTERVAL > 0) {
+    if (watchOn && watchChannel) {
       const w = createWatcher({
         redis: control,
         prefix,
-        clusters: clusters.list().map((e) => ({ name: e.name, source: e.source })),
+        clusters: clusters.list().map((e) => ({
+          name: e.name,
+          source: e.source,
+          ...(e.def.channels?.[0] ? { channel: e.def.channels[0] } : {}),
+        })),
         poster: chatService.watchPoster,
         channel: watchChannel,
         intervalMs: config.WATCH_INTERVAL * 1000,
@@ -399,22 +409,21 @@ export async function composeApp(config: Config, opts: ComposeOptions): Promise<
       closers.push(() => w.stop());
     }
 
-    const alerts =
-      role !== 'worker' && config.ALERTMANAGER_TOKEN && watchChannel
-        ? createAlertIntake({
-            redis: control,
-            prefix,
-            clusters,
-            poster: chatService.watchPoster,
-            chat: opts.chat,
-            store,
-            channel: watchChannel,
-            clusterLabel: config.ALERT_CLUSTER_LABEL,
-            scanTimeoutMs: config.SCAN_TIMEOUT_MS,
-            clock,
-            logger,
-          })
-        : undefined;
+    const alerts = alertsOn
+      ? createAlertIntake({
+          redis: control,
+          prefix,
+          clusters,
+          poster: chatService.watchPoster,
+          chat: opts.chat,
+          store,
+          ...(watchChannel ? { channel: watchChannel } : {}),
+          clusterLabel: config.ALERT_CLUSTER_LABEL,
+          scanTimeoutMs: config.SCAN_TIMEOUT_MS,
+          clock,
+          logger,
+        })
+      : undefined;
 
     let closing: Promise<void> | undefined;
     return {

@@ -74,6 +74,18 @@ export function slackIdList(kind: keyof typeof ID_SHAPES) {
 }
 
 /** One Slack channel id (C… or G…). */
+/** A link template (issue 19): an http(s) URL once `{cluster}` / `{node}` are filled in. */
+export const linkTemplate = z.string().refine(
+  (t) => {
+    try {
+      return /^https?:$/.test(new URL(t.replace(/\{(cluster|node)\}/g, 'x')).protocol);
+    } catch {
+      return false;
+    }
+  },
+  { message: 'expected an http(s) URL (placeholders {cluster} and {node} allowed)' },
+);
+
 export const slackChannelId = unsetIfEmpty(
   z
     .string()

@@ -3,6 +3,7 @@ import { MIN_SECRET_LENGTH } from './app/approval-seal.ts';
 import {
   commaList,
   duration,
+  linkTemplate,
   slackAppToken,
   slackBotToken,
   slackChannelId,
@@ -93,6 +94,9 @@ export const envSchema = z.object({
     z.string().min(16, { message: 'expected at least 16 characters' }).optional(),
   ),
   ALERT_CLUSTER_LABEL: z.string().min(1).default('redis_cluster'),
+  // Link buttons (issue 19) of the one cluster of REDIS_CLUSTER_NODES; CLUSTERS_FILE has them per cluster.
+  DASHBOARD_URL: linkTemplate.optional(),
+  RUNBOOK_URL: linkTemplate.optional(),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
 });
 
@@ -108,7 +112,8 @@ function crossChecks(env: NodeJS.ProcessEnv): string[] {
       'REDIS_CLUSTER_NODES: required: comma-separated host:port seeds (or set CLUSTERS_FILE, or K8S_ENABLED=true)',
     );
   problems.push(...securityChecks(env));
-  if (env.ALERTMANAGER_TOKEN && !env.WATCH_CHANNEL)
+  // With CLUSTERS_FILE, clusters with a channel of their own need none: compose checks that once the file is read.
+  if (env.ALERTMANAGER_TOKEN && !env.WATCH_CHANNEL && !env.CLUSTERS_FILE)
     problems.push('WATCH_CHANNEL: required when ALERTMANAGER_TOKEN is set (where alerts are posted)');
   return problems;
 }

@@ -24,6 +24,7 @@ import type { Logger } from '../logger.ts';
 import { registry } from '../metrics.ts';
 import type { ChatPort } from './chat-port.ts';
 import type { ClusterEntry, ClusterRegistry } from './clusters.ts';
+import { incidentChannel } from './incident-channel.ts';
 import { findOpenTwin } from './open-twin.ts';
 import { linesMessage } from './watch-poster.ts';
 import {
@@ -53,8 +54,8 @@ export interface AlertIntakeDeps {
   poster: WatchPoster;
   chat: ChatPort;
   store: PlanStore;
-  /** Where a new incident goes (WATCH_CHANNEL). */
-  channel: string;
+  /** Where a new incident goes when its cluster has no channel of its own (WATCH_CHANNEL). */
+  channel?: string;
   /** Label naming the cluster (ALERT_CLUSTER_LABEL). */
   clusterLabel: string;
   scanTimeoutMs: number;
@@ -190,7 +191,7 @@ export function createAlertIntake(deps: AlertIntakeDeps) {
         ...(s.ok && !twin ? { offerPlan: { topology: s.topology, findings: s.findings } } : {}),
       });
     } else {
-      where = await openIncident(name, s, lines);
+      where = await openIncident(entry, s, lines);
     }
     await saveGroup(p.groupKey, { status: 'firing', count: 1, cluster: name, ...where });
     alertsTotal.inc({ status: 'firing', outcome: s.ok ? 'posted' : 'posted-unscanned' });
@@ -207,8 +208,10 @@ export function createAlertIntake(deps: AlertIntakeDeps) {
   }
 
   /** A new incident: the diagnosis and plan (as the watcher posts them), remembered so the watcher continues it. */
-  async function openIncident(cluster: string, s: Scan, lines: string[]) {
-    const channel = deps.channel;
+  async function openIncident(entry: ClusterEntry, s: Scan, lines: string[]) {
+    const cluster = entry.name;
+    const channel = incidentChannel(entry.def, deps.channel);
+    if (!channel) throw new Error(`cluster ${cluster} has no channel and WATCH_CHANNEL is unset`);
     const now = clock.now();
     if (!s.ok) {
       const { ts } = await chat.post(channel, linesMessage(lines, `Alert for cluster ${cluster}`));

@@ -86,6 +86,8 @@ export type ChaosHandler = (req: {
 export interface ChatSettings {
   /** Channel ids where commands are accepted; empty: any. */
   allowedChannels: readonly string[];
+  /** Channels the bot posts incidents and alerts in on its own: accepted too, so their plans can be approved there. */
+  postChannels?: readonly string[];
   /** Per-node scan bound; the whole scan is cut at about 3× this, so a frozen node never holds an answer longer. */
   scanTimeoutMs: number;
   planTtlMs: number;
@@ -257,7 +259,11 @@ export function createChatService(deps: ChatServiceDeps): ChatServiceInternals {
   }
 
   function channelAllowed(channel: string): boolean {
-    return settings.allowedChannels.length === 0 || settings.allowedChannels.includes(channel);
+    return (
+      settings.allowedChannels.length === 0 ||
+      settings.allowedChannels.includes(channel) ||
+      (settings.postChannels ?? []).includes(channel)
+    );
   }
 
   function withDeadline<T>(p: Promise<T>, ms: number, what: string): Promise<T> {

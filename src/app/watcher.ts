@@ -78,8 +78,10 @@ export interface WatchPoster {
 export interface WatcherOptions {
   redis: Redis;
   prefix: string;
-  clusters: { name: string; source: TopologySource }[];
+  /** `channel`: where this cluster's incidents go (its own channel); default `channel` below. */
+  clusters: { name: string; source: TopologySource; channel?: string }[];
   poster: WatchPoster;
+  /** WATCH_CHANNEL: where incidents of clusters without a channel of their own go. */
   channel: string;
   intervalMs: number;
   graceMs: number;
@@ -247,6 +249,10 @@ export function createWatcher(opts: WatcherOptions) {
     return topology;
   }
 
+  /** Where a cluster's incidents and notices go: its own channel, else WATCH_CHANNEL. */
+  const channelOf = (cluster: string) =>
+    opts.clusters.find((c) => c.name === cluster)?.channel ?? opts.channel;
+
   /** Says something in the incident's thread when one is open, else in the channel. */
   async function say(cluster: string, state: ClusterWatchState, lines: string[]): Promise<void> {
     await ensureLease();
@@ -257,7 +263,7 @@ export function createWatcher(opts: WatcherOptions) {
         threadTs: state.incident.ts,
         lines,
       });
-    else await opts.poster.notice({ cluster, channel: opts.channel, lines });
+    else await opts.poster.notice({ cluster, channel: channelOf(cluster), lines });
   }
 
   async function tickCluster(cluster: { name: string; source: TopologySource }): Promise<void> {
@@ -341,14 +347,14 @@ export function createWatcher(opts: WatcherOptions) {
     await ensureLease();
     const posted = await opts.poster.openIncident({
       cluster: name,
-      channel: opts.channel,
+      channel: channelOf(name),
       topology,
       findings,
       lines,
     });
     const signature = planSignature(name, topology, findings);
     state.incident = {
-      channel: opts.channel,
+      channel: channelOf(name),
       ts: posted.ts,
       openedAt: since,
       announced: [

@@ -3,27 +3,27 @@
  * "4"` format) posted to the app's real HTTP listener, the app as `npm start` runs it (HTTP mode, the Slack Web
  * API stand-in), a real Redis Cluster whose master pod was replaced, a frozen node, a real control Redis.
  */
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { readFileSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { RunningApp } from '../../src/main.ts';
 import { pickFreePort } from '../../src/sandbox/local-cluster.ts';
 import { type LocalCluster, type LocalRedis, startRedis } from '../support/redis-cluster.ts';
 import type { SlackStandIn, StoredMessage } from '../support/slack-stand-in.ts';
+import { clustersFiles, replaceMasterPod, startHttpApp, THREE_SHARDS } from './chatops-support.ts';
 import {
-  appEnv,
+  answersFor,
   findButton,
   latestText,
-  SlackClientSim,
+  type SlackClientSim,
   startBackends,
-  startTestApp,
   stopAll,
   waitForPlanEnd,
 } from './support.ts';
 
 const SECRET = 'e2e-signing-secret-alerts';
 const CHANNEL = 'C0ALERTS';
+/** The frozen cluster's own channel (clusters file `channels:`): its alerts go there, not to WATCH_CHANNEL. */
+const FROZEN_CHANNEL = 'C0FROZEN';
 const APPROVER = 'U0APPROVER';
 const TOKEN = 'am-token-0123456789abcdef';
 const FIXTURE = JSON.parse(
@@ -61,13 +61,13 @@ describe('Alertmanager webhook in', () => {
   let frozen: LocalRedis;
   let app: RunningApp;
   let sim: SlackClientSim;
-  let url: string;
   let freshPort: number;
-  let dir: string;
+  const files = clustersFiles('alerts');
   const logLines: string[] = [];
 
-  const send = (body: unknown, opts: { token?: string | null; raw?: string } = {}) =>
-    fetch(url, {
+  /** POSTs to the webhook of `opts.to` (default: the app of this file), as Alertmanager does. */
+  const send = (body: unknown, opts: { token?: string | null; raw?: string; to?: RunningApp } = {}) =>
+    fetch(`http://127.0.0.1:${(opts.to ?? app).opsPort}/alerts/alertmanager`, {
       method: 'POST',
       headers: {
         'content-type': 'application/json',
@@ -78,55 +78,41 @@ describe('Alertmanager webhook in', () => {
   const roots = () => slack.channelMessages(CHANNEL).filter((m) => !m.threadTs || m.threadTs === m.ts);
 
   beforeAll(async () => {
-    ({ slack, control, cluster } = await startBackends({
-      masters: 3,
-      replicasPerMaster: 1,
-      nodeTimeoutMs: 1000,
-    }));
+    ({ slack, control, cluster } = await startBackends(THREE_SHARDS));
     frozen = await startRedis();
     freshPort = await pickFreePort('127.0.0.1');
-    dir = mkdtempSync(join(tmpdir(), 'redis-medic-alerts-'));
-    const file = join(dir, 'clusters.yaml');
-    writeFileSync(
-      file,
-      [
-        'clusters:',
-        '  - name: shop',
-        `    seeds: [${[...cluster.addrs(), `127.0.0.1:${freshPort}`].join(', ')}]`,
-        '  - name: frozen',
-        `    seeds: [${frozen.addr}]`,
-        '',
-      ].join('\n'),
-    );
-    app = await startTestApp(
-      appEnv({
-        slack,
-        mode: 'http',
-        signingSecret: SECRET,
-        controlUrl: control.url,
-        seeds: [],
-        approvers: [APPROVER],
-        extra: {
-          CLUSTERS_FILE: file,
-          REDIS_CLUSTER_NODES: '',
-          WATCH_CHANNEL: CHANNEL,
-          WATCH_INTERVAL: '0',
-          ALERTMANAGER_TOKEN: TOKEN,
-          // Long per-node reads: the frozen node's scan outlives the alert's 4 s bound.
-          SCAN_TIMEOUT_MS: '5000',
-        },
-      }),
-      { logLines },
-    );
-    url = `http://127.0.0.1:${app.opsPort}/alerts/alertmanager`;
-    sim = new SlackClientSim(slack, `http://127.0.0.1:${app.port}/slack/events`, SECRET);
+    const file = files.write([
+      '  - name: shop',
+      `    seeds: [${[...cluster.addrs(), `127.0.0.1:${freshPort}`].join(', ')}]`,
+      '  - name: frozen',
+      `    seeds: [${frozen.addr}]`,
+      `    channels: [${FROZEN_CHANNEL}]`,
+    ]);
+    ({ app, sim } = await startHttpApp({
+      slack,
+      secret: SECRET,
+      controlUrl: control.url,
+      clustersFile: file,
+      approvers: [APPROVER],
+      extra: {
+        WATCH_CHANNEL: CHANNEL,
+        WATCH_INTERVAL: '0',
+        ALERTMANAGER_TOKEN: TOKEN,
+        // Neither the watch channel nor a cluster's channel is listed: the bot accepts clicks where it posts.
+        ALLOWED_CHANNELS: 'C0OPS',
+        ALLOW_ALL_CHANNELS: '',
+        // Long per-node reads: the frozen node's scan outlives the alert's 4 s bound.
+        SCAN_TIMEOUT_MS: '5000',
+      },
+      logLines,
+    }));
   });
 
   afterAll(async () => {
     frozen?.thaw();
     await stopAll(app, { slack, control, cluster });
     await frozen?.stop();
-    if (dir) rmSync(dir, { recursive: true, force: true });
+    files.remove();
   });
 
   describe('bad input posts nothing', () => {
@@ -171,20 +157,7 @@ describe('Alertmanager webhook in', () => {
     let root: StoredMessage;
 
     beforeAll(async () => {
-      const master = cluster.masters()[0]!;
-      const replica = cluster.replicasOf(master)[0]!;
-      await cluster.waitFor(
-        async () => (await cluster.cli(replica, 'INFO', 'replication')).includes('master_link_status:up'),
-        20_000,
-        'the replica link',
-      );
-      await cluster.kill(master);
-      await cluster.waitFor(
-        async () => (await cluster.roleOf(replica)) === 'master',
-        30_000,
-        'replica promoted',
-      );
-      await cluster.startFreshNode({ port: freshPort });
+      await replaceMasterPod(cluster, freshPort);
     });
 
     it('a firing group posts the alert, the diagnosis and a plan with Approve / Reject', async () => {
@@ -231,34 +204,81 @@ describe('Alertmanager webhook in', () => {
     }, 120_000);
   });
 
-  it('a scan that outlives its bound still posts what is known: the alert and why the cluster was not read', async () => {
+  it("a scan that outlives its bound still posts what is known, in the cluster's own channel", async () => {
     frozen.freeze();
     const res = await send(payload({ cluster: 'frozen', groupKey: 'g-frozen' }));
     expect(res.status).toBe(200);
-    const post = roots().find((m) => latestText(m).includes('frozen'));
+    expect(await res.text()).toContain(`posted in ${FROZEN_CHANNEL}`);
+    expect(roots().some((m) => latestText(m).includes('frozen'))).toBe(false);
+    const post = slack.channelMessages(FROZEN_CHANNEL)[0];
     expect(post).toBeDefined();
     const text = latestText(post);
     expect(text).toContain('RedisClusterMasterDown');
     expect(text).toContain('the scan took longer than 4000 ms');
   });
 
-  it('is off without a token: 404, nothing posted', async () => {
-    const off = await startTestApp(
-      appEnv({
-        slack,
-        mode: 'http',
-        signingSecret: SECRET,
-        controlUrl: control.url,
-        seeds: cluster.addrs(),
-        extra: { WATCH_CHANNEL: 'C0OFF', WATCH_INTERVAL: '0' },
-      }),
+  it('still refuses commands in a channel it neither lists nor posts in', async () => {
+    const { responseUrl } = await sim.command(APPROVER, 'C0ELSEWHERE', 'status shop');
+    const answer = await slack.waitFor(
+      () => answersFor(slack, responseUrl)[0],
+      'the answer in C0ELSEWHERE',
+      10_000,
     );
+    expect(answer).toContain('does not take commands in this channel');
+  });
+
+  describe('without WATCH_CHANNEL', () => {
+    const startWith = async (clusters: string[]) =>
+      (
+        await startHttpApp({
+          slack,
+          secret: SECRET,
+          controlUrl: control.url,
+          clustersFile: files.write(clusters, `clusters-${clusters.length}.yaml`),
+          extra: { ALERTMANAGER_TOKEN: TOKEN },
+        })
+      ).app;
+
+    it('refuses to start when a cluster has no channel of its own, naming it', async () => {
+      await expect(
+        startWith([
+          '  - name: bound',
+          `    seeds: [${cluster.addrs()[0]}]`,
+          '    channels: [C0BOUND]',
+          '  - name: loose',
+          `    seeds: [${cluster.addrs()[0]}]`,
+        ]),
+      ).rejects.toThrow(/WATCH_CHANNEL: required .*: loose$/);
+    });
+
+    it('starts when every cluster has a channel, and posts each alert there', async () => {
+      const only = await startWith([
+        '  - name: bound',
+        `    seeds: [${cluster.addrs().join(', ')}]`,
+        '    channels: [C0BOUND, C0BOUND2]',
+      ]);
+      try {
+        const res = await send(payload({ cluster: 'bound', groupKey: 'g-bound' }), { to: only });
+        expect(res.status).toBe(200);
+        const post = slack.channelMessages('C0BOUND')[0];
+        expect(latestText(post)).toContain('firing for cluster *bound*');
+        expect(slack.channelMessages('C0BOUND2')).toEqual([]);
+      } finally {
+        await only.close();
+      }
+    });
+  });
+
+  it('is off without a token: 404, nothing posted', async () => {
+    const { app: off } = await startHttpApp({
+      slack,
+      secret: SECRET,
+      controlUrl: control.url,
+      seeds: cluster.addrs(),
+      extra: { WATCH_CHANNEL: 'C0OFF', WATCH_INTERVAL: '0' },
+    });
     try {
-      const res = await fetch(`http://127.0.0.1:${off.opsPort}/alerts/alertmanager`, {
-        method: 'POST',
-        headers: { authorization: `Bearer ${TOKEN}`, 'content-type': 'application/json' },
-        body: JSON.stringify(payload()),
-      });
+      const res = await send(payload(), { to: off });
       expect(res.status).toBe(404);
       expect(slack.channelMessages('C0OFF')).toEqual([]);
     } finally {

@@ -5,22 +5,19 @@
  * CLI (`timeline`, `audit --since 7d --json`) run as a user runs them, against the same control Redis.
  */
 import { execFile } from 'node:child_process';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { AuditEntry } from '../../src/core/plan-record.ts';
 import type { RunningApp } from '../../src/main.ts';
 import type { LocalCluster, LocalRedis } from '../support/redis-cluster.ts';
 import type { SlackStandIn, StoredMessage } from '../support/slack-stand-in.ts';
+import { clustersFiles, hasPlan, postAfterCommand, startHttpApp, THREE_SHARDS } from './chatops-support.ts';
 import {
   answersFor,
-  appEnv,
   findButton,
   latestText,
-  SlackClientSim,
+  type SlackClientSim,
   startBackends,
-  startTestApp,
   stopAll,
   waitForPlanEnd,
 } from './support.ts';
@@ -63,42 +60,26 @@ describe('dashboard / runbook links and the incident timeline', () => {
   let cluster: LocalCluster;
   let app: RunningApp;
   let sim: SlackClientSim;
-  let dir: string;
+  const files = clustersFiles('links');
   let planId: string;
   let replicaAddr: string;
 
   beforeAll(async () => {
-    ({ slack, control, cluster } = await startBackends({
-      masters: 3,
-      replicasPerMaster: 1,
-      nodeTimeoutMs: 1000,
+    ({ slack, control, cluster } = await startBackends(THREE_SHARDS));
+    const file = files.write([
+      '  - name: shop',
+      `    seeds: [${cluster.addrs().join(', ')}]`,
+      '    dashboard_url: https://grafana.example.com/d/redis?var-cluster={cluster}&var-node={node}',
+      '    runbook_url: https://runbooks.example.com/redis/{cluster}',
+    ]);
+    ({ app, sim } = await startHttpApp({
+      slack,
+      secret: SECRET,
+      controlUrl: control.url,
+      clustersFile: file,
+      approvers: [APPROVER],
+      prefix: PREFIX,
     }));
-    dir = mkdtempSync(join(tmpdir(), 'redis-medic-links-'));
-    const file = join(dir, 'clusters.yaml');
-    writeFileSync(
-      file,
-      [
-        'clusters:',
-        '  - name: shop',
-        `    seeds: [${cluster.addrs().join(', ')}]`,
-        '    dashboard_url: https://grafana.example.com/d/redis?var-cluster={cluster}&var-node={node}',
-        '    runbook_url: https://runbooks.example.com/redis/{cluster}',
-        '',
-      ].join('\n'),
-    );
-    app = await startTestApp(
-      appEnv({
-        slack,
-        mode: 'http',
-        signingSecret: SECRET,
-        controlUrl: control.url,
-        seeds: [],
-        approvers: [APPROVER],
-        extra: { CLUSTERS_FILE: file, REDIS_CLUSTER_NODES: '' },
-      }),
-      { prefix: PREFIX },
-    );
-    sim = new SlackClientSim(slack, `http://127.0.0.1:${app.port}/slack/events`, SECRET);
     const master = cluster.masters()[0]!;
     const replica = cluster.replicasOf(master)[0]!;
     replicaAddr = replica.addr;
@@ -111,8 +92,13 @@ describe('dashboard / runbook links and the incident timeline', () => {
 
   afterAll(async () => {
     await stopAll(app, { slack, control, cluster });
-    if (dir) rmSync(dir, { recursive: true, force: true });
+    files.remove();
   });
+
+  /** Types `/redis <text>` as the asker and waits for the first new channel message `match` accepts. */
+  async function postedAfter(text: string, match: (m: StoredMessage) => boolean, what: string) {
+    return postAfterCommand(slack, sim, { user: ASKER, channel: CHANNEL, text }, match, what);
+  }
 
   it('status carries Dashboard and Runbook link buttons, filled in for the cluster', async () => {
     await sim.command(ASKER, CHANNEL, 'status');
@@ -132,16 +118,7 @@ describe('dashboard / runbook links and the incident timeline', () => {
   });
 
   it('a plan carries them too, with {node} the node it acts on; a click on a link is only acked', async () => {
-    const before = slack.channelMessages(CHANNEL).length;
-    await sim.command(ASKER, CHANNEL, `failover ${replicaAddr}`);
-    const plan = await slack.waitFor(
-      () =>
-        slack
-          .channelMessages(CHANNEL)
-          .slice(before)
-          .find((m) => findButton(m, 'plan_approve')),
-      'the plan',
-    );
+    const plan = await postedAfter(`failover ${replicaAddr}`, hasPlan, 'the plan');
     planId = findButton(plan, 'plan_approve')!.value;
     expect(links(plan).link_dashboard).toBe(
       `https://grafana.example.com/d/redis?var-cluster=shop&var-node=${encodeURIComponent(replicaAddr)}`,
@@ -158,16 +135,7 @@ describe('dashboard / runbook links and the incident timeline', () => {
   });
 
   it('/redis timeline <plan-id> posts who asked, the diagnosis, who approved, each step, and the end', async () => {
-    const before = slack.channelMessages(CHANNEL).length;
-    await sim.command(ASKER, CHANNEL, `timeline ${planId}`);
-    const msg = await slack.waitFor(
-      () =>
-        slack
-          .channelMessages(CHANNEL)
-          .slice(before)
-          .find((m) => m.text.includes('timeline')),
-      'the timeline',
-    );
+    const msg = await postedAfter(`timeline ${planId}`, (m) => m.text.includes('timeline'), 'the timeline');
     const text = latestText(msg);
     const order = [
       `Requested by <@${ASKER}>`,
@@ -187,14 +155,9 @@ describe('dashboard / runbook links and the incident timeline', () => {
   });
 
   it('--markdown gives a code block to paste', async () => {
-    const before = slack.channelMessages(CHANNEL).length;
-    await sim.command(ASKER, CHANNEL, `timeline ${planId} --markdown`);
-    const msg = await slack.waitFor(
-      () =>
-        slack
-          .channelMessages(CHANNEL)
-          .slice(before)
-          .find((m) => m.text.includes('timeline')),
+    const msg = await postedAfter(
+      `timeline ${planId} --markdown`,
+      (m) => m.text.includes('timeline'),
       'the markdown timeline',
     );
     const text = latestText(msg);

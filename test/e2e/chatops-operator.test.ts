@@ -8,15 +8,8 @@ import type { RunningApp } from '../../src/main.ts';
 import { type ClusterStandIn, startK8sStandInForCluster } from '../support/k8s-stand-in.ts';
 import type { LocalCluster, LocalRedis } from '../support/redis-cluster.ts';
 import type { SlackStandIn } from '../support/slack-stand-in.ts';
-import {
-  appEnv,
-  findButton,
-  latestText,
-  SlackClientSim,
-  startBackends,
-  startTestApp,
-  stopAll,
-} from './support.ts';
+import { startHttpApp, THREE_SHARDS } from './chatops-support.ts';
+import { findButton, latestText, type SlackClientSim, startBackends, stopAll } from './support.ts';
 
 const SECRET = 'e2e-signing-secret-operator';
 const CHANNEL = 'C0OPS';
@@ -32,11 +25,7 @@ describe('pods that belong to a Redis operator', () => {
   const kubeconfigBefore = process.env.KUBECONFIG;
 
   beforeAll(async () => {
-    ({ slack, control, cluster } = await startBackends({
-      masters: 3,
-      replicasPerMaster: 1,
-      nodeTimeoutMs: 1000,
-    }));
+    ({ slack, control, cluster } = await startBackends(THREE_SHARDS));
     k8s = await startK8sStandInForCluster(cluster, {
       redisReadiness: false,
       statefulSetOwner: {
@@ -47,17 +36,13 @@ describe('pods that belong to a Redis operator', () => {
     });
     // The app loads the kubeconfig as in production: from KUBECONFIG.
     process.env.KUBECONFIG = k8s.kubeconfigPath;
-    app = await startTestApp(
-      appEnv({
-        slack,
-        mode: 'http',
-        signingSecret: SECRET,
-        controlUrl: control.url,
-        seeds: cluster.addrs(),
-        extra: { K8S_ENABLED: 'true', K8S_NAMESPACE: 'redis' },
-      }),
-    );
-    sim = new SlackClientSim(slack, `http://127.0.0.1:${app.port}/slack/events`, SECRET);
+    ({ app, sim } = await startHttpApp({
+      slack,
+      secret: SECRET,
+      controlUrl: control.url,
+      seeds: cluster.addrs(),
+      extra: { K8S_ENABLED: 'true', K8S_NAMESPACE: 'redis' },
+    }));
   });
 
   afterAll(async () => {

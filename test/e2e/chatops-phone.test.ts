@@ -5,18 +5,10 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { RunningApp } from '../../src/main.ts';
-import { pickFreePort } from '../../src/sandbox/local-cluster.ts';
 import type { LocalCluster, LocalNode, LocalRedis } from '../support/redis-cluster.ts';
 import { flattenBlocks, type SlackStandIn, type StoredMessage } from '../support/slack-stand-in.ts';
-import {
-  appEnv,
-  findButton,
-  latestText,
-  SlackClientSim,
-  startBackends,
-  startTestApp,
-  stopAll,
-} from './support.ts';
+import { hasPlan, postAfterCommand, startWithReplacedPod } from './chatops-support.ts';
+import { latestText, type SlackClientSim, stopAll } from './support.ts';
 
 const SECRET = 'e2e-signing-secret-phone';
 const CHANNEL = 'C0PHONE';
@@ -33,36 +25,7 @@ describe('phone-first messages', () => {
   let dead: LocalNode;
 
   beforeAll(async () => {
-    ({ slack, control, cluster } = await startBackends({
-      masters: 3,
-      replicasPerMaster: 1,
-      nodeTimeoutMs: 1000,
-    }));
-    const freshPort = await pickFreePort('127.0.0.1');
-    app = await startTestApp(
-      appEnv({
-        slack,
-        mode: 'http',
-        signingSecret: SECRET,
-        controlUrl: control.url,
-        seeds: [...cluster.addrs(), `127.0.0.1:${freshPort}`],
-      }),
-    );
-    sim = new SlackClientSim(slack, `http://127.0.0.1:${app.port}/slack/events`, SECRET);
-    dead = cluster.masters()[0]!;
-    const replica = cluster.replicasOf(dead)[0]!;
-    await cluster.waitFor(
-      async () => (await cluster.cli(replica, 'INFO', 'replication')).includes('master_link_status:up'),
-      20_000,
-      'the replica link',
-    );
-    await cluster.kill(dead);
-    await cluster.waitFor(
-      async () => (await cluster.roleOf(replica)) === 'master',
-      30_000,
-      'replica promoted',
-    );
-    await cluster.startFreshNode({ port: freshPort });
+    ({ slack, control, cluster, app, sim, dead } = await startWithReplacedPod(SECRET));
   });
 
   afterAll(async () => {
@@ -84,14 +47,11 @@ describe('phone-first messages', () => {
   });
 
   it('diagnose: buttons right under the summary, one line per many-node command, the exact list in the thread', async () => {
-    const before = slack.channelMessages(CHANNEL).length;
-    await sim.command(ASKER, CHANNEL, 'diagnose');
-    const plan = await slack.waitFor(
-      () =>
-        slack
-          .channelMessages(CHANNEL)
-          .slice(before)
-          .find((m) => findButton(m, 'plan_approve')),
+    const plan = await postAfterCommand(
+      slack,
+      sim,
+      { user: ASKER, channel: CHANNEL, text: 'diagnose' },
+      hasPlan,
       'the plan',
     );
     const types = plan.blocks.map((b) => (b as { type: string }).type);

@@ -7,11 +7,11 @@ import { readFileSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parse as parseYaml } from 'yaml';
 import type { RunningApp } from '../../src/main.ts';
-import { pickFreePort } from '../../src/sandbox/local-cluster.ts';
 import type { LocalCluster, LocalRedis } from '../support/redis-cluster.ts';
 import { eventCallbackBody, signedHeaders } from '../support/slack-signing.ts';
 import { flattenBlocks, type SlackStandIn, type StoredMessage } from '../support/slack-stand-in.ts';
-import { appEnv, findButton, SlackClientSim, startBackends, startTestApp, stopAll } from './support.ts';
+import { startWithReplacedPod } from './chatops-support.ts';
+import { findButton, type SlackClientSim, stopAll } from './support.ts';
 
 const SECRET = 'e2e-signing-secret-private';
 const CHANNEL = 'C0PRIVATE';
@@ -37,37 +37,8 @@ describe('private answers and the App Home tab', () => {
       }));
 
   beforeAll(async () => {
-    ({ slack, control, cluster } = await startBackends({
-      masters: 3,
-      replicasPerMaster: 1,
-      nodeTimeoutMs: 1000,
-    }));
-    const freshPort = await pickFreePort('127.0.0.1');
-    app = await startTestApp(
-      appEnv({
-        slack,
-        mode: 'http',
-        signingSecret: SECRET,
-        controlUrl: control.url,
-        seeds: [...cluster.addrs(), `127.0.0.1:${freshPort}`],
-      }),
-    );
+    ({ slack, control, cluster, app, sim } = await startWithReplacedPod(SECRET));
     base = `http://127.0.0.1:${app.port}`;
-    sim = new SlackClientSim(slack, `${base}/slack/events`, SECRET);
-    const master = cluster.masters()[0]!;
-    const replica = cluster.replicasOf(master)[0]!;
-    await cluster.waitFor(
-      async () => (await cluster.cli(replica, 'INFO', 'replication')).includes('master_link_status:up'),
-      20_000,
-      'the replica link',
-    );
-    await cluster.kill(master);
-    await cluster.waitFor(
-      async () => (await cluster.roleOf(replica)) === 'master',
-      30_000,
-      'replica promoted',
-    );
-    await cluster.startFreshNode({ port: freshPort });
   });
 
   afterAll(async () => {

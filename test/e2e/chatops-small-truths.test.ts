@@ -3,9 +3,6 @@
  * Bolt's real receiver, signed requests, the Slack Web API stand-in), a real master with two replicas watched
  * by three real Sentinels, configured through a clusters file with `sentinels` / `sentinelMaster`.
  */
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createNodeCommander } from '../../src/adapters/redis/node-commander.ts';
 import type { NodeCommander } from '../../src/core/ports.ts';
@@ -22,15 +19,8 @@ import {
 } from '../integration/standalone-support.ts';
 import { type LocalRedis, startRedis } from '../support/redis-cluster.ts';
 import { flattenBlocks, type SlackStandIn, startSlackStandIn } from '../support/slack-stand-in.ts';
-import {
-  answersFor,
-  appEnv,
-  findButton,
-  latestText,
-  SlackClientSim,
-  startTestApp,
-  waitForPlanEnd,
-} from './support.ts';
+import { clustersFiles, hasPlan, postAfterCommand, startHttpApp } from './chatops-support.ts';
+import { answersFor, findButton, latestText, type SlackClientSim, waitForPlanEnd } from './support.ts';
 
 const SECRET = 'e2e-signing-secret-truths';
 const CHANNEL = 'C0ORDERS';
@@ -56,45 +46,33 @@ describe('a master/replica set under Sentinel, over Slack HTTP mode', () => {
   let commander: NodeCommander;
   let app: RunningApp;
   let sim: SlackClientSim;
-  let dir: string;
+  const files = clustersFiles('truths');
 
   beforeAll(async () => {
     commander = createNodeCommander({});
     [slack, control, set] = await Promise.all([startSlackStandIn(), startRedis(), startReplicationSet(2)]);
     const c = commander;
     sentinels = await startSentinels(set.master, 'orders', 2, { cli: (addr, ...args) => c.call(addr, args) });
-    dir = mkdtempSync(join(tmpdir(), 'redis-medic-truths-'));
-    const file = join(dir, 'clusters.yaml');
-    writeFileSync(
-      file,
-      [
-        'clusters:',
-        '  - name: orders',
-        `    seeds: [${set.master.addr}]`,
-        `    sentinels: [${sentinels.addrs.join(', ')}]`,
-        '    sentinelMaster: orders',
-        '',
-      ].join('\n'),
-    );
-    app = await startTestApp(
-      appEnv({
-        slack,
-        mode: 'http',
-        signingSecret: SECRET,
-        controlUrl: control.url,
-        seeds: [],
-        approvers: [APPROVER],
-        extra: { CLUSTERS_FILE: file, REDIS_CLUSTER_NODES: '' },
-      }),
-    );
-    sim = new SlackClientSim(slack, `http://127.0.0.1:${app.port}/slack/events`, SECRET);
+    const file = files.write([
+      '  - name: orders',
+      `    seeds: [${set.master.addr}]`,
+      `    sentinels: [${sentinels.addrs.join(', ')}]`,
+      '    sentinelMaster: orders',
+    ]);
+    ({ app, sim } = await startHttpApp({
+      slack,
+      secret: SECRET,
+      controlUrl: control.url,
+      clustersFile: file,
+      approvers: [APPROVER],
+    }));
   });
 
   afterAll(async () => {
     await app?.close();
     await commander?.close();
     await Promise.all([slack?.close(), control?.stop(), sentinels?.stop(), set?.stop()]);
-    if (dir) rmSync(dir, { recursive: true, force: true });
+    files.remove();
   });
 
   it('status: the notification text counts 1 master and 2 replicas, and the blocks say what Sentinel says', async () => {
@@ -143,14 +121,11 @@ describe('a master/replica set under Sentinel, over Slack HTTP mode', () => {
       250,
     );
     const keys = await writeAcknowledged(set.master, 'order', 50, 2);
-    const before = slack.channelMessages(CHANNEL).length;
-    await sim.command(ASKER, CHANNEL, `failover ${r2.addr}`);
-    const plan = await slack.waitFor(
-      () =>
-        slack
-          .channelMessages(CHANNEL)
-          .slice(before)
-          .find((m) => findButton(m, 'plan_approve')),
+    const plan = await postAfterCommand(
+      slack,
+      sim,
+      { user: ASKER, channel: CHANNEL, text: `failover ${r2.addr}` },
+      hasPlan,
       'the failover plan',
     );
     const text = latestText(plan);

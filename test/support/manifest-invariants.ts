@@ -89,10 +89,11 @@ export function describeManifestInvariants(
       expect(byKind('ClusterRoleBinding')).toEqual([]);
     });
 
-    it('lets the bot get and list pods, the workers also delete them, in the Redis namespace only, never watch', () => {
+    it('lets the bot get and list pods and get StatefulSets (operator detection), the workers get, list and delete pods, in the Redis namespace only, never watch', () => {
       const rules = (name: string) => find<K8sObject & { rules: Rule[] }>('Role', name).rules;
       expect(rules('redis-medic-bot')).toEqual([
         { apiGroups: [''], resources: ['pods'], verbs: ['get', 'list'] },
+        { apiGroups: ['apps'], resources: ['statefulsets'], verbs: ['get'] },
       ]);
       expect(rules('redis-medic-worker')).toEqual([
         { apiGroups: [''], resources: ['pods'], verbs: ['get', 'list', 'delete'] },

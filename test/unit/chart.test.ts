@@ -117,6 +117,102 @@ describe.runIf(haveHelm)('the Helm chart (charts/redis-medic)', () => {
     expect(workerKeys(template(VALUES.example))).not.toContain('SLACK_BOT_TOKEN');
   });
 
+  describe('with alertmanager.enabled', () => {
+    const ALERTS = [
+      '--set',
+      'alertmanager.enabled=true',
+      '--set-json',
+      'clusters=[{"name":"payments","seeds":["10.0.0.1:6379"],"channel":"C0PAY","dashboardUrl":"https://grafana.example.com/d/redis?var-cluster={cluster}&var-node={node}","runbookUrl":"https://runbooks.example.com/redis/{cluster}"},{"name":"carts","seeds":["10.0.0.2:6379"],"channel":"C0CARTS"}]',
+    ];
+    type Pod = { spec: { template: { spec: { containers: { env: EnvVar[] }[] } } } };
+    const secretKeysOf = (objects: K8sObject[], name: string) =>
+      (
+        objects.find((o) => o.kind === 'Deployment' && o.metadata.name === name) as K8sObject & Pod
+      ).spec.template.spec.containers[0]?.env.flatMap((e) =>
+        e.valueFrom?.secretKeyRef ? [`${e.name}=${e.valueFrom.secretKeyRef.key}`] : [],
+      );
+
+    it('lints clean', () => {
+      const r = run(helmBin, ['lint', '--strict', CHART, ...ALERTS]);
+      expect(r.status, r.stdout + r.stderr).toBe(0);
+    });
+
+    it('gives the token (a Secret key) to the bot only, and sets the cluster label', () => {
+      const objects = template([
+        ...ALERTS,
+        '--set',
+        'alertmanager.tokenKey=AM_TOKEN',
+        '--set',
+        'alertmanager.clusterLabel=cluster',
+      ]);
+      expect(secretKeysOf(objects, 'redis-medic-bot')).toContain('ALERTMANAGER_TOKEN=AM_TOKEN');
+      expect(secretKeysOf(objects, 'redis-medic-worker')?.join()).not.toContain('ALERTMANAGER');
+      const cm = objects.find((o) => o.metadata.name === 'redis-medic') as K8sObject & {
+        data: Record<string, string>;
+      };
+      expect(cm.data.ALERT_CLUSTER_LABEL).toBe('cluster');
+      expect(secretKeysOf(template(VALUES.example), 'redis-medic-bot')?.join()).not.toContain('ALERTMANAGER');
+    });
+
+    it("renders each cluster's link templates into the clusters file", () => {
+      const file = template(ALERTS).find((o) => o.metadata.name === 'redis-medic-clusters') as K8sObject & {
+        data: Record<string, string>;
+      };
+      const parsed = parseClustersFile(file.data['clusters.yaml'] ?? '', { env: {} });
+      expect(parsed.ok && parsed.value.map((c) => [c.name, c.links])).toEqual([
+        [
+          'payments',
+          {
+            dashboardUrl: 'https://grafana.example.com/d/redis?var-cluster={cluster}&var-node={node}',
+            runbookUrl: 'https://runbooks.example.com/redis/{cluster}',
+          },
+        ],
+        ['carts', undefined],
+      ]);
+    });
+
+    it.each([
+      ['the monitoring namespace by default', [], 'monitoring'],
+      ['alertmanager.namespace when set', ['--set', 'alertmanager.namespace=observability'], 'observability'],
+    ])("admits the webhook to the bot's ops port, through its own Service, from %s", (_, extra, ns) => {
+      const objects = template([...ALERTS, ...extra]);
+      const np = objects.find((o) => o.metadata.name === 'redis-medic-alertmanager') as K8sObject & {
+        spec: { podSelector: unknown; ingress: unknown };
+      };
+      expect(np.spec.podSelector).toEqual({
+        matchLabels: { 'app.kubernetes.io/name': 'redis-medic', 'app.kubernetes.io/component': 'bot' },
+      });
+      expect(np.spec.ingress).toEqual([
+        {
+          from: [{ namespaceSelector: { matchLabels: { 'kubernetes.io/metadata.name': ns } } }],
+          ports: [{ port: 9090, protocol: 'TCP' }],
+        },
+      ]);
+      const svc = objects.find((o) => o.kind === 'Service' && o.metadata.name === 'redis-medic-alerts') as
+        | (K8sObject & { spec: { selector: Record<string, string>; ports: { port: number }[] } })
+        | undefined;
+      expect(svc?.spec.selector['app.kubernetes.io/component']).toBe('bot');
+      expect(svc?.spec.ports.map((p) => p.port)).toEqual([9090]);
+      expect(template(VALUES.example).some((o) => o.metadata.name === 'redis-medic-alertmanager')).toBe(
+        false,
+      );
+    });
+
+    it('refuses to render when a cluster has nowhere to post alerts', () => {
+      const r = run(helmBin, [
+        'template',
+        'x',
+        CHART,
+        '--set',
+        'alertmanager.enabled=true',
+        '--set-json',
+        'clusters=[{"name":"payments","seeds":["10.0.0.1:6379"],"channel":"C0PAY"},{"name":"carts","seeds":["10.0.0.2:6379"]}]',
+      ]);
+      expect(r.status).not.toBe(0);
+      expect(r.stderr).toContain('cluster carts has nowhere to post alerts');
+    });
+  });
+
   it('renders a ServiceMonitor only when asked', () => {
     expect(template(VALUES.example).some((o) => o.kind === 'ServiceMonitor')).toBe(false);
     expect(

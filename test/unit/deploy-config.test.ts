@@ -127,4 +127,37 @@ describe.runIf(helm.have || process.env.CI)('the Helm chart starts, following th
       PAYMENTS_REDIS_PASSWORD: plausible('PAYMENTS_REDIS_PASSWORD'),
     });
   });
+
+  it.each([
+    [
+      'several clusters, each posting alerts in its own channel, with link templates',
+      [
+        '--set-json',
+        'clusters=[{"name":"payments","seeds":["10.0.0.1:6379"],"channel":"C0PAY","dashboardUrl":"https://grafana.example.com/d/redis?var-cluster={cluster}&var-node={node}","runbookUrl":"https://runbooks.example.com/redis/{cluster}"},{"name":"carts","seeds":["10.0.0.2:6379"],"channel":"C0CARTS"}]',
+      ],
+    ],
+    [
+      'one cluster posting alerts in the watch channel, with link templates',
+      [
+        '--set',
+        'watch.channel=C0WATCH',
+        '--set',
+        'clusters[0].dashboardUrl=https://grafana.example.com/d/redis?var-cluster={cluster}',
+        '--set',
+        'clusters[0].runbookUrl=https://runbooks.example.com/redis/{cluster}',
+      ],
+    ],
+  ])('with Alertmanager enabled: %s', (_, args) => {
+    const objects = helmTemplate([
+      '-f',
+      `${CHART_DIR}/ci/example-values.yaml`,
+      '--set',
+      'alertmanager.enabled=true',
+      ...args,
+    ]);
+    expectBothStart(objects, 'socket', {
+      ...readmeSecret('socket'),
+      ALERTMANAGER_TOKEN: 'an-alertmanager-bearer-token-0123456789',
+    });
+  });
 });
