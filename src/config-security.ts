@@ -5,7 +5,8 @@
 import { MIN_SECRET_LENGTH } from './app/approval-seal.ts';
 import { isUserGroupId } from './app/approver-set.ts';
 
-const truthy = (v: string | undefined) => ['true', '1', 'yes'].includes(v ?? '');
+/** A raw boolean setting read the way the schema reads it (true, 1, yes). */
+export const truthy = (v: string | undefined) => ['true', '1', 'yes'].includes(v ?? '');
 
 /** Is `url` on this machine (http allowed there: a local proxy or a test stand-in)? */
 export function isLoopbackUrl(url: URL): boolean {

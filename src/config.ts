@@ -12,7 +12,7 @@ import {
   slackSigningSecret,
   withoutEmpty,
 } from './config-checks.ts';
-import { securityChecks } from './config-security.ts';
+import { securityChecks, truthy } from './config-security.ts';
 
 /** `host:port` with a port in 1..65535. */
 const addrPattern = /^[^\s:,]+:\d{1,5}$/;
@@ -103,11 +103,7 @@ export const envSchema = z.object({
 /** Rules that tie variables together; checked on the raw environment so they are reported with the rest. */
 function crossChecks(env: NodeJS.ProcessEnv): string[] {
   const problems = slackKeyProblems(env);
-  if (
-    !env.REDIS_CLUSTER_NODES?.trim() &&
-    !env.CLUSTERS_FILE &&
-    !['true', '1', 'yes'].includes(env.K8S_ENABLED ?? '')
-  )
+  if (!env.REDIS_CLUSTER_NODES?.trim() && !env.CLUSTERS_FILE && !truthy(env.K8S_ENABLED))
     problems.push(
       'REDIS_CLUSTER_NODES: required: comma-separated host:port seeds (or set CLUSTERS_FILE, or K8S_ENABLED=true)',
     );

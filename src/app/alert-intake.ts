@@ -20,6 +20,7 @@ import type { Clock } from '../core/ports.ts';
 import { analyzeTopology } from '../core/topology/analyze.ts';
 import type { Finding, Topology } from '../core/types.ts';
 import { incidentFindings } from '../core/watch/diff.ts';
+import { withDeadline } from '../deadline.ts';
 import type { Logger } from '../logger.ts';
 import { registry } from '../metrics.ts';
 import type { ChatPort } from './chat-port.ts';
@@ -109,12 +110,12 @@ export function createAlertIntake(deps: AlertIntakeDeps) {
   /** A fresh scan, cut at ALERT_SCAN_DEADLINE_MS: past it the alert is posted with the reason. */
   async function scan(entry: ClusterEntry): Promise<Scan> {
     const deadline = Math.min(deps.scanTimeoutMs * 3 + 250, ALERT_SCAN_DEADLINE_MS);
-    let timer: NodeJS.Timeout | undefined;
-    const late = new Promise<never>((_, reject) => {
-      timer = setTimeout(() => reject(new Error(`the scan took longer than ${deadline} ms`)), deadline);
-    });
     try {
-      const topology = await Promise.race([entry.source.scan({ timeoutMs: deps.scanTimeoutMs }), late]);
+      const topology = await withDeadline(
+        entry.source.scan({ timeoutMs: deps.scanTimeoutMs }),
+        deadline,
+        () => new Error(`the scan took longer than ${deadline} ms`),
+      );
       if (!topology.probes.some((p) => p.outcome === 'ok'))
         return {
           ok: false,
@@ -123,8 +124,6 @@ export function createAlertIntake(deps: AlertIntakeDeps) {
       return { ok: true, topology, findings: analyzeTopology(topology) };
     } catch (err) {
       return { ok: false, error: err instanceof Error ? err.message : String(err) };
-    } finally {
-      clearTimeout(timer);
     }
   }
 

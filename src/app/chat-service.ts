@@ -51,6 +51,7 @@ import { planForAction, planForFindings } from '../core/plans/index.ts';
 import { type Clock, systemClock } from '../core/ports.ts';
 import { analyzeTopology } from '../core/topology/analyze.ts';
 import type { ExecEvent, Finding, Plan, PlanOutcome, Topology } from '../core/types.ts';
+import { withDeadline } from '../deadline.ts';
 import type { Logger } from '../logger.ts';
 import { commandsTotal } from '../metrics.ts';
 import { buildHomeView } from './app-home.ts';
@@ -266,16 +267,12 @@ export function createChatService(deps: ChatServiceDeps): ChatServiceInternals {
     );
   }
 
-  function withDeadline<T>(p: Promise<T>, ms: number, what: string): Promise<T> {
-    let timer: NodeJS.Timeout | undefined;
-    const t = new Promise<never>((_, reject) => {
-      timer = setTimeout(
-        () => reject(new CodedError(ErrorCodes.ClusterUnreachable, `${what} took longer than ${ms} ms`)),
-        ms,
-      );
-      timer.unref?.();
-    });
-    return Promise.race([p, t]).finally(() => clearTimeout(timer));
+  function within<T>(p: Promise<T>, ms: number, what: string): Promise<T> {
+    return withDeadline(
+      p,
+      ms,
+      () => new CodedError(ErrorCodes.ClusterUnreachable, `${what} took longer than ${ms} ms`),
+    );
   }
 
   /** Scans in flight, per cluster: requests that arrive meanwhile share the answer (nothing is kept after). */
@@ -298,7 +295,7 @@ export function createChatService(deps: ChatServiceDeps): ChatServiceInternals {
   async function scanNow(entry: ClusterEntry): Promise<ScanResult> {
     const deadline = settings.scanTimeoutMs * 3 + 250;
     try {
-      const topology = await withDeadline(
+      const topology = await within(
         entry.source.scan({ timeoutMs: settings.scanTimeoutMs }),
         deadline,
         `reading cluster ${entry.name}`,

@@ -15,6 +15,7 @@ import {
   withKeysAtRisk,
 } from '../core/risk/index.ts';
 import type { Plan, SlotRange, Topology } from '../core/types.ts';
+import { settleWithin } from '../deadline.ts';
 
 export interface CountOptions {
   /** Deadline of one node's counts, ms (default 3000). */
@@ -31,24 +32,13 @@ async function countOn(
   r: KeyCountRequest,
   timeoutMs: number,
 ): Promise<number | null> {
-  let timer: NodeJS.Timeout | undefined;
-  const deadline = new Promise<null>((resolve) => {
-    timer = setTimeout(() => resolve(null), timeoutMs);
-  });
   const count = Promise.all(
     [...eachSlot(r.slots)].map((s) =>
       commander.call(r.addr, ['CLUSTER', 'COUNTKEYSINSLOT', s], { timeoutMs }),
     ),
-  ).then(
-    (replies) => replies.reduce<number>((n, x) => n + Number(x), 0),
-    () => null,
-  );
-  try {
-    const n = await Promise.race([count, deadline]);
-    return n !== null && Number.isFinite(n) ? n : null;
-  } finally {
-    clearTimeout(timer);
-  }
+  ).then((replies) => replies.reduce<number>((n, x) => n + Number(x), 0));
+  const n = await settleWithin(count, timeoutMs, null);
+  return n !== null && Number.isFinite(n) ? n : null;
 }
 
 /** Answers every request, nodes in parallel. */

@@ -28,6 +28,7 @@ import {
   redisIsDeciding,
   type WatchChange,
 } from '../core/watch/diff.ts';
+import { withDeadline } from '../deadline.ts';
 import type { Logger } from '../logger.ts';
 
 /** Where a plan the watcher proposed stands (from the plan store). */
@@ -177,13 +178,9 @@ function trim(t: Topology): Topology {
   };
 }
 
-function withDeadline<T>(p: Promise<T>, ms: number, what: string): Promise<T> {
-  let timer: NodeJS.Timeout | undefined;
-  const deadline = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(new Error(`${what} took longer than ${ms} ms`)), ms);
-    timer.unref?.();
-  });
-  return Promise.race([p, deadline]).finally(() => clearTimeout(timer));
+/** `p` bounded by `ms`; past it, an error naming `what`. */
+function within<T>(p: Promise<T>, ms: number, what: string): Promise<T> {
+  return withDeadline(p, ms, () => new Error(`${what} took longer than ${ms} ms`));
 }
 
 /**
@@ -232,7 +229,7 @@ export function createWatcher(opts: WatcherOptions) {
   }
 
   async function scan(cluster: { name: string; source: TopologySource }): Promise<Topology> {
-    const topology = await withDeadline(
+    const topology = await within(
       cluster.source.scan({ timeoutMs: scanTimeoutMs, reuseUnchanged: true }),
       scanTimeoutMs * 3 + 250,
       `reading cluster ${cluster.name}`,

@@ -1,5 +1,6 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Registry } from 'prom-client';
+import { settleWithin } from '../deadline.ts';
 import { registry as defaultRegistry } from '../metrics.ts';
 
 /** Is the process able to work? For redis-medic: the control Redis answers PING. */
@@ -17,21 +18,12 @@ export type ReadinessCheck = () => Promise<Readiness>;
 
 export type RouteHandler = (req: IncomingMessage, res: ServerResponse) => void;
 
-/** Races `check` against a deadline; `fallback` when it throws or is late. */
-function withDeadline<T>(check: () => Promise<T>, fallback: T, timeoutMs: number): Promise<T> {
-  let timer: NodeJS.Timeout | undefined;
-  const deadline = new Promise<T>((resolve) => {
-    timer = setTimeout(() => resolve(fallback), timeoutMs);
-  });
-  return Promise.race([check().catch(() => fallback), deadline]).finally(() => clearTimeout(timer));
-}
-
 const TEXT = { 'content-type': 'text/plain; charset=utf-8', 'cache-control': 'no-store' };
 
 /** `GET /healthz`: 200 `ok` when the control Redis answers within `timeoutMs`, else 503 (kept for old probes). */
 export function healthzHandler(health: HealthCheck, timeoutMs = 2000): RouteHandler {
   return (_req, res) => {
-    void withDeadline(health, false, timeoutMs).then((ok) => {
+    void settleWithin(health(), timeoutMs, false).then((ok) => {
       res.writeHead(ok ? 200 : 503, TEXT);
       res.end(ok ? 'ok\n' : 'control redis unreachable\n');
     });
@@ -50,7 +42,7 @@ export function livezHandler(): RouteHandler {
 export function readyzHandler(readiness: ReadinessCheck, timeoutMs = 2000): RouteHandler {
   const late: Readiness = { ready: false, controlRedis: 'down', warnings: ['readiness check timed out'] };
   return (_req, res) => {
-    void withDeadline(readiness, late, timeoutMs).then((r) => {
+    void settleWithin(readiness(), timeoutMs, late).then((r) => {
       res.writeHead(r.ready ? 200 : 503, { 'content-type': 'application/json', 'cache-control': 'no-store' });
       res.end(
         `${JSON.stringify({ status: r.ready ? (r.warnings.length ? 'degraded' : 'ok') : 'not ready', ...r })}\n`,
