@@ -14,6 +14,7 @@ import { createAuditLog } from './adapters/store/audit.ts';
 import { type ControlPlanStore, createPlanStore } from './adapters/store/plan-store.ts';
 import { type AlertIntake, createAlertIntake } from './app/alert-intake.ts';
 import { type ApprovalService, createApprovalService } from './app/approvals.ts';
+import { isUserGroupId } from './app/approver-set.ts';
 import type { ChatPort } from './app/chat-port.ts';
 import { type ChaosHandler, type ChatServiceInternals, createChatService } from './app/chat-service.ts';
 import { type ClusterRegistry, createClusterRegistry } from './app/clusters.ts';
@@ -236,7 +237,20 @@ export async function composeApp(config: Config, opts: ComposeOptions): Promise<
     closers.push(() => bus.close());
     const queue = createPlanQueue({ connection: control, prefix: planQueuePrefix(prefix) });
     closers.push(() => queue.close());
-    const security = await createSecurityKit(config, { logger, clock });
+    // Approvers given as Slack user groups are resolved through the Web API (loaded only when needed).
+    const listMembers =
+      config.SLACK_BOT_TOKEN && config.APPROVERS.some(isUserGroupId)
+        ? (await import('./adapters/slack/usergroups.ts')).createGroupMemberLister({
+            token: config.SLACK_BOT_TOKEN,
+            slackApiUrl: config.SLACK_API_URL,
+            logger,
+          })
+        : undefined;
+    const security = await createSecurityKit(config, {
+      logger,
+      clock,
+      ...(listMembers ? { listMembers } : {}),
+    });
     const approvals = createApprovalService({
       sealer: security.sealer,
       approverSet: security.approvers,

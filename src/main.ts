@@ -225,7 +225,7 @@ export async function main(env: NodeJS.ProcessEnv = process.env): Promise<number
     return 1;
   };
   if (!config.SLACK_MODE && config.ROLE !== 'worker') {
-    const { startConsoleApp } = await import('./adapters/console/start-console-app.ts');
+    const { startConsoleApp } = await import('./console-app.ts');
     try {
       return await startConsoleApp(config, logger);
     } catch (err) {

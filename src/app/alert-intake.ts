@@ -7,7 +7,6 @@
 import { createHash } from 'node:crypto';
 import type { Redis } from 'ioredis';
 import { Counter } from 'prom-client';
-import { esc } from '../adapters/slack/blocks/kit.ts';
 import {
   type AlertmanagerPayload,
   alertCluster,
@@ -26,6 +25,7 @@ import { registry } from '../metrics.ts';
 import type { ChatPort } from './chat-port.ts';
 import type { ClusterEntry, ClusterRegistry } from './clusters.ts';
 import { incidentChannel } from './incident-channel.ts';
+import { esc } from './messages/kit.ts';
 import { findOpenTwin } from './open-twin.ts';
 import { linesMessage } from './watch-poster.ts';
 import {

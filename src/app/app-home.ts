@@ -3,24 +3,14 @@
  * status and a link to their message, and the last 10 audit entries.
  */
 
-import {
-  clip,
-  clock,
-  context,
-  divider,
-  esc,
-  header,
-  mention,
-  packLines,
-  section,
-} from '../adapters/slack/blocks/kit.ts';
-import { roleCountText } from '../adapters/slack/blocks/sentinel-status.ts';
-import { healthOf } from '../adapters/slack/blocks/status.ts';
 import type { AuditLog, PlanStore } from '../core/plan-record.ts';
 import type { Clock } from '../core/ports.ts';
 import type { Finding, Topology } from '../core/types.ts';
 import type { Block } from './chat-port.ts';
 import type { ClusterEntry, ClusterRegistry } from './clusters.ts';
+import { clip, clock, context, divider, esc, header, mention, packLines, section } from './messages/kit.ts';
+import { roleCountText } from './messages/sentinel-status.ts';
+import { healthOf } from './messages/status.ts';
 import { messageLink } from './open-twin.ts';
 
 export interface HomeDeps {

@@ -4,38 +4,6 @@
  * The one place where errors become words: every path answers the user, nothing here throws.
  */
 
-import { hasCollapsedCommands, renderCommandList } from '../adapters/slack/blocks/commands.ts';
-import {
-  applyExecEvent,
-  dataLossButton,
-  findingCounts,
-  healthOf,
-  initialProgress,
-  type LiveStep,
-  type ProgressState,
-  renderAudit,
-  renderCancelled,
-  renderClusters,
-  renderHelp,
-  renderMrkdwn,
-  renderNotice,
-  renderPlan,
-  renderPlans,
-  renderProgress,
-  renderStatus,
-  renderSummary,
-  renderUsageError,
-} from '../adapters/slack/blocks/index.ts';
-import {
-  clip,
-  esc,
-  fitMessage,
-  mention,
-  packLines,
-  section,
-  clock as timeOfDay,
-} from '../adapters/slack/blocks/kit.ts';
-import { roleCountText } from '../adapters/slack/blocks/sentinel-status.ts';
 import { asCodedError, CodedError, ErrorCodes } from '../core/errors.ts';
 import { type ChaosAction, type Intent, parseIntent } from '../core/intents/parse-intent.ts';
 import {
@@ -70,6 +38,30 @@ import type { ClusterEntry, ClusterRegistry } from './clusters.ts';
 import { createCommandGate, type GateRefusal } from './command-gate.ts';
 import { every } from './every.ts';
 import { assessKeysAtRisk } from './keys-at-risk.ts';
+import { hasCollapsedCommands, renderCommandList } from './messages/commands.ts';
+import {
+  applyExecEvent,
+  dataLossButton,
+  findingCounts,
+  healthOf,
+  initialProgress,
+  type LiveStep,
+  type ProgressState,
+  renderAudit,
+  renderCancelled,
+  renderClusters,
+  renderHelp,
+  renderMrkdwn,
+  renderNotice,
+  renderPlan,
+  renderPlans,
+  renderProgress,
+  renderStatus,
+  renderSummary,
+  renderUsageError,
+} from './messages/index.ts';
+import { clip, esc, fitMessage, mention, packLines, section, clock as timeOfDay } from './messages/kit.ts';
+import { roleCountText } from './messages/sentinel-status.ts';
 import { findOpenTwin, renderOpenTwin } from './open-twin.ts';
 import { privatePlanPreview } from './private-answers.ts';
 import { timelineMessage } from './timeline-command.ts';

@@ -2,13 +2,14 @@
  * Per-cluster link buttons (issue 19, part 4): the clusters file's `dashboard_url` / `runbook_url` templates,
  * with `{cluster}` and `{node}` filled in, as one actions block on status, plan and incident messages.
  */
-import { fitMessage } from '../adapters/slack/blocks/kit.ts';
-import { withOperatorLine } from '../adapters/slack/blocks/operator.ts';
+
 import type { PlanRecord } from '../core/plan-record.ts';
 import type { ClusterDefinition } from '../core/ports.ts';
 import type { Finding, Plan, Topology } from '../core/types.ts';
 import type { ActionsBlock, ButtonElement, ChatMessage } from './chat-port.ts';
 import type { ClusterRegistry } from './clusters.ts';
+import { fitMessage } from './messages/kit.ts';
+import { withOperatorLine } from './messages/operator.ts';
 
 /** Action ids of link buttons start with this: the Slack listener only acks their clicks. */
 export const LINK_ACTION_PREFIX = 'link_';

@@ -3,11 +3,12 @@
  * fingerprint and the same commands — for example the watcher's. The answer points to the open plan instead
  * of posting a second one with its own Approve button.
  */
-import { esc, mention } from '../adapters/slack/blocks/kit.ts';
-import { renderNotice } from '../adapters/slack/blocks/lists.ts';
+
 import type { PlanRecord, PlanStatus, PlanStore } from '../core/plan-record.ts';
 import type { Plan } from '../core/types.ts';
 import type { ChatMessage } from './chat-port.ts';
+import { esc, mention } from './messages/kit.ts';
+import { renderNotice } from './messages/lists.ts';
 
 const OPEN: PlanStatus[] = ['proposed', 'approved', 'queued', 'running'];
 

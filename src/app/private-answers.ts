@@ -3,10 +3,11 @@
  * diagnose shows the plan it would propose, without Approve / Reject, and a "Share in channel" button that
  * diagnoses again in the channel (a fresh scan, the plan stored and posted for approval).
  */
-import { button, context } from '../adapters/slack/blocks/kit.ts';
-import { renderPlan } from '../adapters/slack/blocks/plan.ts';
+
 import type { Plan } from '../core/types.ts';
 import { ActionIds, type ChatMessage } from './chat-port.ts';
+import { button, context } from './messages/kit.ts';
+import { renderPlan } from './messages/plan.ts';
 
 /** The plan as a preview: no votes (it is not stored), a Share button carrying the cluster name. */
 export function privatePlanPreview(plan: Plan, now: number): ChatMessage {

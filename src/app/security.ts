@@ -8,7 +8,7 @@ import type { PlanRecord } from '../core/plan-record.ts';
 import type { Clock } from '../core/ports.ts';
 import type { Logger } from '../logger.ts';
 import { type ApprovalSealer, createApprovalSealer } from './approval-seal.ts';
-import { type ApproverSet, createApproverSet, isUserGroupId, type ListGroupMembers } from './approver-set.ts';
+import { type ApproverSet, createApproverSet, type ListGroupMembers } from './approver-set.ts';
 import { checkBeforeRun, type RunVerdict } from './run-check.ts';
 
 export interface SecurityKit {
@@ -27,15 +27,7 @@ export async function createSecurityKit(
 ): Promise<SecurityKit> {
   const secret = config.APPROVAL_SECRET ?? randomBytes(32).toString('hex');
   const sealer = createApprovalSealer(secret);
-  let listMembers = opts.listMembers;
-  if (!listMembers && config.SLACK_BOT_TOKEN && config.APPROVERS.some(isUserGroupId)) {
-    const { createGroupMemberLister } = await import('../adapters/slack/usergroups.ts');
-    listMembers = createGroupMemberLister({
-      token: config.SLACK_BOT_TOKEN,
-      slackApiUrl: config.SLACK_API_URL,
-      logger: opts.logger,
-    });
-  }
+  const listMembers = opts.listMembers;
   const approvers = createApproverSet(config.APPROVERS, {
     clock: opts.clock,
     ...(listMembers ? { listMembers } : {}),

@@ -3,11 +3,12 @@
  * owner (`CLUSTER COUNTKEYSINSLOT` is 0 on every other reachable master), exactly one master claims the
  * slot, and no node has it open. A plan whose check fails ends Failed, naming slot, node and count.
  */
-import { countableMasters, countKeysInSlots } from '../adapters/redis/slot-keys.ts';
+
 import { nodeById } from '../core/plans/cluster-view.ts';
 import type { Clock, NodeCommander, TopologySource } from '../core/ports.ts';
 import { parseClusterNodes } from '../core/topology/parse-cluster-nodes.ts';
 import type { Addr, NodeView, SlotRange, Step, Topology } from '../core/types.ts';
+import { countableMasters, countKeysInSlots } from './slot-keys.ts';
 import { sleep } from './steps/support.ts';
 
 const owns = (v: { slots: SlotRange[] }, s: number) => v.slots.some((r) => r.start <= s && s <= r.end);

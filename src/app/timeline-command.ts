@@ -1,9 +1,10 @@
 /** `/redis timeline <plan-id> [--markdown]` (issue 19, part 4): the plan's story from its record and audit. */
-import { renderNotice } from '../adapters/slack/blocks/lists.ts';
-import { renderTimeline } from '../adapters/slack/blocks/timeline.ts';
+
 import type { AuditLog, PlanStore } from '../core/plan-record.ts';
 import { buildTimeline } from '../core/timeline.ts';
 import type { ChatMessage } from './chat-port.ts';
+import { renderNotice } from './messages/lists.ts';
+import { renderTimeline } from './messages/timeline.ts';
 
 export async function timelineMessage(
   deps: { store: Pick<PlanStore, 'get'>; audit: Pick<AuditLog, 'forPlan'> },

@@ -4,12 +4,13 @@
  * proposed with its chatRef, so Approve / Reject, the approval rules and the worker's progress updates
  * work as for any plan). The watcher never approves.
  */
-import { fitMessage, packLines } from '../adapters/slack/blocks/kit.ts';
+
 import type { PlanStore } from '../core/plan-record.ts';
 import type { Clock } from '../core/ports.ts';
 import type { Finding, Topology } from '../core/types.ts';
 import type { Logger } from '../logger.ts';
 import type { ChatMessage, ChatPort } from './chat-port.ts';
+import { fitMessage, packLines } from './messages/kit.ts';
 import type { WatchPoster } from './watcher.ts';
 
 /** Who a plan proposed by the watcher is "requested by": no person, so any approver may approve it. */

@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { assertWithinBlockKitLimits } from '../../src/adapters/slack/blocks/index.ts';
 import type { ChatMessage, ChatPort, Respond } from '../../src/app/chat-port.ts';
+import { assertWithinBlockKitLimits } from '../../src/app/messages/index.ts';
 import type { ComposedApp } from '../../src/compose.ts';
 import { composeWithChat } from '../support/memory-chat.ts';
 import {

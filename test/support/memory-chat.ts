@@ -1,6 +1,7 @@
 /** An in-memory ChatPort and respond() for tests that drive the composed app's chat service. */
-import { assertWithinBlockKitLimits } from '../../src/adapters/slack/blocks/index.ts';
+
 import type { ButtonElement, ChatMessage, ChatPort, Respond } from '../../src/app/chat-port.ts';
+import { assertWithinBlockKitLimits } from '../../src/app/messages/index.ts';
 import { type ComposedApp, type ComposeOptions, composeApp } from '../../src/compose.ts';
 import { loadConfig } from '../../src/config.ts';
 import { createLogger } from '../../src/logger.ts';

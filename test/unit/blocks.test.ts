@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { renderCommandList } from '../../src/adapters/slack/blocks/commands.ts';
+import type { ChatMessage } from '../../src/app/chat-port.ts';
+import { renderCommandList } from '../../src/app/messages/commands.ts';
 import {
   applyExecEvent,
   assertWithinBlockKitLimits,
@@ -16,9 +17,8 @@ import {
   renderStatus,
   renderSummary,
   renderUsageError,
-} from '../../src/adapters/slack/blocks/index.ts';
-import { esc } from '../../src/adapters/slack/blocks/kit.ts';
-import type { ChatMessage } from '../../src/app/chat-port.ts';
+} from '../../src/app/messages/index.ts';
+import { esc } from '../../src/app/messages/kit.ts';
 import { parseIntent } from '../../src/core/intents/parse-intent.ts';
 import type { PlanRecord } from '../../src/core/plan-record.ts';
 import type { ClusterNode, Finding, Plan, Step, Topology } from '../../src/core/types.ts';

@@ -6,7 +6,7 @@
  */
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { renderHelp, renderUsageError } from '../../src/adapters/slack/blocks/index.ts';
+import { renderHelp, renderUsageError } from '../../src/app/messages/index.ts';
 import { parseIntent } from '../../src/core/intents/parse-intent.ts';
 import { commandText } from '../support/command-texts.ts';
 import { validateBlocks } from '../support/slack-stand-in.ts';

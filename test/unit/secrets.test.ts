@@ -4,7 +4,7 @@
  */
 import { describe, expect, it } from 'vitest';
 import { expandCredentials } from '../../src/adapters/redis/node-commander.ts';
-import { healthOf } from '../../src/adapters/slack/blocks/status.ts';
+import { healthOf } from '../../src/app/messages/status.ts';
 import { formatStatus, unreachableMessage } from '../../src/cli/format-status.ts';
 import { planForFindings } from '../../src/core/plans/planner.ts';
 import { Credential } from '../../src/core/ports.ts';

@@ -1,3 +1,5 @@
+import { readSentinelView, sentinelNamedAddrs } from '../../app/sentinel.ts';
+import { countSuspectSlotKeys } from '../../app/slot-keys.ts';
 import {
   type Clock,
   type ClusterDefinition,
@@ -13,8 +15,6 @@ import { readDigest } from '../../core/topology/read-digest.ts';
 import type { Addr, PodInfo, Probe, Topology } from '../../core/types.ts';
 import { createNodeCommander } from './node-commander.ts';
 import { probeNode } from './probe.ts';
-import { readSentinelView, sentinelNamedAddrs } from './sentinel.ts';
-import { countSuspectSlotKeys } from './slot-keys.ts';
 
 export interface ScanOptions {
   /** Per-node bound (connect + commands), ms. Default 1000. */

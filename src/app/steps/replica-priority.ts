@@ -3,10 +3,11 @@
  * until the node says N and, when Sentinels are named, until every answering Sentinel lists that replica
  * with `slave-priority` N (Sentinel re-reads a replica's INFO about every 10 s; it picks by that copy).
  */
-import { pairs } from '../../adapters/redis/sentinel.ts';
+
 import { unreachableText } from '../../core/standalone/analyze.ts';
 import { buildStandaloneView } from '../../core/standalone/view.ts';
 import type { Addr } from '../../core/types.ts';
+import { pairs } from '../sentinel.ts';
 import { failure, timed, waitFor } from './support.ts';
 import type { StepContext, StepHandlerFor } from './types.ts';
 

@@ -4,9 +4,10 @@
  * that node answers as master. Verified by asking every Sentinel (SENTINEL GET-MASTER-ADDR-BY-NAME) until a
  * majority of those answering name the same new master.
  */
-import { readSentinel, sentinelFailover, sentinelMasterAddr } from '../../adapters/redis/sentinel.ts';
+
 import { buildStandaloneView } from '../../core/standalone/view.ts';
 import type { Addr } from '../../core/types.ts';
+import { readSentinel, sentinelFailover, sentinelMasterAddr } from '../sentinel.ts';
 import { failure, infoOf, timed, waitFor } from './support.ts';
 import type { StepHandlerFor } from './types.ts';
 

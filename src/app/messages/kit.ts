@@ -1,3 +1,4 @@
+import type { Risk, Severity, SlotRange } from '../../core/types.ts';
 import type {
   ActionsBlock,
   Block,
@@ -8,8 +9,7 @@ import type {
   HeaderBlock,
   SectionBlock,
   TextObject,
-} from '../../../app/chat-port.ts';
-import type { Risk, Severity, SlotRange } from '../../../core/types.ts';
+} from '../chat-port.ts';
 
 /** Block Kit limits (platform-facts.md; confirm-dialog limits from Slack's composition-object reference). */
 export const LIMITS = {

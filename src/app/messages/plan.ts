@@ -1,8 +1,8 @@
-import { ActionIds, type Block, type ChatMessage } from '../../../app/chat-port.ts';
-import type { PlanRecord } from '../../../core/plan-record.ts';
-import { expectedDurationLine } from '../../../core/plans/heal-time.ts';
-import { formatKeysAtRisk } from '../../../core/risk/format.ts';
-import type { Finding, Plan, Step } from '../../../core/types.ts';
+import type { PlanRecord } from '../../core/plan-record.ts';
+import { expectedDurationLine } from '../../core/plans/heal-time.ts';
+import { formatKeysAtRisk } from '../../core/risk/format.ts';
+import type { Finding, Plan, Step } from '../../core/types.ts';
+import { ActionIds, type Block, type ChatMessage } from '../chat-port.ts';
 import { commandLines, hasCollapsedCommands } from './commands.ts';
 import {
   actions,

@@ -3,8 +3,9 @@
  * ("`CLUSTER FORGET 3d0c99…` → 56 nodes"); the exact list goes in the plan's thread, one tap away, so "these
  * are exactly the commands that will be sent" stays true.
  */
-import type { ChatMessage } from '../../../app/chat-port.ts';
-import type { Plan, Step } from '../../../core/types.ts';
+
+import type { Plan, Step } from '../../core/types.ts';
+import type { ChatMessage } from '../chat-port.ts';
 import { clip, esc, fitMessage, packLines } from './kit.ts';
 
 /** From this many nodes on, one command sent to each shows as one line. */

@@ -2,10 +2,10 @@
  * Reading Sentinel (`SENTINEL MASTERS`, `SENTINEL REPLICAS`) and asking it to fail over
  * (`SENTINEL FAILOVER`), through the same fail-fast `NodeCommander` as the data nodes.
  */
-import { CodedError, ErrorCodes } from '../../core/errors.ts';
-import type { NodeCommander } from '../../core/ports.ts';
-import { joinAddr } from '../../core/standalone/view.ts';
-import type { Addr, ProbeOutcome, SentinelAnswer, SentinelView } from '../../core/types.ts';
+import { CodedError, ErrorCodes } from '../core/errors.ts';
+import type { NodeCommander } from '../core/ports.ts';
+import { joinAddr } from '../core/standalone/view.ts';
+import type { Addr, ProbeOutcome, SentinelAnswer, SentinelView } from '../core/types.ts';
 
 /** `[k1, v1, k2, v2, …]` → record. */
 export function pairs(reply: unknown): Record<string, string> {

@@ -1,6 +1,6 @@
-import type { Block, ChatMessage } from '../../../app/chat-port.ts';
-import { type IntentKind, NODE_HELP, USAGE } from '../../../core/intents/parse-intent.ts';
-import type { AuditEntry, PlanRecord } from '../../../core/plan-record.ts';
+import { type IntentKind, NODE_HELP, USAGE } from '../../core/intents/parse-intent.ts';
+import type { AuditEntry, PlanRecord } from '../../core/plan-record.ts';
+import type { Block, ChatMessage } from '../chat-port.ts';
 import {
   clip,
   clock,

@@ -3,8 +3,8 @@
  * what the configured Sentinels say — the master they name, how many answer, whether quorum holds, and any
  * disagreement with the nodes. Pure.
  */
-import { buildStandaloneView } from '../../../core/standalone/view.ts';
-import type { Topology } from '../../../core/types.ts';
+import { buildStandaloneView } from '../../core/standalone/view.ts';
+import type { Topology } from '../../core/types.ts';
 import { esc } from './kit.ts';
 
 /** Masters and replicas: cluster members, or the reachable nodes of a master/replica set (`nodes` is empty there). */

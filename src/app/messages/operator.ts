@@ -1,7 +1,8 @@
 /** The plan's first line when its pods belong to a Redis operator (issue 19, part 5). */
-import type { ChatMessage } from '../../../app/chat-port.ts';
-import { operatorLine } from '../../../core/operators.ts';
-import type { Plan } from '../../../core/types.ts';
+
+import { operatorLine } from '../../core/operators.ts';
+import type { Plan } from '../../core/types.ts';
+import type { ChatMessage } from '../chat-port.ts';
 import { clip, fitMessage, section } from './kit.ts';
 
 export function withOperatorLine(msg: ChatMessage, plan: Plan): ChatMessage {

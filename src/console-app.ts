@@ -2,12 +2,13 @@
  * `npm start` with SLACK_MODE unset: the console chat against the configured cluster(s).
  * Composes the app with a ConsoleChatPort and runs the readline loop on stdin/stdout.
  */
-import { composeApp } from '../../compose.ts';
-import type { Config } from '../../config.ts';
-import type { Logger } from '../../logger.ts';
-import { runConsole } from './console.ts';
-import { createConsoleChatPort } from './console-chat-port.ts';
-import { shouldColor } from './render-text.ts';
+
+import { runConsole } from './adapters/console/console.ts';
+import { createConsoleChatPort } from './adapters/console/console-chat-port.ts';
+import { shouldColor } from './adapters/console/render-text.ts';
+import { composeApp } from './compose.ts';
+import type { Config } from './config.ts';
+import type { Logger } from './logger.ts';
 
 export interface StartConsoleOptions {
   /** Who types; default CONSOLE_USER, else the first approver, else U0CONSOLE. */

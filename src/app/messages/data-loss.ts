@@ -1,4 +1,4 @@
-import { ActionIds, type Block } from '../../../app/chat-port.ts';
+import { ActionIds, type Block } from '../chat-port.ts';
 import { actions, button, confirmDialog, esc } from './kit.ts';
 
 /**

@@ -1,7 +1,8 @@
 /** `/redis timeline <plan-id>` (issue 19, part 4): the incident's timeline, each time in the reader's own zone. */
-import type { Block, ChatMessage } from '../../../app/chat-port.ts';
-import type { PlanRecord } from '../../../core/plan-record.ts';
-import { type TimelineEntry, timelineMarkdown, utc } from '../../../core/timeline.ts';
+
+import type { PlanRecord } from '../../core/plan-record.ts';
+import { type TimelineEntry, timelineMarkdown, utc } from '../../core/timeline.ts';
+import type { Block, ChatMessage } from '../chat-port.ts';
 import { clip, context, esc, fitMessage, header, mention, packLines, section } from './kit.ts';
 
 /** Slack's date token: the reader's timezone, with the UTC time as the fallback text. */

@@ -1,6 +1,6 @@
-import type { Block, ChatMessage } from '../../../app/chat-port.ts';
-import { answeringServers, describeServers } from '../../../core/topology/server-traits.ts';
-import type { ClusterNode, Finding, NodeHealth, Severity, Topology } from '../../../core/types.ts';
+import { answeringServers, describeServers } from '../../core/topology/server-traits.ts';
+import type { ClusterNode, Finding, NodeHealth, Severity, Topology } from '../../core/types.ts';
+import type { Block, ChatMessage } from '../chat-port.ts';
 import {
   clock,
   context,

@@ -4,11 +4,11 @@
  * seen. Slots to count: open anywhere, uncovered, owner down, or seen in a small key sample of a master
  * that does not own them (`SCAN 0 COUNT 200`, key names as bytes, slots computed locally).
  */
-import { answers } from '../../core/plans/cluster-view.ts';
-import type { NodeCommander } from '../../core/ports.ts';
-import { keySlot } from '../../core/topology/key-slot.ts';
-import { slotsNotOwned, suspectSlots } from '../../core/topology/suspect-slots.ts';
-import type { Addr, ClusterNode, SlotKeyCount, Topology } from '../../core/types.ts';
+import { answers } from '../core/plans/cluster-view.ts';
+import type { NodeCommander } from '../core/ports.ts';
+import { keySlot } from '../core/topology/key-slot.ts';
+import { slotsNotOwned, suspectSlots } from '../core/topology/suspect-slots.ts';
+import type { Addr, ClusterNode, SlotKeyCount, Topology } from '../core/types.ts';
 
 /** Keys sampled per master per scan: one SCAN call. */
 const SAMPLE = 200;
