@@ -9,6 +9,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { getPortRange } from '../../src/sandbox/local-cluster.ts';
+import { liveAfter } from '../support/processes.ts';
 
 const ROOT = new URL('../..', import.meta.url).pathname;
 const SOCKET = `redis-medic-tty-${process.pid}-${Date.now()}`;
@@ -42,15 +43,6 @@ async function waitForScreen(pattern: RegExp | string, timeoutMs: number, from =
 function type(text: string): void {
   tmux('send-keys', '-t', SESSION, '-l', text);
   tmux('send-keys', '-t', SESSION, 'Enter');
-}
-
-function isLiveRedis(pid: number): boolean {
-  try {
-    const stat = execFileSync('ps', ['-o', 'stat=,comm=', '-p', String(pid)], { encoding: 'utf8' }).trim();
-    return stat !== '' && !stat.startsWith('Z') && stat.includes('redis-server');
-  } catch {
-    return false;
-  }
 }
 
 afterAll(() => {
@@ -131,7 +123,6 @@ describe('the interactive console in a terminal', () => {
     for (const m of screen.matchAll(/\bpids ([\d ]+)/g))
       for (const p of m[1]!.trim().split(/\s+/)) pids.add(Number(p));
     expect(pids.size).toBeGreaterThanOrEqual(10);
-    await new Promise((r) => setTimeout(r, 1500));
-    expect([...pids].filter(isLiveRedis)).toEqual([]);
+    expect(await liveAfter([...pids])).toEqual([]);
   });
 });

@@ -5,6 +5,7 @@
 import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
 import { afterAll, describe, expect, it } from 'vitest';
 import { getPortRange } from '../../src/sandbox/local-cluster.ts';
+import { liveAfter, serversFromDirAt } from '../support/processes.ts';
 
 const ROOT = new URL('../..', import.meta.url).pathname;
 
@@ -63,16 +64,6 @@ function pidsIn(transcript: string): number[] {
   for (const m of transcript.matchAll(/\bpids ([\d ]+)/g))
     for (const p of m[1]!.trim().split(/\s+/)) pids.add(Number(p));
   return [...pids];
-}
-
-/** Is `pid` a live redis-server (not a zombie, not a reused pid of something else)? */
-function isLiveRedis(pid: number): boolean {
-  try {
-    const stat = execFileSync('ps', ['-o', 'stat=,comm=', '-p', String(pid)], { encoding: 'utf8' }).trim();
-    return stat !== '' && !stat.startsWith('Z') && stat.includes('redis-server');
-  } catch {
-    return false; // ps exits 1 when the pid does not exist
-  }
 }
 
 function redisCli(addr: string, ...args: string[]): string {
@@ -157,12 +148,13 @@ describe('the sandbox in scripted mode', () => {
       expect(await sb.exited).toBe(0);
       expect(sb.out).toMatch(/sandbox: bye; stopped \d+ redis-server processes \(pids [\d ]+\); removed /);
 
-      // Nothing it started is still alive (give the local-cluster watchdog its second).
+      // Nothing it started is still alive, and none of its servers answers at its addresses.
       const pids = pidsIn(sb.out);
       expect(pids.length).toBeGreaterThanOrEqual(10);
-      await new Promise((r) => setTimeout(r, 1500));
-      expect(pids.filter(isLiveRedis)).toEqual([]);
-      for (const n of runningNodes(t)) expect(() => redisCli(n.addr, 'PING')).toThrow();
+      expect(await liveAfter(pids)).toEqual([]);
+      const dir = / removed (\S+)/.exec(sb.out)![1]!;
+      const addrs = runningNodes(t).map((n) => n.addr);
+      expect(serversFromDirAt(addrs, dir)).toEqual([]);
     });
   });
 
@@ -199,8 +191,7 @@ describe('the sandbox in scripted mode', () => {
       }
       sb.send('exit');
       expect(await sb.exited).toBe(0);
-      await new Promise((r) => setTimeout(r, 1500));
-      expect(pidsIn(sb.out).filter(isLiveRedis)).toEqual([]);
+      expect(await liveAfter(pidsIn(sb.out))).toEqual([]);
     });
   });
 
@@ -220,8 +211,7 @@ describe('the sandbox in scripted mode', () => {
       await sb.waitFor(killed, 10_000, quietFrom);
       sb.send('exit');
       expect(await sb.exited).toBe(0);
-      await new Promise((r) => setTimeout(r, 1500));
-      expect(pidsIn(sb.out).filter(isLiveRedis)).toEqual([]);
+      expect(await liveAfter(pidsIn(sb.out))).toEqual([]);
     });
   });
 
@@ -234,8 +224,7 @@ describe('the sandbox in scripted mode', () => {
     expect(await sb.exited).toBe(1);
     expect(sb.out).toContain('✖ expected “this text is not there”');
     expect(sb.out).toContain('sandbox: 1 line(s) failed');
-    await new Promise((r) => setTimeout(r, 1500));
-    expect(pidsIn(sb.out).filter(isLiveRedis)).toEqual([]);
+    expect(await liveAfter(pidsIn(sb.out))).toEqual([]);
   });
 
   it('stops every process on SIGTERM', async () => {
@@ -249,7 +238,6 @@ describe('the sandbox in scripted mode', () => {
     expect(all.length).toBeGreaterThanOrEqual(9);
     sb.child.kill('SIGTERM');
     await sb.exited;
-    await new Promise((r) => setTimeout(r, 1500));
-    expect(all.filter(isLiveRedis)).toEqual([]);
+    expect(await liveAfter(all)).toEqual([]);
   });
 });
