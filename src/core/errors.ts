@@ -28,6 +28,7 @@ export const ErrorCodes = {
   UnknownNode: 'UNKNOWN_NODE',
   UnknownCluster: 'UNKNOWN_CLUSTER',
   K8sError: 'K8S_ERROR',
+  ChatMessageNotFound: 'CHAT_MESSAGE_NOT_FOUND',
   ConfigInvalid: 'CONFIG_INVALID',
 } as const;
 

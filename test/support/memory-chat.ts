@@ -1,9 +1,11 @@
 /** An in-memory ChatPort and respond() for tests that drive the composed app's chat service. */
 
+import { SLACK_API_ERROR } from '../../src/adapters/slack/chat-port.ts';
 import type { ButtonElement, ChatMessage, ChatPort, Respond } from '../../src/app/chat-port.ts';
 import { assertWithinBlockKitLimits } from '../../src/app/messages/index.ts';
 import { type ComposedApp, type ComposeOptions, composeApp } from '../../src/compose.ts';
 import { loadConfig } from '../../src/config.ts';
+import { CodedError } from '../../src/core/errors.ts';
 import { createLogger } from '../../src/logger.ts';
 
 export interface MemoryChatOptions {
@@ -44,7 +46,11 @@ export function memoryChat(opts: MemoryChatOptions = {}) {
     async update(channel, ts, msg) {
       record(msg);
       const m = messages.get(ts);
-      if (strict && (!m || m.channel !== channel)) throw new Error(`message_not_found: ${channel} ${ts}`);
+      if (strict && (!m || m.channel !== channel))
+        throw new CodedError(SLACK_API_ERROR, `chat.update failed: message_not_found (${channel} ${ts})`, {
+          method: 'chat.update',
+          slackError: 'message_not_found',
+        });
       if (!m) return;
       m.msg = msg;
       m.edits += 1;

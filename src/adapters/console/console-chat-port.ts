@@ -5,6 +5,7 @@
  * console can press them by number.
  */
 import type { ChatMessage, ChatPort, Respond } from '../../app/chat-port.ts';
+import { CodedError, ErrorCodes } from '../../core/errors.ts';
 import type { Clock } from '../../core/ports.ts';
 import { type NumberedButton, paint, renderMessage, stripAnsi } from './render-text.ts';
 
@@ -166,6 +167,9 @@ export function createConsoleChatPort(opts: ConsoleChatPortOptions): ConsoleChat
     },
     async update(channel, ts, msg) {
       const prev = messages.get(ts);
+      // As Slack's chat.update: only a message shown in that channel (ChatPort conformance).
+      if (prev?.channel !== channel)
+        throw new CodedError(ErrorCodes.ChatMessageNotFound, `no message ${ts} in ${channel} to update`);
       const stored: Stored = { channel, ts, msg, title: titleOf(msg) };
       if (prev?.threadTs) stored.threadTs = prev.threadTs;
       messages.set(ts, stored);
