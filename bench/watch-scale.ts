@@ -5,7 +5,7 @@
  *
  * Targets: simulated nodes (bench/sim/resp-server.ts, in a child process: 50 × 60 nodes, some slow or frozen)
  * or real redis-server clusters (the honest cross-check: 5 × 30). The watcher is the bot's own
- * (src/app/watcher.ts) with a real control Redis; only the Slack side is a recording stand-in.
+ * (src/app/watch/watcher.ts) with a real control Redis; only the Slack side is a recording stand-in.
  * Run alone: `npx tsx bench/watch-scale.ts [sim|real] [durationSeconds] [intervalSeconds]`.
  */
 import { type ChildProcess, spawn } from 'node:child_process';
@@ -16,7 +16,9 @@ import { runInNewContext } from 'node:vm';
 import { Redis } from 'ioredis';
 import { createNodeCommander } from '../src/adapters/redis/node-commander.ts';
 import { createTopologySource } from '../src/adapters/redis/scanner.ts';
-import { createWatcher, type WatchPoster } from '../src/app/watcher.ts';
+import { createWatchStateStore } from '../src/adapters/store/watch-state.ts';
+import type { WatchPoster } from '../src/app/watch/ports.ts';
+import { createWatcher } from '../src/app/watch/watcher.ts';
 import { type ClusterDefinition, systemClock } from '../src/core/ports.ts';
 import { createLogger } from '../src/logger.ts';
 import { type LocalCluster, startLocalCluster, startRedis } from '../src/sandbox/local-cluster.ts';
@@ -175,8 +177,7 @@ export async function benchWatchScale(o: WatchScaleOptions): Promise<WatchScaleR
   const defs: ClusterDefinition[] = targets.seeds.map((seeds, i) => ({ name: `c${i}`, seeds, auth: {} }));
   const commanders = defs.map((d) => createNodeCommander(d.auth, { timeoutMs: 1000 }));
   const watcher = createWatcher({
-    redis,
-    prefix: `bench-watch-${process.pid}`,
+    store: createWatchStateStore(redis, `bench-watch-${process.pid}`),
     clusters: defs.map((d, i) => ({
       name: d.name,
       source: createTopologySource(d, { commander: commanders[i]! }),

@@ -10,8 +10,10 @@ import { createPlanQueue, type PlanQueue, planQueuePrefix } from './adapters/que
 import { type PlanWorker, type PlanWorkerOptions, startPlanWorker } from './adapters/queue/plan-worker.ts';
 import { createNodeCommander } from './adapters/redis/node-commander.ts';
 import { createTopologySource } from './adapters/redis/scanner.ts';
+import { createAlertGroupStore } from './adapters/store/alert-groups.ts';
 import { createAuditLog } from './adapters/store/audit.ts';
 import { type ControlPlanStore, createPlanStore } from './adapters/store/plan-store.ts';
+import { createWatchStateStore } from './adapters/store/watch-state.ts';
 import { type AlertIntake, createAlertIntake } from './app/alert-intake.ts';
 import { type ApprovalService, createApprovalService } from './app/approvals.ts';
 import { isUserGroupId } from './app/approver-set.ts';
@@ -21,7 +23,7 @@ import { type ClusterRegistry, createClusterRegistry } from './app/clusters.ts';
 import { every } from './app/every.ts';
 import { assertAlertChannels, incidentChannels } from './app/incident-channel.ts';
 import { createSecurityKit } from './app/security.ts';
-import { createWatcher, type Watcher } from './app/watcher.ts';
+import { createWatcher, type Watcher } from './app/watch/watcher.ts';
 import { clusterDefinitionsFromConfig } from './clusters-file.ts';
 import type { Config } from './config.ts';
 import { CodedError } from './core/errors.ts';
@@ -402,8 +404,7 @@ export async function composeApp(config: Config, opts: ComposeOptions): Promise<
     let watcher: Watcher | undefined;
     if (watchOn && watchChannel) {
       const w = createWatcher({
-        redis: control,
-        prefix,
+        store: createWatchStateStore(control, prefix),
         clusters: clusters.list().map((e) => ({
           name: e.name,
           source: e.source,
@@ -425,8 +426,8 @@ export async function composeApp(config: Config, opts: ComposeOptions): Promise<
 
     const alerts = alertsOn
       ? createAlertIntake({
-          redis: control,
-          prefix,
+          watch: createWatchStateStore(control, prefix),
+          groups: createAlertGroupStore(control, prefix),
           clusters,
           poster: chatService.watchPoster,
           chat: opts.chat,

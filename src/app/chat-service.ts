@@ -65,8 +65,8 @@ import { roleCountText } from './messages/sentinel-status.ts';
 import { findOpenTwin, renderOpenTwin } from './open-twin.ts';
 import { privatePlanPreview } from './private-answers.ts';
 import { timelineMessage } from './timeline-command.ts';
-import { createWatchPoster, type PlanProposer, WATCHER_USER } from './watch-poster.ts';
-import type { WatchPoster } from './watcher.ts';
+import type { WatchPoster } from './watch/ports.ts';
+import { createWatchPoster, type PlanProposer, WATCHER_USER } from './watch/poster.ts';
 
 /** Sandbox-only: breaks the local cluster (`/redis chaos …`). Returns what it did, as a message or lines. */
 export type ChaosHandler = (req: {

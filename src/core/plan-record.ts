@@ -109,8 +109,6 @@ export interface PlanStore {
   cancel(id: string, user: string, now: number): Promise<TransitionResult>;
   /** A running plan: asks its worker to stop before the next step (the plan ends `cancelled`). */
   requestCancel(id: string, user: string, now: number): Promise<TransitionResult>;
-  /** proposed and past its expiry → expired. */
-  expire(id: string, now: number): Promise<TransitionResult>;
   /** Expires every proposed plan past its expiry; returns the ids. */
   expireDue(now: number): Promise<string[]>;
   markQueued(id: string, now: number): Promise<TransitionResult>;

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { approvalsNeededFor } from '../../src/adapters/store/plan-store.ts';
+import { approvalsNeededFor } from '../../src/adapters/store/plan-hash.ts';
 import { checkApprover, formatUtcTime, refusalForState, refusalReason } from '../../src/app/approvals.ts';
 import type { PlanRecord } from '../../src/core/plan-record.ts';
 import { makePlan, takeoverStep } from '../support/plan-fixtures.ts';

@@ -1,5 +1,5 @@
 /**
- * What the watcher (src/app/watcher.ts) says about a cluster: the changes between two scans, and whether a
+ * What the watcher (src/app/watch/watcher.ts) says about a cluster: the changes between two scans, and whether a
  * picture is an incident at all. Pure: topologies and findings in, data out.
  */
 import { isMajorityLost } from '../plans/cluster-view.ts';

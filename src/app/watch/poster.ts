@@ -5,13 +5,13 @@
  * work as for any plan). The watcher never approves.
  */
 
-import type { PlanStore } from '../core/plan-record.ts';
-import type { Clock } from '../core/ports.ts';
-import type { Finding, Topology } from '../core/types.ts';
-import type { Logger } from '../logger.ts';
-import type { ChatMessage, ChatPort } from './chat-port.ts';
-import { fitMessage, packLines } from './messages/kit.ts';
-import type { WatchPoster } from './watcher.ts';
+import type { PlanStore } from '../../core/plan-record.ts';
+import type { Clock } from '../../core/ports.ts';
+import type { Finding, Topology } from '../../core/types.ts';
+import type { Logger } from '../../logger.ts';
+import type { ChatMessage, ChatPort } from '../chat-port.ts';
+import { fitMessage, packLines } from '../messages/kit.ts';
+import type { WatchPoster } from './ports.ts';
 
 /** Who a plan proposed by the watcher is "requested by": no person, so any approver may approve it. */
 export const WATCHER_USER = 'watcher';
