@@ -42,18 +42,21 @@ export async function runConsole(opts: RunConsoleOptions): Promise<ConsoleResult
     opts.terminal ?? Boolean((input as { isTTY?: boolean }).isTTY && (output as { isTTY?: boolean }).isTTY);
   const stopOnFailure = opts.stopOnFailure ?? !terminal;
   const stop = new AbortController();
+  // The prompt shows whoever types now: the session's user once the session exists.
+  let current: ConsoleSession | undefined;
+  const io = createConsoleIo({
+    input,
+    output,
+    terminal,
+    echo: opts.echo ?? !terminal,
+    color: opts.color ?? false,
+    stop: stop.signal,
+    user: () => current?.user ?? opts.user,
+  });
   const s: ConsoleSession = {
     opts,
     chatPort,
-    io: createConsoleIo({
-      input,
-      output,
-      terminal,
-      echo: opts.echo ?? !terminal,
-      color: opts.color ?? false,
-      stop: stop.signal,
-      user: () => s.user,
-    }),
+    io,
     stop,
     terminal,
     user: opts.user,
@@ -62,6 +65,7 @@ export async function runConsole(opts: RunConsoleOptions): Promise<ConsoleResult
     waitCursor: 0,
     answers: [],
   };
+  current = s;
   chatPort.setPrinter(s.io.write);
   const failures: string[] = [];
 
