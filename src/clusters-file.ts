@@ -48,33 +48,29 @@ const secretRef = z
     message: 'expected exactly one of env (a variable name) or file (a mounted Secret path)',
   });
 
+/** A list of `host:port` (seeds, sentinels). */
+const addrList = z
+  .array(
+    z
+      .string()
+      .regex(ADDR, { message: 'expected host:port' })
+      .refine(validPort, { message: 'port out of range' }),
+  )
+  .optional();
+
 const clusterSchema = z
   .object({
     name: z.string({ message: 'required: lowercase letters, digits, -' }).regex(NAME, {
       message: 'expected lowercase letters, digits, -',
     }),
-    seeds: z
-      .array(
-        z
-          .string()
-          .regex(ADDR, { message: 'expected host:port' })
-          .refine(validPort, { message: 'port out of range' }),
-      )
-      .optional(),
+    seeds: addrList,
     namespace: z
       .string()
       .regex(/^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/, { message: 'expected a namespace name' })
       .optional(),
     selector: z.string().min(1).optional(),
     // Sentinels of a plain master/replica set: the bot fails over through them (issue 10).
-    sentinels: z
-      .array(
-        z
-          .string()
-          .regex(ADDR, { message: 'expected host:port' })
-          .refine(validPort, { message: 'port out of range' }),
-      )
-      .optional(),
+    sentinels: addrList,
     sentinelMaster: z.string().min(1).optional(),
     channels: z
       .array(z.string().regex(/^[CGD][A-Z0-9]{2,}$/, { message: 'expected a Slack channel id (C…)' }))
