@@ -1,12 +1,11 @@
 /**
  * `npm start` with SLACK_MODE unset: the console chat against the configured cluster(s).
- * Composes the app with a ConsoleChatPort and runs the readline loop on stdin/stdout.
+ * The app is composed by src/compose/roles/console.ts; this runs the readline loop on stdin/stdout.
  */
 
 import { runConsole } from './adapters/console/console.ts';
-import { createConsoleChatPort } from './adapters/console/console-chat-port.ts';
 import { shouldColor } from './adapters/console/render-text.ts';
-import { composeApp } from './compose.ts';
+import { composeConsole } from './compose/roles/console.ts';
 import type { Config } from './config.ts';
 import type { Logger } from './logger.ts';
 
@@ -30,25 +29,7 @@ export async function startConsoleApp(
   const color = shouldColor(output);
   const channel = opts.channel ?? config.WATCH_CHANNEL ?? 'C0CONSOLE';
   const user = opts.user ?? process.env.CONSOLE_USER ?? config.APPROVERS[0] ?? 'U0CONSOLE';
-  const chatPort = createConsoleChatPort({
-    color,
-    channel,
-    width: output.columns || 100,
-    print: (t) => output.write(`${t}\n`),
-  });
-  // JSON log lines in the middle of the chat are noise: on a terminal, only warnings unless LOG_LEVEL says more.
-  const log =
-    (process.stderr.isTTY && output.isTTY && !process.env.LOG_LEVEL) || config.LOG_LEVEL === 'silent'
-      ? logger.child({}, { level: config.LOG_LEVEL === 'silent' ? 'silent' : 'warn' })
-      : logger;
-  // The watcher speaks in the console's channel: a degraded cluster shows up without typing anything.
-  const app = await composeApp(config, {
-    chat: chatPort,
-    logger: log,
-    role: config.ROLE,
-    extra: { watchChannel: channel },
-  });
-  await app.chatService.start();
+  const { app, chatPort } = await composeConsole(config, logger, { channel, output, color });
   let closed = false;
   const close = async () => {
     if (closed) return;

@@ -1,5 +1,6 @@
 /** The target's password for the CLI: REDIS_PASSWORD or `--password-file`, never a command-line argument. */
 import { readFileSync } from 'node:fs';
+import type { ClusterDefinition } from '../core/ports.ts';
 
 export type PasswordResult = { ok: true; password?: string } | { ok: false; why: string };
 
@@ -24,4 +25,24 @@ export function cliPassword(
     }
   }
   return env.REDIS_PASSWORD ? { ok: true, password: env.REDIS_PASSWORD } : { ok: true };
+}
+
+/** The cluster a CLI command reads: its seeds, `--cluster` name and credentials (`--user`, the password). */
+export function cliTarget(
+  values: { password?: string; 'password-file'?: string; user?: string; cluster?: string },
+  seeds: string[],
+  env: Record<string, string | undefined>,
+): { ok: true; def: ClusterDefinition } | { ok: false; why: string } {
+  const pw = cliPassword(values, env);
+  if (!pw.ok) return pw;
+  const password = pw.password;
+  const username = values.user ?? env.REDIS_USERNAME;
+  return {
+    ok: true,
+    def: {
+      name: values.cluster ?? 'default',
+      seeds,
+      auth: { ...(username ? { username } : {}), ...(password ? { password } : {}) },
+    },
+  };
 }

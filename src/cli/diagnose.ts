@@ -8,11 +8,16 @@ import { createTopologySource } from '../adapters/redis/scanner.ts';
 import { executePlan } from '../app/executor.ts';
 import { assessKeysAtRisk } from '../app/keys-at-risk.ts';
 import { planForFindings } from '../core/plans/planner.ts';
-import { type ClusterDefinition, systemClock } from '../core/ports.ts';
+import {
+  type ClusterDefinition,
+  type NodeCommander,
+  systemClock,
+  type TopologySource,
+} from '../core/ports.ts';
 import { formatKeysAtRisk } from '../core/risk/format.ts';
 import { analyzeTopology } from '../core/topology/analyze.ts';
 import type { ExecEvent, Finding, Plan } from '../core/types.ts';
-import { cliPassword } from './credentials.ts';
+import { cliTarget } from './credentials.ts';
 import { unreachableMessage } from './format-status.ts';
 import { type CliIo, seedsFrom, splitList, TARGET_OPTIONS } from './status.ts';
 
@@ -73,24 +78,37 @@ export function formatEvent(e: ExecEvent, total: number): string {
   return `${where} ${e.kind}${status}${ms}: ${e.detail}${e.kind === 'done' || e.kind === 'finished' ? figures : ''}\n`;
 }
 
-/** `redis-medic diagnose …` — returns the exit code. */
-export async function runDiagnose(argv: string[], io: CliIo = defaultIo): Promise<number> {
-  let values: {
-    nodes?: string;
-    password?: string;
-    user?: string;
-    timeout?: string;
-    extra?: string;
-    cluster?: string;
-    json?: boolean;
-    execute?: boolean;
-    yes?: boolean;
-    'wait-timeout'?: string;
-    'accept-data-loss'?: boolean;
-    'password-file'?: string;
-    'break-glass'?: string;
-    help?: boolean;
-  };
+interface DiagnoseValues {
+  nodes?: string;
+  password?: string;
+  user?: string;
+  timeout?: string;
+  extra?: string;
+  cluster?: string;
+  json?: boolean;
+  execute?: boolean;
+  yes?: boolean;
+  'wait-timeout'?: string;
+  'accept-data-loss'?: boolean;
+  'password-file'?: string;
+  'break-glass'?: string;
+  help?: boolean;
+}
+
+interface DiagnoseArgs {
+  values: DiagnoseValues;
+  def: ClusterDefinition;
+  timeoutMs: number;
+  waitTimeoutMs: number;
+}
+
+type PlanOutcomeWithRisk =
+  | { ok: true; plan: Plan }
+  | Exclude<ReturnType<typeof planForFindings>, { ok: true }>;
+
+/** The arguments of `diagnose`, or the exit code when they end it (help, bad arguments). */
+function readDiagnoseArgs(argv: string[], io: CliIo): DiagnoseArgs | number {
+  let values: DiagnoseValues;
   try {
     values = parseArgs({
       args: argv,
@@ -120,7 +138,6 @@ export async function runDiagnose(argv: string[], io: CliIo = defaultIo): Promis
     io.stderr(`redis-medic diagnose: ${parsedSeeds.why}\n${DIAGNOSE_USAGE}\n`);
     return 2;
   }
-  const seeds = parsedSeeds.seeds;
   if (values.execute && !values.yes) {
     io.stderr('redis-medic diagnose: --execute changes the cluster; add --yes to confirm\n');
     return 2;
@@ -137,25 +154,107 @@ export async function runDiagnose(argv: string[], io: CliIo = defaultIo): Promis
   const timeoutMs = numberOpt('timeout', values.timeout, 1000);
   const waitTimeoutMs = numberOpt('wait-timeout', values['wait-timeout'], 60_000);
   if (timeoutMs === undefined || waitTimeoutMs === undefined) return 2;
-
-  const pw = cliPassword(values, io.env);
-  if (!pw.ok) {
-    io.stderr(`redis-medic diagnose: ${pw.why}\n`);
+  const target = cliTarget(values, parsedSeeds.seeds, io.env);
+  if (!target.ok) {
+    io.stderr(`redis-medic diagnose: ${target.why}\n`);
     return 2;
   }
-  const password = pw.password;
-  const username = values.user ?? io.env.REDIS_USERNAME;
-  const def: ClusterDefinition = {
-    name: values.cluster ?? 'default',
-    seeds,
-    auth: { ...(username ? { username } : {}), ...(password ? { password } : {}) },
-  };
+  return { values, def: target.def, timeoutMs, waitTimeoutMs };
+}
+
+/**
+ * Prints the findings and the plan (or why there is none); returns the exit code, or `undefined` when the
+ * plan is to be executed.
+ */
+function printOutcome(
+  values: DiagnoseValues,
+  clusterName: string,
+  findings: Finding[],
+  outcome: PlanOutcomeWithRisk,
+  io: CliIo,
+): number | undefined {
+  // 0 only when there is truly nothing to do; "wait, gossip is settling" or "no safe plan" still needs a person.
+  // "Nothing to do" never with a critical finding open: a dead shard with no safe plan is not all-clear.
+  const wrong = findings.some((f) => f.severity === 'critical');
+  const noPlanExit = !outcome.ok && outcome.code === 'NOTHING_TO_DO' && !wrong ? 0 : 1;
+  if (values.json && !values.execute) {
+    const body = outcome.ok
+      ? { findings, plan: outcome.plan }
+      : { findings, nothing: { code: outcome.code, reason: outcome.reason } };
+    io.stdout(`${JSON.stringify(body, null, 2)}\n`);
+    return outcome.ok ? 1 : noPlanExit;
+  }
+  if (values.json) {
+    // --json --execute: the plan as one JSON line, then one JSON line per event.
+    io.stdout(
+      `${JSON.stringify(outcome.ok ? { findings, plan: outcome.plan } : { findings, nothing: outcome })}\n`,
+    );
+    if (!outcome.ok) return noPlanExit;
+  } else {
+    io.stdout(`Cluster ${clusterName}: ${findings.length} finding(s)\n${formatFindings(findings)}`);
+    if (!outcome.ok) {
+      io.stdout(`${noPlanExit === 0 ? 'Nothing to do' : 'No plan'}: ${outcome.reason}\n`);
+      return noPlanExit;
+    }
+    io.stdout(formatPlan(outcome.plan));
+  }
+  return values.execute ? undefined : 1;
+}
+
+/** `--execute --yes`: runs the plan under the CLI guard (cluster lock, audit), printing each event. */
+async function executeGuarded(
+  plan: Plan,
+  deps: { source: TopologySource; commander: NodeCommander },
+  args: DiagnoseArgs,
+  io: CliIo,
+): Promise<number> {
+  const { values, waitTimeoutMs } = args;
+  // Loaded only for --execute: plain status / diagnose stay quick to start.
+  const { guardExecute } = await import('./execute-guard.ts');
+  const guarded = await guardExecute({
+    plan,
+    env: io.env,
+    ...(values['break-glass'] !== undefined ? { breakGlass: values['break-glass'] } : {}),
+    say: (line) => io.stderr(`redis-medic diagnose: ${line}\n`),
+  });
+  if (!guarded.ok) {
+    io.stderr(`redis-medic diagnose: not run: ${guarded.why}\n`);
+    return 2;
+  }
+  let result: Awaited<ReturnType<typeof executePlan>> | undefined;
+  try {
+    result = await executePlan(plan, {
+      ...deps,
+      clock: systemClock,
+      waitTimeoutMs,
+      reporter: {
+        emit: (e) => {
+          if (values.json) io.stdout(`${JSON.stringify(e)}\n`);
+          else io.stdout(formatEvent(e, plan.steps.length));
+        },
+      },
+    });
+  } finally {
+    await guarded.guard.release(
+      result
+        ? { status: result.status, detail: result.detail }
+        : { status: 'failed', detail: 'the run stopped on an error' },
+    );
+  }
+  return result.status === 'succeeded' ? 0 : 1;
+}
+
+/** `redis-medic diagnose …` — returns the exit code. */
+export async function runDiagnose(argv: string[], io: CliIo = defaultIo): Promise<number> {
+  const args = readDiagnoseArgs(argv, io);
+  if (typeof args === 'number') return args;
+  const { values, def, timeoutMs } = args;
   const commander = createNodeCommander(def.auth, { timeoutMs });
   const source = createTopologySource(def, { timeoutMs, commander, extraAddrs: splitList(values.extra) });
   try {
     const topology = await source.scan();
     if (!topology.probes.some((p) => p.outcome === 'ok')) {
-      io.stderr(unreachableMessage('diagnose', topology, seeds));
+      io.stderr(unreachableMessage('diagnose', topology, def.seeds));
       return 2;
     }
     const findings = analyzeTopology(topology);
@@ -166,73 +265,12 @@ export async function runDiagnose(argv: string[], io: CliIo = defaultIo): Promis
       ttlMs: 15 * 60_000,
       ...(values['accept-data-loss'] ? { acceptDataLoss: true } : {}),
     });
-    const outcome = planned.ok
+    const outcome: PlanOutcomeWithRisk = planned.ok
       ? { ok: true as const, plan: await assessKeysAtRisk(planned.plan, topology, commander) }
       : planned;
-    // 0 only when there is truly nothing to do; "wait, gossip is settling" or "no safe plan" still needs a person.
-    // "Nothing to do" never with a critical finding open: a dead shard with no safe plan is not all-clear.
-    const wrong = findings.some((f) => f.severity === 'critical');
-    const noPlanExit = !outcome.ok && outcome.code === 'NOTHING_TO_DO' && !wrong ? 0 : 1;
-    if (values.json && !values.execute) {
-      const body = outcome.ok
-        ? { findings, plan: outcome.plan }
-        : { findings, nothing: { code: outcome.code, reason: outcome.reason } };
-      io.stdout(`${JSON.stringify(body, null, 2)}\n`);
-      return outcome.ok ? 1 : noPlanExit;
-    }
-    if (values.json) {
-      // --json --execute: the plan as one JSON line, then one JSON line per event.
-      io.stdout(
-        `${JSON.stringify(outcome.ok ? { findings, plan: outcome.plan } : { findings, nothing: outcome })}\n`,
-      );
-      if (!outcome.ok) return noPlanExit;
-    } else {
-      io.stdout(`Cluster ${def.name}: ${findings.length} finding(s)\n${formatFindings(findings)}`);
-      if (!outcome.ok) {
-        io.stdout(`${noPlanExit === 0 ? 'Nothing to do' : 'No plan'}: ${outcome.reason}\n`);
-        return noPlanExit;
-      }
-      io.stdout(formatPlan(outcome.plan));
-    }
-    if (!values.execute) return 1;
-
-    const plan = outcome.plan;
-    const runPlan = (p: Plan) =>
-      executePlan(p, {
-        source,
-        commander,
-        clock: systemClock,
-        waitTimeoutMs,
-        reporter: {
-          emit: (e) => {
-            if (values.json) io.stdout(`${JSON.stringify(e)}\n`);
-            else io.stdout(formatEvent(e, p.steps.length));
-          },
-        },
-      });
-    // Loaded only for --execute: plain status / diagnose stay quick to start.
-    const { guardExecute } = await import('./execute-guard.ts');
-    const guarded = await guardExecute({
-      plan,
-      env: io.env,
-      ...(values['break-glass'] !== undefined ? { breakGlass: values['break-glass'] } : {}),
-      say: (line) => io.stderr(`redis-medic diagnose: ${line}\n`),
-    });
-    if (!guarded.ok) {
-      io.stderr(`redis-medic diagnose: not run: ${guarded.why}\n`);
-      return 2;
-    }
-    let result: Awaited<ReturnType<typeof executePlan>> | undefined;
-    try {
-      result = await runPlan(plan);
-    } finally {
-      await guarded.guard.release(
-        result
-          ? { status: result.status, detail: result.detail }
-          : { status: 'failed', detail: 'the run stopped on an error' },
-      );
-    }
-    return result.status === 'succeeded' ? 0 : 1;
+    const shown = printOutcome(values, def.name, findings, outcome, io);
+    if (shown !== undefined || !outcome.ok) return shown ?? 1;
+    return await executeGuarded(outcome.plan, { source, commander }, args, io);
   } catch (err) {
     io.stderr(`redis-medic diagnose: ${err instanceof Error ? err.message : String(err)}\n`);
     return err instanceof Error &&

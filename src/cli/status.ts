@@ -1,7 +1,6 @@
 import { parseArgs } from 'node:util';
-import type { ClusterDefinition } from '../core/ports.ts';
 import type { Finding, Topology } from '../core/types.ts';
-import { cliPassword } from './credentials.ts';
+import { cliTarget } from './credentials.ts';
 
 export interface CliIo {
   stdout: (text: string) => void;
@@ -101,18 +100,12 @@ export async function runStatus(argv: string[], io: CliIo): Promise<number> {
       return EXIT_UNREACHABLE;
     }
   }
-  const pw = cliPassword(values, io.env);
-  if (!pw.ok) {
-    io.stderr(`redis-medic status: ${pw.why}\n`);
+  const target = cliTarget(values, seeds, io.env);
+  if (!target.ok) {
+    io.stderr(`redis-medic status: ${target.why}\n`);
     return EXIT_UNREACHABLE;
   }
-  const password = pw.password;
-  const username = values.user ?? io.env.REDIS_USERNAME;
-  const def: ClusterDefinition = {
-    name: values.cluster ?? 'default',
-    seeds,
-    auth: { ...(username ? { username } : {}), ...(password ? { password } : {}) },
-  };
+  const def = target.def;
   // Loaded here, not at the top: `help` and bad arguments answer without loading the scanner.
   const [{ scanCluster }, { analyzeTopology }, { formatStatus, unreachableMessage }] = await Promise.all([
     import('../adapters/redis/scanner.ts'),

@@ -14,12 +14,8 @@ import type { Readable } from 'node:stream';
 import { parseArgs } from 'node:util';
 import { pino } from 'pino';
 import { runConsole } from '../adapters/console/console.ts';
-import { createConsoleChatPort } from '../adapters/console/console-chat-port.ts';
 import { shouldColor } from '../adapters/console/render-text.ts';
-import type { ChatService } from '../app/chat-port.ts';
-import type { ComposedApp } from '../compose.ts';
-import { loadConfig } from '../config.ts';
-import type { ClusterDefinition } from '../core/ports.ts';
+import type { ComposedApp } from '../compose/types.ts';
 import { errFields, type Logger, REDACT_PATHS } from '../logger.ts';
 import { chaosMessage, createChaos, createSandboxPods } from './chaos.ts';
 import {
@@ -37,16 +33,6 @@ export const SANDBOX_CHANNEL = 'C0SANDBOX';
 export const SANDBOX_CLUSTER = 'sandbox';
 /** Short enough that a failover is seen within seconds, long enough for a loaded laptop. */
 const NODE_TIMEOUT_MS = 2000;
-
-/** Environment variables a user may set to tune the sandbox's app (everything else is fixed). */
-const PASSED_THROUGH = [
-  'WATCH_INTERVAL',
-  'WATCH_GRACE',
-  'SCAN_TIMEOUT_MS',
-  'PLAN_TTL_MS',
-  'ALLOW_SELF_APPROVAL',
-  'LOG_LEVEL',
-] as const;
 
 const USAGE = `usage: npm run sandbox [-- --script <file>|-]
 
@@ -70,10 +56,13 @@ function parseCli(argv: string[]) {
   return values;
 }
 
-async function main(): Promise<number> {
-  let cli: ReturnType<typeof parseCli>;
+type Cli = ReturnType<typeof parseCli>;
+
+/** The command line, checked; or the exit code when it ends here (help, bad arguments). */
+function readCli(argv: string[]): Cli | number {
+  let cli: Cli;
   try {
-    cli = parseCli(process.argv.slice(2));
+    cli = parseCli(argv);
   } catch (err) {
     process.stderr.write(`${err instanceof Error ? err.message : String(err)}\n${USAGE}\n`);
     return 2;
@@ -92,52 +81,53 @@ async function main(): Promise<number> {
       return 2;
     }
   }
-  const scripted = cli.script !== undefined;
-  if (scripted && cli.script !== '-' && !existsSync(cli.script!)) {
+  if (cli.script !== undefined && cli.script !== '-' && !existsSync(cli.script)) {
     process.stderr.write(`sandbox: no such script file: ${cli.script}\n`);
     return 2;
   }
-  const out = process.stdout;
-  const color = !cli['no-color'] && shouldColor(out);
-  const say = (text: string) => out.write(`${text}\n`);
-  const t0 = Date.now();
+  return cli;
+}
 
-  const dir = mkdtempSync(join(tmpdir(), 'redis-medic-sandbox-'));
-  const logFile = join(dir, 'redis-medic.log');
-  const logger: Logger = pino(
-    { level: process.env.LOG_LEVEL ?? 'info', redact: { paths: REDACT_PATHS, censor: '[redacted]' } },
-    pino.destination({ dest: logFile, sync: true }),
-  );
+/** What the sandbox started so far: stopped by `cleanup`, whatever point the start reached. */
+interface Started {
+  pids: Set<number>;
+  control?: LocalRedis;
+  cluster?: LocalCluster;
+  app?: ComposedApp;
+}
 
-  const pids = new Set<number>();
-  let control: LocalRedis | undefined;
-  let cluster: LocalCluster | undefined;
-  let app: ComposedApp | undefined;
+/** Stops everything started and removes the dir (once, however often it is called), then says so. */
+function sandboxCleanup(
+  started: Started,
+  o: { dir: string; keepDir: boolean; logger: Logger; say: (text: string) => void },
+): (why: string) => Promise<void> {
   let cleaning: Promise<void> | undefined;
-
-  const cleanup = (why: string): Promise<void> => {
+  return (why) => {
     cleaning ??= (async () => {
+      const { pids, app, control, cluster } = started;
       const withTimeout = <T>(p: Promise<T>, ms: number) =>
         Promise.race([p, new Promise<void>((r) => setTimeout(r, ms).unref())]);
       if (app)
         await withTimeout(
-          app.close().catch((err) => logger.warn(errFields(err), 'app close failed')),
+          app.close().catch((err) => o.logger.warn(errFields(err), 'app close failed')),
           8000,
         );
       for (const n of cluster?.all() ?? []) pids.add(n.pid);
       if (control) pids.add(control.node.pid);
       await Promise.allSettled([cluster?.stop(), control?.stop()]);
-      logger.flush?.();
-      if (!cli['keep-dir']) rmSync(dir, { recursive: true, force: true });
+      o.logger.flush?.();
+      if (!o.keepDir) rmSync(o.dir, { recursive: true, force: true });
       const list = [...pids].sort((a, b) => a - b).join(' ');
-      say(
-        `sandbox: ${why}; stopped ${pids.size} redis-server processes (pids ${list})${cli['keep-dir'] ? `; kept ${dir}` : `; removed ${dir}`}`,
+      o.say(
+        `sandbox: ${why}; stopped ${pids.size} redis-server processes (pids ${list})${o.keepDir ? `; kept ${o.dir}` : `; removed ${o.dir}`}`,
       );
     })();
     return cleaning;
   };
+}
 
-  // A crash or a signal still stops everything (local-cluster also kills its processes on exit).
+/** A crash or a signal still stops everything (local-cluster also kills its processes on exit). */
+function cleanupOnExit(cleanup: (why: string) => Promise<void>, dir: string, keepDir: boolean): void {
   const onSignal = (sig: NodeJS.Signals) => {
     void cleanup(`got ${sig}`).finally(() => process.exit(sig === 'SIGINT' ? 130 : 143));
   };
@@ -153,80 +143,99 @@ async function main(): Promise<number> {
   process.on('uncaughtException', onCrash);
   process.on('unhandledRejection', onCrash);
   process.on('exit', () => {
-    if (!cli['keep-dir']) rmSync(dir, { recursive: true, force: true });
+    if (!keepDir) rmSync(dir, { recursive: true, force: true });
   });
+}
+
+/** The control Redis (AOF on) and 3 masters + 3 replicas + 2 spares, started side by side in `dir`. */
+async function startNodes(
+  dir: string,
+  started: Started,
+): Promise<{ control: LocalRedis; cluster: LocalCluster }> {
+  const [control, cluster] = await Promise.all([
+    startRedis({
+      appendonly: true,
+      dir: join(dir, 'control'),
+      extraConfig: ['maxmemory-policy noeviction'],
+    }),
+    startLocalCluster({
+      masters: 3,
+      replicasPerMaster: 1,
+      spares: 2,
+      nodeTimeoutMs: NODE_TIMEOUT_MS,
+      // AOF on: a healthy start has no "master without persistence" warning, and `revive` keeps the data.
+      extraConfig: ['appendonly yes'],
+      dir: join(dir, 'cluster'),
+    }),
+  ]);
+  started.control = control;
+  started.cluster = cluster;
+  started.pids.add(control.node.pid);
+  for (const n of cluster.all()) started.pids.add(n.pid);
+  return { control, cluster };
+}
+
+/** Prints the failed lines of a script and the tail of the app log. */
+function reportFailures(failures: string[], logFile: string, say: (text: string) => void): void {
+  say(`sandbox: ${failures.length} line(s) failed:\n  ${failures.join('\n  ')}`);
+  const tail = existsSync(logFile)
+    ? readFileSync(logFile, 'utf8').trim().split('\n').slice(-15).join('\n')
+    : '';
+  if (tail) process.stderr.write(`--- last lines of the app log ---\n${tail}\n`);
+}
+
+async function main(): Promise<number> {
+  const cli = readCli(process.argv.slice(2));
+  if (typeof cli === 'number') return cli;
+  const scripted = cli.script !== undefined;
+  const keepDir = cli['keep-dir'] === true;
+  const out = process.stdout;
+  const color = !cli['no-color'] && shouldColor(out);
+  const say = (text: string) => out.write(`${text}\n`);
+  const t0 = Date.now();
+
+  const dir = mkdtempSync(join(tmpdir(), 'redis-medic-sandbox-'));
+  const logFile = join(dir, 'redis-medic.log');
+  const logger: Logger = pino(
+    { level: process.env.LOG_LEVEL ?? 'info', redact: { paths: REDACT_PATHS, censor: '[redacted]' } },
+    pino.destination({ dest: logFile, sync: true }),
+  );
+  const started: Started = { pids: new Set<number>() };
+  const cleanup = sandboxCleanup(started, { dir, keepDir, logger, say });
+  cleanupOnExit(cleanup, dir, keepDir);
 
   try {
     say(`sandbox: starting a control Redis and 8 cluster nodes in ${dir} …`);
     // The app's modules (Bolt, the Kubernetes client, BullMQ) take seconds to load: load them meanwhile.
-    const composeModule = import('../compose.ts');
+    const composeModule = import('../compose/roles/sandbox.ts');
     composeModule.catch(() => {}); // awaited below; this only keeps an early failure from going unhandled
-    [control, cluster] = await Promise.all([
-      startRedis({
-        appendonly: true,
-        dir: join(dir, 'control'),
-        extraConfig: ['maxmemory-policy noeviction'],
-      }),
-      startLocalCluster({
-        masters: 3,
-        replicasPerMaster: 1,
-        spares: 2,
-        nodeTimeoutMs: NODE_TIMEOUT_MS,
-        // AOF on: a healthy start has no "master without persistence" warning, and `revive` keeps the data.
-        extraConfig: ['appendonly yes'],
-        dir: join(dir, 'cluster'),
-      }),
-    ]);
-    pids.add(control.node.pid);
-    for (const n of cluster.all()) pids.add(n.pid);
+    const { control, cluster } = await startNodes(dir, started);
 
     // The "pod list": the members' addresses, shared by reference with the cluster definition.
     const seeds = cluster.addrs();
     const pods = createSandboxPods(seeds);
-    const def: ClusterDefinition = { name: SANDBOX_CLUSTER, seeds, auth: {} };
     const chaos = createChaos({
       cluster,
       pods,
       nodeTimeoutMs: NODE_TIMEOUT_MS,
-      onProcess: (n) => pids.add(n.pid),
+      onProcess: (n) => started.pids.add(n.pid),
     });
-
-    const env: NodeJS.ProcessEnv = {
-      CONTROL_REDIS_URL: control.url,
-      REDIS_CLUSTER_NODES: seeds.join(','),
-      CLUSTER_NAME: SANDBOX_CLUSTER,
-      APPROVERS: Object.values(SANDBOX_USERS).join(','),
-      WATCH_CHANNEL: SANDBOX_CHANNEL,
-      // The watcher speaks first: a scan every 3 s, and a degradation that outlasts 5 s gets its own thread,
-      // so `chaos kill-master` is followed by the bot's own report within seconds.
-      WATCH_INTERVAL: '3',
-      WATCH_GRACE: '5',
-      ROLE: 'all',
-    };
-    for (const k of PASSED_THROUGH) if (process.env[k] !== undefined) env[k] = process.env[k];
-    const loaded = loadConfig(env);
-    if (!loaded.ok) throw new Error(`sandbox config: ${loaded.problems.join('; ')}`);
-    const config = loaded.config;
-
-    const chatPort = createConsoleChatPort({ color, channel: SANDBOX_CHANNEL, width: out.columns || 100 });
-    const { composeApp } = await composeModule;
-    app = await composeApp(config, {
-      chat: chatPort,
+    const { composeSandbox } = await composeModule;
+    const { app, chatPort, chatService } = await composeSandbox({
+      controlUrl: control.url,
+      cluster: { name: SANDBOX_CLUSTER, seeds, auth: {} },
+      channel: SANDBOX_CHANNEL,
+      approvers: Object.values(SANDBOX_USERS),
+      chaos,
+      color,
+      width: out.columns || 100,
       logger,
-      role: 'all',
-      extra: { clusters: [def], chaos: chaos.handler },
     });
-    await app.chatService.start();
-    const chatService: ChatService = withStatusAfterChaos(app.chatService, chaos.succeeded);
+    started.app = app;
+    say(welcome({ cluster, control, ms: Date.now() - t0, logFile, scripted }));
 
-    const ms = Date.now() - t0;
-    say(welcome({ cluster, control, ms, logFile, scripted }));
-
-    const input: Readable = !scripted
-      ? process.stdin
-      : cli.script === '-'
-        ? process.stdin
-        : createReadStream(cli.script!, 'utf8');
+    const input: Readable =
+      !scripted || cli.script === '-' ? process.stdin : createReadStream(cli.script!, 'utf8');
     const result = await runConsole({
       chatService,
       chatPort,
@@ -239,13 +248,7 @@ async function main(): Promise<number> {
       stopOnFailure: scripted,
       extraCommands: sandboxCommands({ cluster, chaos, chatPort, channel: SANDBOX_CHANNEL, chaosMessage }),
     });
-    if (result.failures.length > 0) {
-      say(`sandbox: ${result.failures.length} line(s) failed:\n  ${result.failures.join('\n  ')}`);
-      const tail = existsSync(logFile)
-        ? readFileSync(logFile, 'utf8').trim().split('\n').slice(-15).join('\n')
-        : '';
-      if (tail) process.stderr.write(`--- last lines of the app log ---\n${tail}\n`);
-    }
+    if (result.failures.length > 0) reportFailures(result.failures, logFile, say);
     await cleanup(result.reason === 'interrupt' ? 'interrupted' : 'bye');
     return result.failures.length > 0 ? 1 : 0;
   } catch (err) {
@@ -253,21 +256,6 @@ async function main(): Promise<number> {
     await cleanup('failed to start');
     return 1;
   }
-}
-
-/** After a chaos command, show `status` as the bot sees it (unless the service already did). */
-function withStatusAfterChaos(service: ChatService, succeeded: () => number): ChatService {
-  return {
-    ...service,
-    handleCommand: async (req) => {
-      const before = succeeded();
-      await service.handleCommand(req);
-      if (succeeded() > before) await service.handleCommand({ ...req, text: 'status' });
-    },
-    handleAction: (req) => service.handleAction(req),
-    start: () => service.start(),
-    stop: () => service.stop(),
-  };
 }
 
 function welcome(o: {
