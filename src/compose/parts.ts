@@ -1,12 +1,13 @@
 /** Each part of the app, built once from the config: security, clusters, approvals, chat, worker, watcher, alerts. */
-import { createAlertGroupStore } from '../adapters/store/alert-groups.ts';
-import { createWatchStateStore } from '../adapters/store/watch-state.ts';
+
 import type { Redis } from 'ioredis';
 import type { RedisEventBus } from '../adapters/queue/event-bus.ts';
 import { type PlanQueue, planQueuePrefix } from '../adapters/queue/plan-queue.ts';
 import { type PlanWorker, startPlanWorker } from '../adapters/queue/plan-worker.ts';
 import { createNodeCommander } from '../adapters/redis/node-commander.ts';
 import { createTopologySource } from '../adapters/redis/scanner.ts';
+import { createAlertGroupStore } from '../adapters/store/alert-groups.ts';
+import { createWatchStateStore } from '../adapters/store/watch-state.ts';
 import { type AlertIntake, createAlertIntake } from '../app/alert-intake.ts';
 import { type ApprovalService, createApprovalService } from '../app/approvals.ts';
 import { isUserGroupId } from '../app/approver-set.ts';
