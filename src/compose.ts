@@ -15,8 +15,8 @@ import { type ControlPlanStore, createPlanStore } from './adapters/store/plan-st
 import { type AlertIntake, createAlertIntake } from './app/alert-intake.ts';
 import { type ApprovalService, createApprovalService } from './app/approvals.ts';
 import { isUserGroupId } from './app/approver-set.ts';
+import { type ChaosHandler, type ChatServiceInternals, createChatService } from './app/chat/service.ts';
 import type { ChatPort } from './app/chat-port.ts';
-import { type ChaosHandler, type ChatServiceInternals, createChatService } from './app/chat-service.ts';
 import { type ClusterRegistry, createClusterRegistry } from './app/clusters.ts';
 import { every } from './app/every.ts';
 import { assertAlertChannels, incidentChannels } from './app/incident-channel.ts';

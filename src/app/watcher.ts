@@ -16,7 +16,6 @@
  */
 import type { Redis } from 'ioredis';
 import type { PlanStatus } from '../core/plan-record.ts';
-import { planForFindings } from '../core/plans/planner.ts';
 import type { Clock, TopologySource } from '../core/ports.ts';
 import { analyzeTopology } from '../core/topology/analyze.ts';
 import type { ClusterNode, Finding, Probe, Topology } from '../core/types.ts';
@@ -30,6 +29,7 @@ import {
 } from '../core/watch/diff.ts';
 import { withDeadline } from '../deadline.ts';
 import type { Logger } from '../logger.ts';
+import { proposeFromFindings } from './plans/propose.ts';
 
 /** Where a plan the watcher proposed stands (from the plan store). */
 export interface WatchedPlan {
@@ -148,7 +148,12 @@ export function findingKey(f: Finding): string {
 
 /** The plan the planner would make now, as an identity: same steps on the same nodes = same plan. */
 export function planSignature(cluster: string, topology: Topology, findings: Finding[]): string | undefined {
-  const outcome = planForFindings(topology, findings, { cluster, requestedBy: 'watcher', now: 0, ttlMs: 1 });
+  const outcome = proposeFromFindings(topology, findings, {
+    cluster,
+    requestedBy: 'watcher',
+    now: 0,
+    ttlMs: 1,
+  });
   if (!outcome.ok) return undefined;
   return outcome.plan.steps
     .map(({ sentence: _s, commands: _c, risk: _r, ...step }) => JSON.stringify(step))
