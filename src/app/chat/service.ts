@@ -30,7 +30,7 @@ export function createChatService(deps: ChatServiceDeps): ChatServiceInternals {
   const ctx = chatContext(deps);
   const proposer = createPlanProposer(ctx);
   return {
-    homeView: (user: string) => buildHomeView({ ...ctx, scan: (e) => ctx.scan(e) }, user),
+    homeView: (user: string) => buildHomeView(ctx, user),
     watchPoster: createWatchPoster({
       chat: ctx.chat,
       proposer,
