@@ -11,7 +11,7 @@ import { startPlanThreads, stopPlanThreads } from '../plans/plan-reconcile.ts';
 import { createPlanThreads, idle } from '../plans/plan-thread.ts';
 import { createPlanProposer } from '../plans/watch-proposer.ts';
 import { createScan } from '../scan.ts';
-import { createWatchPoster, WATCHER_USER } from '../watch-poster.ts';
+import { createWatchPoster } from '../watch-poster.ts';
 import { answer, auditSafe, errorMessage, gateRefused, refusal } from './answer.ts';
 import { failedWhat, runCommand } from './commands/index.ts';
 import type { ChatContext } from './context.ts';
@@ -19,8 +19,6 @@ import type { ChatServiceDeps, ChatServiceInternals, ChatSettings } from './type
 import { vote } from './vote.ts';
 
 export type { ChaosHandler, ChatServiceDeps, ChatServiceInternals, ChatSettings } from './types.ts';
-/** Who a plan proposed by the watcher is "requested by" (defined in watch-poster.ts). */
-export { WATCHER_USER };
 
 /**
  * Transport-agnostic chat (Slack and the console): routes `/redis …` commands and button clicks to their

@@ -37,7 +37,7 @@ export const commands: { [K in IntentKind]: Command<K> } = {
 export function runCommand(ctx: ChatContext, intent: Intent, req: CommandRequest): Promise<string> {
   // One handler per kind, so the intent always matches the handler it is given to.
   const command = commands[intent.kind] as Command<IntentKind>;
-  return command.run(ctx, intent as never, req);
+  return command.run(ctx, intent, req);
 }
 
 /** What the answer says could not be done when `command` failed unexpectedly. */
