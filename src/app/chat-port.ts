@@ -1,7 +1,7 @@
 /**
  * The chat boundary, transport-agnostic. Messages are Block Kit JSON (our lingua franca): Slack sends them
  * as they are, the console draws them as text. The Slack adapter and the console each implement `ChatPort`
- * and call `ChatService` (src/app/chat-service.ts).
+ * and call `ChatService` (src/app/chat/service.ts).
  */
 
 /** A `plain_text` or `mrkdwn` text object. */

@@ -6,8 +6,8 @@ import type { PlanWorker, PlanWorkerOptions } from '../adapters/queue/plan-worke
 import type { ControlPlanStore } from '../adapters/store/plan-store.ts';
 import type { AlertIntake } from '../app/alert-intake.ts';
 import type { ApprovalService } from '../app/approvals.ts';
+import type { ChaosHandler, ChatServiceInternals } from '../app/chat/service.ts';
 import type { ChatPort } from '../app/chat-port.ts';
-import type { ChaosHandler, ChatServiceInternals } from '../app/chat-service.ts';
 import type { ClusterRegistry } from '../app/clusters.ts';
 import type { Watcher } from '../app/watch/watcher.ts';
 import type { AuditLog } from '../core/plan-record.ts';

@@ -7,8 +7,8 @@
  * a fresh node the way it would find a new pod.
  */
 
+import type { ChaosHandler } from '../app/chat/service.ts';
 import type { ChatMessage } from '../app/chat-port.ts';
-import type { ChaosHandler } from '../app/chat-service.ts';
 import { CodedError } from '../core/errors.ts';
 import { CHAOS_ACTIONS } from './chaos-actions.ts';
 import {

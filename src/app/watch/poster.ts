@@ -16,7 +16,7 @@ import type { WatchPoster } from './ports.ts';
 /** Who a plan proposed by the watcher is "requested by": no person, so any approver may approve it. */
 export const WATCHER_USER = 'watcher';
 
-/** What the chat service lends the watcher (src/app/chat-service.ts). */
+/** What the chat service lends the watcher (src/app/chat/service.ts). */
 export interface PlanProposer {
   /**
    * `diagnose` for a caller without a request: the plan with its buttons (stored, chatRef set, other

@@ -1,7 +1,7 @@
 /** The sandbox role (`npm run sandbox`): ROLE=all on a local cluster, console chat, `chaos …` commands. */
 import { createConsoleChatPort } from '../../adapters/console/console-chat-port.ts';
+import type { ChaosHandler } from '../../app/chat/service.ts';
 import type { ChatService } from '../../app/chat-port.ts';
-import type { ChaosHandler } from '../../app/chat-service.ts';
 import { loadConfig } from '../../config.ts';
 import type { ClusterDefinition } from '../../core/ports.ts';
 import type { Logger } from '../../logger.ts';
