@@ -321,17 +321,36 @@ function parseIntentUnsafe(raw: string): ParseIntentResult {
   const all = text.split(/\s+/).filter(Boolean);
   const head = (all[0] ?? '').toLowerCase();
   const kind: IntentKind | undefined = SUB_COMMAND_SET.has(head) ? (head as IntentKind) : ALIASES.get(head);
-  if (!kind) {
-    // Votes are buttons, never typed: a typed approval could not show the plan, its risk or its commands.
-    if (/^(approve|approved|reject|lgtm|ok|yes|no)$/.test(head))
-      return fail(
-        `plans are approved or rejected with the Approve / Reject buttons on the plan message, not by typing "${head}" (in the console, type the button's number). /redis plans lists the open plans`,
-      );
-    const suggestion = closest(head, [...SUB_COMMANDS, 'replica-of']);
-    const s = suggestion === 'replica-of' ? undefined : suggestion;
-    return fail(`unknown sub-command ${quote(all[0] ?? '')}`, undefined, s ? `/redis ${s}` : undefined);
-  }
-  const ex = extractCluster(all.slice(1));
+  if (!kind) return unknownSubCommand(head, all[0] ?? '');
+  const words = readWords(kind, all.slice(1));
+  if ('ok' in words) return words;
+  return SUB_COMMAND_PARSERS[kind](words, kind);
+}
+
+function unknownSubCommand(head: string, typed: string): Fail {
+  // Votes are buttons, never typed: a typed approval could not show the plan, its risk or its commands.
+  if (/^(approve|approved|reject|lgtm|ok|yes|no)$/.test(head))
+    return fail(
+      `plans are approved or rejected with the Approve / Reject buttons on the plan message, not by typing "${head}" (in the console, type the button's number). /redis plans lists the open plans`,
+    );
+  const suggestion = closest(head, [...SUB_COMMANDS, 'replica-of']);
+  const s = suggestion === 'replica-of' ? undefined : suggestion;
+  return fail(`unknown sub-command ${quote(typed)}`, undefined, s ? `/redis ${s}` : undefined);
+}
+
+/** The words after the sub-command: its positional arguments, its switches and the cluster. */
+interface Words {
+  args: string[];
+  switches: Set<string>;
+  cluster: string | undefined;
+  /** `{ markdown: true }` when the switch `--markdown` was given, else {}. */
+  on(sw: string): Record<string, true>;
+  /** The intent with the cluster, when one was given. */
+  withCluster<T extends object>(o: T): T | (T & { cluster: string });
+}
+
+function readWords(kind: IntentKind, tokens: string[]): Words | Fail {
+  const ex = extractCluster(tokens);
   if (ex.error) return fail(ex.error, kind);
   const bad = checkCluster(ex.cluster, kind);
   if (bad) return bad;
@@ -340,9 +359,7 @@ function parseIntentUnsafe(raw: string): ParseIntentResult {
     ex.rest.map((a) => a.toLowerCase()).filter((a) => SWITCHES[kind]?.includes(a) ?? false),
   );
   const args = ex.rest.filter((a) => !switches.has(a.toLowerCase()));
-  const on = (sw: string) => (switches.has(sw) ? { [sw.slice(2)]: true } : {});
   const cluster = ex.cluster;
-  const withCluster = <T extends object>(o: T) => (cluster ? { ...o, cluster } : o);
   // Flags we do not know are refused, so that a typo is never read as a node name.
   const flag = args.find((a) => a.startsWith('-') && a.length > 1);
   if (flag) {
@@ -354,137 +371,152 @@ function parseIntentUnsafe(raw: string): ParseIntentResult {
       s ? (s === 'cluster' ? '--cluster <name>' : `--${s}`) : undefined,
     );
   }
+  return {
+    args,
+    switches,
+    cluster,
+    on: (sw) => (switches.has(sw) ? { [sw.slice(2)]: true as const } : {}),
+    withCluster: (o) => (cluster ? { ...o, cluster } : o),
+  };
+}
 
-  switch (kind) {
-    case 'help': {
-      if (args.length > 1) return tooMany(kind, args.slice(1));
-      const topic = args[0]?.toLowerCase();
-      if (topic === undefined) return { ok: true, intent: { kind: 'help' } };
-      const t = SUB_COMMAND_SET.has(topic) ? topic : ALIASES.get(topic);
-      if (!t) {
-        const s = closest(topic, SUB_COMMANDS);
-        return fail(`there is no sub-command ${quote(topic)}`, kind, s ? `/redis help ${s}` : undefined);
-      }
-      return { ok: true, intent: { kind: 'help', topic: t } };
-    }
-    case 'status':
-    case 'diagnose':
-    case 'plans': {
-      if (args.length > 1) return tooMany(kind, args.slice(1));
-      const positional = args[0]?.toLowerCase();
-      if (positional !== undefined) {
-        const b = checkCluster(positional, kind);
-        if (b) return b;
-        if (cluster !== undefined && cluster !== positional)
-          return fail('the cluster is given twice, with different names', kind);
-      }
-      const c = positional ?? cluster;
-      const accept =
-        kind === 'diagnose' && switches.has(ACCEPT_DATA_LOSS) ? { acceptDataLoss: true as const } : {};
-      return finish({ kind, ...(c ? { cluster: c } : {}), ...on('--private'), ...accept }, kind);
-    }
-    case 'clusters':
-      if (args.length > 0) return tooMany(kind, args);
-      if (cluster) return fail('clusters lists every cluster: it takes no --cluster', kind);
-      return finish({ kind }, kind);
-    case 'failover': {
-      const node = checkNode(args[0], kind);
-      if (typeof node !== 'string') return node;
-      let mode: 'default' | 'force' | 'takeover' = 'default';
-      const m = args[1]?.toLowerCase();
-      if (m !== undefined) {
-        if (m === 'force' || m === 'takeover' || m === 'default') mode = m;
-        else {
-          const s = closest(m, ['force', 'takeover']);
-          return fail(
-            `${quote(args[1] ?? '')} is not a failover mode (force or takeover)`,
-            kind,
-            s ? `/redis failover ${node} ${s}` : undefined,
-          );
-        }
-      }
-      if (args.length > 2) return tooMany(kind, args.slice(2));
-      return finish(withCluster({ kind, node, mode }), kind);
-    }
-    case 'forget': {
-      const node = checkNode(args[0], kind);
-      if (typeof node !== 'string') return node;
-      if (args.length > 1) return tooMany(kind, args.slice(1));
-      return finish(withCluster({ kind, node }), kind);
-    }
-    case 'join': {
-      const node = checkNode(args[0], kind);
-      if (typeof node !== 'string') return node;
-      if (args.length === 1) return finish(withCluster({ kind, node }), kind);
-      const kw = (args[1] ?? '').toLowerCase();
-      if (kw !== 'replica-of' && kw !== 'replicaof') {
-        const s = closest(kw, ['replica-of']);
-        return fail(
-          `expected "replica-of <master>" after the node, got ${quote(args[1] ?? '')}`,
-          kind,
-          s ? `/redis join ${node} replica-of …` : undefined,
-        );
-      }
-      const master = checkNode(args[2], kind, '<master>');
-      if (typeof master !== 'string') return master;
-      if (args.length > 3) return tooMany(kind, args.slice(3));
-      return finish(withCluster({ kind, node, replicaOf: master }), kind);
-    }
-    case 'restart': {
-      const pod = args[0];
-      if (pod === undefined) return fail('<pod> is missing', kind);
-      if (!DNS1123.test(pod))
-        return fail(`${quote(pod)} is not a pod name (lowercase letters, digits and -, at most 63)`, kind);
-      if (args.length > 1) return tooMany(kind, args.slice(1));
-      return finish(withCluster({ kind, pod }), kind);
-    }
-    case 'cancel': {
-      const bad = notOnePlanId(args, kind);
-      if (bad) return bad;
-      return finish(withCluster({ kind, plan: args[0] }), kind);
-    }
-    case 'audit': {
-      if (args.length > 1) return tooMany(kind, args.slice(1));
-      const a = args[0];
-      if (a === undefined) return finish(withCluster({ kind, n: 10 }), kind);
-      if (/^\d+$/.test(a)) {
-        const n = Number(a);
-        if (n < 1 || n > 100) return fail(`n must be between 1 and 100, got ${quote(a)}`, kind);
-        return finish(withCluster({ kind, n }), kind);
-      }
-      if (planId.safeParse(a).success) return finish(withCluster({ kind, n: 100, plan: a }), kind);
-      return fail(`${quote(a)} is neither a number nor a plan id`, kind);
-    }
-    case 'timeline': {
-      const bad = notOnePlanId(args, kind);
-      if (bad) return bad;
-      return finish(withCluster({ kind, plan: args[0], ...on('--markdown') }), kind);
-    }
-    case 'chaos': {
-      const a = args[0]?.toLowerCase();
-      if (a === undefined)
-        return fail(
-          'which chaos? kill-master, replace-pod, freeze <node>, thaw, kill-majority or orphan',
-          kind,
-        );
-      if (!(ChaosActions as readonly string[]).includes(a)) {
-        const s = closest(a, ChaosActions);
-        return fail(`unknown chaos ${quote(args[0] ?? '')}`, kind, s ? `/redis chaos ${s}` : undefined);
-      }
-      const action = a as ChaosAction;
-      if (action === 'freeze') {
-        const node = checkNode(args[1], kind);
-        if (typeof node !== 'string') return node;
-        if (args.length > 2) return tooMany(kind, args.slice(2));
-        return finish(withCluster({ kind, action, node }), kind);
-      }
-      if (action === 'thaw' && args.length === 2) {
-        const node = checkNode(args[1], kind);
-        if (typeof node !== 'string') return node;
-        return finish(withCluster({ kind, action, node }), kind);
-      }
-      if (args.length > 1) return tooMany(kind, args.slice(1));
-      return finish(withCluster({ kind, action }), kind);
+type SubCommandParser = (w: Words, kind: IntentKind) => ParseIntentResult;
+
+/** One parser per sub-command: the compiler checks that every kind has one. */
+const SUB_COMMAND_PARSERS: Record<IntentKind, SubCommandParser> = {
+  help: parseHelp,
+  status: parseClusterScoped,
+  diagnose: parseClusterScoped,
+  plans: parseClusterScoped,
+  clusters: ({ args, cluster }, kind) => {
+    if (args.length > 0) return tooMany(kind, args);
+    if (cluster) return fail('clusters lists every cluster: it takes no --cluster', kind);
+    return finish({ kind }, kind);
+  },
+  failover: parseFailover,
+  forget: ({ args, withCluster }, kind) => {
+    const node = checkNode(args[0], kind);
+    if (typeof node !== 'string') return node;
+    if (args.length > 1) return tooMany(kind, args.slice(1));
+    return finish(withCluster({ kind, node }), kind);
+  },
+  join: parseJoin,
+  restart: ({ args, withCluster }, kind) => {
+    const pod = args[0];
+    if (pod === undefined) return fail('<pod> is missing', kind);
+    if (!DNS1123.test(pod))
+      return fail(`${quote(pod)} is not a pod name (lowercase letters, digits and -, at most 63)`, kind);
+    if (args.length > 1) return tooMany(kind, args.slice(1));
+    return finish(withCluster({ kind, pod }), kind);
+  },
+  cancel: ({ args, withCluster }, kind) =>
+    notOnePlanId(args, kind) ?? finish(withCluster({ kind, plan: args[0] }), kind),
+  audit: parseAudit,
+  timeline: ({ args, withCluster, on }, kind) =>
+    notOnePlanId(args, kind) ?? finish(withCluster({ kind, plan: args[0], ...on('--markdown') }), kind),
+  chaos: parseChaos,
+};
+
+function parseHelp({ args }: Words, kind: IntentKind): ParseIntentResult {
+  if (args.length > 1) return tooMany(kind, args.slice(1));
+  const topic = args[0]?.toLowerCase();
+  if (topic === undefined) return { ok: true, intent: { kind: 'help' } };
+  const t = SUB_COMMAND_SET.has(topic) ? topic : ALIASES.get(topic);
+  if (!t) {
+    const s = closest(topic, SUB_COMMANDS);
+    return fail(`there is no sub-command ${quote(topic)}`, kind, s ? `/redis help ${s}` : undefined);
+  }
+  return { ok: true, intent: { kind: 'help', topic: t } };
+}
+
+/** `status`, `diagnose`, `plans`: the cluster may also be the only positional argument. */
+function parseClusterScoped({ args, cluster, switches, on }: Words, kind: IntentKind): ParseIntentResult {
+  if (args.length > 1) return tooMany(kind, args.slice(1));
+  const positional = args[0]?.toLowerCase();
+  if (positional !== undefined) {
+    const b = checkCluster(positional, kind);
+    if (b) return b;
+    if (cluster !== undefined && cluster !== positional)
+      return fail('the cluster is given twice, with different names', kind);
+  }
+  const c = positional ?? cluster;
+  const accept =
+    kind === 'diagnose' && switches.has(ACCEPT_DATA_LOSS) ? { acceptDataLoss: true as const } : {};
+  return finish({ kind, ...(c ? { cluster: c } : {}), ...on('--private'), ...accept }, kind);
+}
+
+function parseFailover({ args, withCluster }: Words, kind: IntentKind): ParseIntentResult {
+  const node = checkNode(args[0], kind);
+  if (typeof node !== 'string') return node;
+  let mode: 'default' | 'force' | 'takeover' = 'default';
+  const m = args[1]?.toLowerCase();
+  if (m !== undefined) {
+    if (m === 'force' || m === 'takeover' || m === 'default') mode = m;
+    else {
+      const s = closest(m, ['force', 'takeover']);
+      return fail(
+        `${quote(args[1] ?? '')} is not a failover mode (force or takeover)`,
+        kind,
+        s ? `/redis failover ${node} ${s}` : undefined,
+      );
     }
   }
+  if (args.length > 2) return tooMany(kind, args.slice(2));
+  return finish(withCluster({ kind, node, mode }), kind);
+}
+
+function parseJoin({ args, withCluster }: Words, kind: IntentKind): ParseIntentResult {
+  const node = checkNode(args[0], kind);
+  if (typeof node !== 'string') return node;
+  if (args.length === 1) return finish(withCluster({ kind, node }), kind);
+  const kw = (args[1] ?? '').toLowerCase();
+  if (kw !== 'replica-of' && kw !== 'replicaof') {
+    const s = closest(kw, ['replica-of']);
+    return fail(
+      `expected "replica-of <master>" after the node, got ${quote(args[1] ?? '')}`,
+      kind,
+      s ? `/redis join ${node} replica-of …` : undefined,
+    );
+  }
+  const master = checkNode(args[2], kind, '<master>');
+  if (typeof master !== 'string') return master;
+  if (args.length > 3) return tooMany(kind, args.slice(3));
+  return finish(withCluster({ kind, node, replicaOf: master }), kind);
+}
+
+function parseAudit({ args, withCluster }: Words, kind: IntentKind): ParseIntentResult {
+  if (args.length > 1) return tooMany(kind, args.slice(1));
+  const a = args[0];
+  if (a === undefined) return finish(withCluster({ kind, n: 10 }), kind);
+  if (/^\d+$/.test(a)) {
+    const n = Number(a);
+    if (n < 1 || n > 100) return fail(`n must be between 1 and 100, got ${quote(a)}`, kind);
+    return finish(withCluster({ kind, n }), kind);
+  }
+  if (planId.safeParse(a).success) return finish(withCluster({ kind, n: 100, plan: a }), kind);
+  return fail(`${quote(a)} is neither a number nor a plan id`, kind);
+}
+
+function parseChaos({ args, withCluster }: Words, kind: IntentKind): ParseIntentResult {
+  const a = args[0]?.toLowerCase();
+  if (a === undefined)
+    return fail('which chaos? kill-master, replace-pod, freeze <node>, thaw, kill-majority or orphan', kind);
+  if (!(ChaosActions as readonly string[]).includes(a)) {
+    const s = closest(a, ChaosActions);
+    return fail(`unknown chaos ${quote(args[0] ?? '')}`, kind, s ? `/redis chaos ${s}` : undefined);
+  }
+  const action = a as ChaosAction;
+  if (action === 'freeze') {
+    const node = checkNode(args[1], kind);
+    if (typeof node !== 'string') return node;
+    if (args.length > 2) return tooMany(kind, args.slice(2));
+    return finish(withCluster({ kind, action, node }), kind);
+  }
+  if (action === 'thaw' && args.length === 2) {
+    const node = checkNode(args[1], kind);
+    if (typeof node !== 'string') return node;
+    return finish(withCluster({ kind, action, node }), kind);
+  }
+  if (args.length > 1) return tooMany(kind, args.slice(1));
+  return finish(withCluster({ kind, action }), kind);
 }
