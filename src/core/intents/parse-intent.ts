@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import type { Outcome } from '../outcome.ts';
 
 /**
  * `/redis` grammar (documented in `help`):
@@ -68,19 +69,19 @@ export const intentSchema = z.discriminatedUnion('kind', [
 export type Intent = z.infer<typeof intentSchema>;
 export type IntentKind = Intent['kind'];
 
-export type ParseIntentResult =
-  | { ok: true; intent: Intent }
-  | {
-      ok: false;
-      /** What was wrong, one sentence, quoting the bad part. */
-      error: string;
-      /** Usage of the sub-command (or of all of them when the sub-command is unknown). */
-      usage: string;
-      /** "did you mean" — a corrected sub-command or word, when one is close. */
-      suggestion?: string;
-      /** The sub-command, when it was recognised (for metrics). */
-      command?: IntentKind;
-    };
+export type ParseIntentResult = Outcome<
+  { intent: Intent },
+  {
+    /** What was wrong, one sentence, quoting the bad part. */
+    error: string;
+    /** Usage of the sub-command (or of all of them when the sub-command is unknown). */
+    usage: string;
+    /** "did you mean" — a corrected sub-command or word, when one is close. */
+    suggestion?: string;
+    /** The sub-command, when it was recognised (for metrics). */
+    command?: IntentKind;
+  }
+>;
 
 const CLUSTER_OPT = '[--cluster <name>]';
 const ACCEPT_DATA_LOSS = '--accept-data-loss';
