@@ -1,217 +1,41 @@
-import { z } from 'zod';
+/** Reads the text after `/redis` into an Intent; the grammar, usage lines and word helpers are in grammar.ts. */
+import {
+  ACCEPT_DATA_LOSS,
+  ALIASES,
+  type ChaosAction,
+  ChaosActions,
+  classifyNodeRef,
+  closest,
+  clusterName,
+  DNS1123,
+  type IntentKind,
+  intentSchema,
+  MAX_TEXT,
+  NODE_HELP,
+  type ParseIntentResult,
+  planId,
+  quote,
+  SUB_COMMAND_SET,
+  SUB_COMMANDS,
+  SWITCHES,
+  USAGE,
+} from './grammar.ts';
 
-/**
- * `/redis` grammar (documented in `help`):
- *   /redis <sub-command> [arguments] [--cluster <name>]
- * `--cluster <name>` (also `-c <name>` or `--cluster=<name>`) works on every sub-command; `status`,
- * `diagnose` and `plans` also take the cluster name as their only positional argument (`status prod`).
- */
-
-const clusterName = z.string().regex(/^[a-z0-9][a-z0-9-]{0,62}$/);
-const optCluster = clusterName.optional();
-/** A `<node>` as typed; resolved against a topology later (resolveNodeRef). */
-const nodeRef = z.string().min(1).max(253);
-const planId = z.string().regex(/^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$/);
-
-export const ChaosActions = [
-  'kill-master',
-  'replace-pod',
-  'freeze',
-  'thaw',
-  'kill-majority',
-  'orphan',
-] as const;
-export type ChaosAction = (typeof ChaosActions)[number];
-
-export const intentSchema = z.discriminatedUnion('kind', [
-  z.object({ kind: z.literal('help'), topic: z.string().optional() }),
-  z.object({ kind: z.literal('status'), cluster: optCluster, private: z.boolean().optional() }),
-  z.object({
-    kind: z.literal('diagnose'),
-    cluster: optCluster,
-    private: z.boolean().optional(),
-    /** `--accept-data-loss`: also propose the plans that drop keys (a master and all its replicas gone for good). */
-    acceptDataLoss: z.literal(true).optional(),
-  }),
-  z.object({
-    kind: z.literal('failover'),
-    node: nodeRef,
-    mode: z.enum(['default', 'force', 'takeover']),
-    cluster: optCluster,
-  }),
-  z.object({ kind: z.literal('forget'), node: nodeRef, cluster: optCluster }),
-  z.object({ kind: z.literal('join'), node: nodeRef, replicaOf: nodeRef.optional(), cluster: optCluster }),
-  z.object({ kind: z.literal('restart'), pod: nodeRef, cluster: optCluster }),
-  z.object({ kind: z.literal('plans'), cluster: optCluster }),
-  z.object({ kind: z.literal('cancel'), plan: planId, cluster: optCluster }),
-  z.object({
-    kind: z.literal('audit'),
-    n: z.number().int().min(1).max(100),
-    plan: planId.optional(),
-    cluster: optCluster,
-  }),
-  z.object({ kind: z.literal('clusters') }),
-  z.object({
-    kind: z.literal('timeline'),
-    plan: planId,
-    markdown: z.boolean().optional(),
-    cluster: optCluster,
-  }),
-  z.object({
-    kind: z.literal('chaos'),
-    action: z.enum(ChaosActions),
-    node: nodeRef.optional(),
-    cluster: optCluster,
-  }),
-]);
-
-export type Intent = z.infer<typeof intentSchema>;
-export type IntentKind = Intent['kind'];
-
-export type ParseIntentResult =
-  | { ok: true; intent: Intent }
-  | {
-      ok: false;
-      /** What was wrong, one sentence, quoting the bad part. */
-      error: string;
-      /** Usage of the sub-command (or of all of them when the sub-command is unknown). */
-      usage: string;
-      /** "did you mean" — a corrected sub-command or word, when one is close. */
-      suggestion?: string;
-      /** The sub-command, when it was recognised (for metrics). */
-      command?: IntentKind;
-    };
-
-const CLUSTER_OPT = '[--cluster <name>]';
-const ACCEPT_DATA_LOSS = '--accept-data-loss';
-
-/** One usage line per sub-command, in the order `help` shows them. */
-export const USAGE: Record<IntentKind, { usage: string; about: string }> = {
-  help: { usage: '/redis help [sub-command]', about: 'this help' },
-  status: {
-    usage: `/redis status [cluster] ${CLUSTER_OPT}`,
-    about: 'cluster state, masters, replicas, findings',
-  },
-  diagnose: {
-    usage: `/redis diagnose [cluster] [--accept-data-loss] ${CLUSTER_OPT}`,
-    about:
-      'findings and a recovery plan with Approve / Reject; --accept-data-loss also offers plans that drop keys (a shard gone for good)',
-  },
-  failover: {
-    usage: `/redis failover <node> [force|takeover] ${CLUSTER_OPT}`,
-    about: 'plan a failover to the replica <node>',
-  },
-  forget: {
-    usage: `/redis forget <node> ${CLUSTER_OPT}`,
-    about: 'plan forgetting a dead node on every node',
-  },
-  join: {
-    usage: `/redis join <node> [replica-of <master>] ${CLUSTER_OPT}`,
-    about: 'plan bringing a node in as a replica',
-  },
-  restart: { usage: `/redis restart <pod> ${CLUSTER_OPT}`, about: 'plan restarting a pod (Kubernetes)' },
-  plans: { usage: `/redis plans [cluster] ${CLUSTER_OPT}`, about: 'plans waiting, running and recent' },
-  cancel: { usage: `/redis cancel <plan-id> ${CLUSTER_OPT}`, about: 'cancel a plan not yet finished' },
-  audit: {
-    usage: `/redis audit [n | plan-id] ${CLUSTER_OPT}`,
-    about: 'last n audit entries (default 10, max 100)',
-  },
-  clusters: { usage: '/redis clusters', about: 'the clusters this bot looks after, with their health' },
-  timeline: {
-    usage: `/redis timeline <plan-id> [--markdown] ${CLUSTER_OPT}`,
-    about: 'what happened, who approved, each step and its duration: for the postmortem',
-  },
-  chaos: {
-    usage: `/redis chaos kill-master|replace-pod|freeze <node>|thaw|kill-majority|orphan ${CLUSTER_OPT}`,
-    about: 'sandbox only: break the local cluster the way the write-ups describe',
-  },
-};
-
-export const NODE_HELP =
-  '<node> is a node id (40 hex), a unique id prefix of 6+ hex characters, host:port, or a pod name.';
-
-/** Every sub-command, by its canonical name. */
-export const SUB_COMMANDS = Object.keys(USAGE) as IntentKind[];
-/** Accepted spellings that are not the canonical name. */
-const ALIAS_LIST: Record<string, IntentKind> = {
-  '?': 'help',
-  '-h': 'help',
-  '--help': 'help',
-  st: 'status',
-  diag: 'diagnose',
-  plan: 'plans',
-  cluster: 'clusters',
-};
-// A Map, so that input such as `__proto__` or `constructor` is never read from Object.prototype.
-const ALIASES = new Map<string, IntentKind>(Object.entries(ALIAS_LIST));
-const SUB_COMMAND_SET = new Set<string>(Object.keys(USAGE));
-
-const MAX_TEXT = 1000;
-/** Switches (no value) each sub-command accepts. */
-const SWITCHES: Partial<Record<IntentKind, string[]>> = {
-  status: ['--private'],
-  diagnose: ['--private', ACCEPT_DATA_LOSS],
-  timeline: ['--markdown'],
-};
-const HEX40 = /^[0-9a-f]{40}$/i;
-const HEX_PREFIX = /^[0-9a-f]{6,40}$/i;
-/** host:port — IPv4, hostname, or [IPv6]. */
-const HOST_PORT = /^(?:\[[0-9a-f:.]+\]|[A-Za-z0-9](?:[A-Za-z0-9.-]{0,252}))?:(\d{1,5})$/i;
-const DNS1123 = /^[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?$/;
-
-/** What kind of `<node>` a token is, or null. */
-export function classifyNodeRef(token: string): 'id' | 'id-prefix' | 'addr' | 'pod' | null {
-  if (HEX40.test(token)) return 'id';
-  const hp = HOST_PORT.exec(token);
-  if (hp) {
-    const port = Number(hp[1]);
-    return port >= 1 && port <= 65535 && !token.startsWith(':') ? 'addr' : null;
-  }
-  if (HEX_PREFIX.test(token)) return 'id-prefix';
-  if (DNS1123.test(token)) return 'pod';
-  return null;
-}
-
-/** Levenshtein distance, bounded work (inputs are short words). */
-export function editDistance(a: string, b: string): number {
-  if (a === b) return 0;
-  if (a.length > 64 || b.length > 64) return Math.max(a.length, b.length);
-  let prev = Array.from({ length: b.length + 1 }, (_, i) => i);
-  for (let i = 1; i <= a.length; i++) {
-    const cur = [i];
-    for (let j = 1; j <= b.length; j++) {
-      const cost = a[i - 1] === b[j - 1] ? 0 : 1;
-      cur[j] = Math.min((prev[j] ?? 0) + 1, (cur[j - 1] ?? 0) + 1, (prev[j - 1] ?? 0) + cost);
-    }
-    prev = cur;
-  }
-  return prev[b.length] ?? Math.max(a.length, b.length);
-}
-
-/** The closest candidate within a distance that scales with length, or undefined. */
-export function closest(word: string, candidates: readonly string[]): string | undefined {
-  const w = word.toLowerCase();
-  if (w.length === 0 || w.length > 40) return undefined;
-  let best: string | undefined;
-  let bestD = Number.POSITIVE_INFINITY;
-  for (const c of candidates) {
-    const d = c.startsWith(w) && w.length >= 3 ? 0.5 : editDistance(w, c);
-    if (d < bestD) {
-      bestD = d;
-      best = c;
-    }
-  }
-  const allowed = w.length <= 3 ? 1 : w.length <= 6 ? 2 : 3;
-  return bestD <= allowed ? best : undefined;
-}
-
-/** Shows a token the user typed, shortened and without backticks that would break the mrkdwn quote. */
-export function quote(token: string): string {
-  const clean = token
-    .replace(/[`\r\n\t]/g, ' ')
-    .replace(/[<>&]/g, (c) => (c === '<' ? '‹' : c === '>' ? '›' : '+'));
-  return `"${clean.length > 40 ? `${clean.slice(0, 40)}…` : clean}"`;
-}
+export {
+  type ChaosAction,
+  ChaosActions,
+  classifyNodeRef,
+  closest,
+  editDistance,
+  type Intent,
+  type IntentKind,
+  intentSchema,
+  NODE_HELP,
+  type ParseIntentResult,
+  quote,
+  SUB_COMMANDS,
+  USAGE,
+} from './grammar.ts';
 
 function usageOf(kind?: IntentKind): string {
   if (kind) {
@@ -321,17 +145,36 @@ function parseIntentUnsafe(raw: string): ParseIntentResult {
   const all = text.split(/\s+/).filter(Boolean);
   const head = (all[0] ?? '').toLowerCase();
   const kind: IntentKind | undefined = SUB_COMMAND_SET.has(head) ? (head as IntentKind) : ALIASES.get(head);
-  if (!kind) {
-    // Votes are buttons, never typed: a typed approval could not show the plan, its risk or its commands.
-    if (/^(approve|approved|reject|lgtm|ok|yes|no)$/.test(head))
-      return fail(
-        `plans are approved or rejected with the Approve / Reject buttons on the plan message, not by typing "${head}" (in the console, type the button's number). /redis plans lists the open plans`,
-      );
-    const suggestion = closest(head, [...SUB_COMMANDS, 'replica-of']);
-    const s = suggestion === 'replica-of' ? undefined : suggestion;
-    return fail(`unknown sub-command ${quote(all[0] ?? '')}`, undefined, s ? `/redis ${s}` : undefined);
-  }
-  const ex = extractCluster(all.slice(1));
+  if (!kind) return unknownSubCommand(head, all[0] ?? '');
+  const words = readWords(kind, all.slice(1));
+  if ('ok' in words) return words;
+  return SUB_COMMAND_PARSERS[kind](words, kind);
+}
+
+function unknownSubCommand(head: string, typed: string): Fail {
+  // Votes are buttons, never typed: a typed approval could not show the plan, its risk or its commands.
+  if (/^(approve|approved|reject|lgtm|ok|yes|no)$/.test(head))
+    return fail(
+      `plans are approved or rejected with the Approve / Reject buttons on the plan message, not by typing "${head}" (in the console, type the button's number). /redis plans lists the open plans`,
+    );
+  const suggestion = closest(head, [...SUB_COMMANDS, 'replica-of']);
+  const s = suggestion === 'replica-of' ? undefined : suggestion;
+  return fail(`unknown sub-command ${quote(typed)}`, undefined, s ? `/redis ${s}` : undefined);
+}
+
+/** The words after the sub-command: its positional arguments, its switches and the cluster. */
+interface Words {
+  args: string[];
+  switches: Set<string>;
+  cluster: string | undefined;
+  /** `{ markdown: true }` when the switch `--markdown` was given, else {}. */
+  on(sw: string): Record<string, true>;
+  /** The intent with the cluster, when one was given. */
+  withCluster<T extends object>(o: T): T | (T & { cluster: string });
+}
+
+function readWords(kind: IntentKind, tokens: string[]): Words | Fail {
+  const ex = extractCluster(tokens);
   if (ex.error) return fail(ex.error, kind);
   const bad = checkCluster(ex.cluster, kind);
   if (bad) return bad;
@@ -340,9 +183,7 @@ function parseIntentUnsafe(raw: string): ParseIntentResult {
     ex.rest.map((a) => a.toLowerCase()).filter((a) => SWITCHES[kind]?.includes(a) ?? false),
   );
   const args = ex.rest.filter((a) => !switches.has(a.toLowerCase()));
-  const on = (sw: string) => (switches.has(sw) ? { [sw.slice(2)]: true } : {});
   const cluster = ex.cluster;
-  const withCluster = <T extends object>(o: T) => (cluster ? { ...o, cluster } : o);
   // Flags we do not know are refused, so that a typo is never read as a node name.
   const flag = args.find((a) => a.startsWith('-') && a.length > 1);
   if (flag) {
@@ -354,137 +195,152 @@ function parseIntentUnsafe(raw: string): ParseIntentResult {
       s ? (s === 'cluster' ? '--cluster <name>' : `--${s}`) : undefined,
     );
   }
+  return {
+    args,
+    switches,
+    cluster,
+    on: (sw) => (switches.has(sw) ? { [sw.slice(2)]: true as const } : {}),
+    withCluster: (o) => (cluster ? { ...o, cluster } : o),
+  };
+}
 
-  switch (kind) {
-    case 'help': {
-      if (args.length > 1) return tooMany(kind, args.slice(1));
-      const topic = args[0]?.toLowerCase();
-      if (topic === undefined) return { ok: true, intent: { kind: 'help' } };
-      const t = SUB_COMMAND_SET.has(topic) ? topic : ALIASES.get(topic);
-      if (!t) {
-        const s = closest(topic, SUB_COMMANDS);
-        return fail(`there is no sub-command ${quote(topic)}`, kind, s ? `/redis help ${s}` : undefined);
-      }
-      return { ok: true, intent: { kind: 'help', topic: t } };
-    }
-    case 'status':
-    case 'diagnose':
-    case 'plans': {
-      if (args.length > 1) return tooMany(kind, args.slice(1));
-      const positional = args[0]?.toLowerCase();
-      if (positional !== undefined) {
-        const b = checkCluster(positional, kind);
-        if (b) return b;
-        if (cluster !== undefined && cluster !== positional)
-          return fail('the cluster is given twice, with different names', kind);
-      }
-      const c = positional ?? cluster;
-      const accept =
-        kind === 'diagnose' && switches.has(ACCEPT_DATA_LOSS) ? { acceptDataLoss: true as const } : {};
-      return finish({ kind, ...(c ? { cluster: c } : {}), ...on('--private'), ...accept }, kind);
-    }
-    case 'clusters':
-      if (args.length > 0) return tooMany(kind, args);
-      if (cluster) return fail('clusters lists every cluster: it takes no --cluster', kind);
-      return finish({ kind }, kind);
-    case 'failover': {
-      const node = checkNode(args[0], kind);
-      if (typeof node !== 'string') return node;
-      let mode: 'default' | 'force' | 'takeover' = 'default';
-      const m = args[1]?.toLowerCase();
-      if (m !== undefined) {
-        if (m === 'force' || m === 'takeover' || m === 'default') mode = m;
-        else {
-          const s = closest(m, ['force', 'takeover']);
-          return fail(
-            `${quote(args[1] ?? '')} is not a failover mode (force or takeover)`,
-            kind,
-            s ? `/redis failover ${node} ${s}` : undefined,
-          );
-        }
-      }
-      if (args.length > 2) return tooMany(kind, args.slice(2));
-      return finish(withCluster({ kind, node, mode }), kind);
-    }
-    case 'forget': {
-      const node = checkNode(args[0], kind);
-      if (typeof node !== 'string') return node;
-      if (args.length > 1) return tooMany(kind, args.slice(1));
-      return finish(withCluster({ kind, node }), kind);
-    }
-    case 'join': {
-      const node = checkNode(args[0], kind);
-      if (typeof node !== 'string') return node;
-      if (args.length === 1) return finish(withCluster({ kind, node }), kind);
-      const kw = (args[1] ?? '').toLowerCase();
-      if (kw !== 'replica-of' && kw !== 'replicaof') {
-        const s = closest(kw, ['replica-of']);
-        return fail(
-          `expected "replica-of <master>" after the node, got ${quote(args[1] ?? '')}`,
-          kind,
-          s ? `/redis join ${node} replica-of …` : undefined,
-        );
-      }
-      const master = checkNode(args[2], kind, '<master>');
-      if (typeof master !== 'string') return master;
-      if (args.length > 3) return tooMany(kind, args.slice(3));
-      return finish(withCluster({ kind, node, replicaOf: master }), kind);
-    }
-    case 'restart': {
-      const pod = args[0];
-      if (pod === undefined) return fail('<pod> is missing', kind);
-      if (!DNS1123.test(pod))
-        return fail(`${quote(pod)} is not a pod name (lowercase letters, digits and -, at most 63)`, kind);
-      if (args.length > 1) return tooMany(kind, args.slice(1));
-      return finish(withCluster({ kind, pod }), kind);
-    }
-    case 'cancel': {
-      const bad = notOnePlanId(args, kind);
-      if (bad) return bad;
-      return finish(withCluster({ kind, plan: args[0] }), kind);
-    }
-    case 'audit': {
-      if (args.length > 1) return tooMany(kind, args.slice(1));
-      const a = args[0];
-      if (a === undefined) return finish(withCluster({ kind, n: 10 }), kind);
-      if (/^\d+$/.test(a)) {
-        const n = Number(a);
-        if (n < 1 || n > 100) return fail(`n must be between 1 and 100, got ${quote(a)}`, kind);
-        return finish(withCluster({ kind, n }), kind);
-      }
-      if (planId.safeParse(a).success) return finish(withCluster({ kind, n: 100, plan: a }), kind);
-      return fail(`${quote(a)} is neither a number nor a plan id`, kind);
-    }
-    case 'timeline': {
-      const bad = notOnePlanId(args, kind);
-      if (bad) return bad;
-      return finish(withCluster({ kind, plan: args[0], ...on('--markdown') }), kind);
-    }
-    case 'chaos': {
-      const a = args[0]?.toLowerCase();
-      if (a === undefined)
-        return fail(
-          'which chaos? kill-master, replace-pod, freeze <node>, thaw, kill-majority or orphan',
-          kind,
-        );
-      if (!(ChaosActions as readonly string[]).includes(a)) {
-        const s = closest(a, ChaosActions);
-        return fail(`unknown chaos ${quote(args[0] ?? '')}`, kind, s ? `/redis chaos ${s}` : undefined);
-      }
-      const action = a as ChaosAction;
-      if (action === 'freeze') {
-        const node = checkNode(args[1], kind);
-        if (typeof node !== 'string') return node;
-        if (args.length > 2) return tooMany(kind, args.slice(2));
-        return finish(withCluster({ kind, action, node }), kind);
-      }
-      if (action === 'thaw' && args.length === 2) {
-        const node = checkNode(args[1], kind);
-        if (typeof node !== 'string') return node;
-        return finish(withCluster({ kind, action, node }), kind);
-      }
-      if (args.length > 1) return tooMany(kind, args.slice(1));
-      return finish(withCluster({ kind, action }), kind);
+type SubCommandParser = (w: Words, kind: IntentKind) => ParseIntentResult;
+
+/** One parser per sub-command: the compiler checks that every kind has one. */
+const SUB_COMMAND_PARSERS: Record<IntentKind, SubCommandParser> = {
+  help: parseHelp,
+  status: parseClusterScoped,
+  diagnose: parseClusterScoped,
+  plans: parseClusterScoped,
+  clusters: ({ args, cluster }, kind) => {
+    if (args.length > 0) return tooMany(kind, args);
+    if (cluster) return fail('clusters lists every cluster: it takes no --cluster', kind);
+    return finish({ kind }, kind);
+  },
+  failover: parseFailover,
+  forget: ({ args, withCluster }, kind) => {
+    const node = checkNode(args[0], kind);
+    if (typeof node !== 'string') return node;
+    if (args.length > 1) return tooMany(kind, args.slice(1));
+    return finish(withCluster({ kind, node }), kind);
+  },
+  join: parseJoin,
+  restart: ({ args, withCluster }, kind) => {
+    const pod = args[0];
+    if (pod === undefined) return fail('<pod> is missing', kind);
+    if (!DNS1123.test(pod))
+      return fail(`${quote(pod)} is not a pod name (lowercase letters, digits and -, at most 63)`, kind);
+    if (args.length > 1) return tooMany(kind, args.slice(1));
+    return finish(withCluster({ kind, pod }), kind);
+  },
+  cancel: ({ args, withCluster }, kind) =>
+    notOnePlanId(args, kind) ?? finish(withCluster({ kind, plan: args[0] }), kind),
+  audit: parseAudit,
+  timeline: ({ args, withCluster, on }, kind) =>
+    notOnePlanId(args, kind) ?? finish(withCluster({ kind, plan: args[0], ...on('--markdown') }), kind),
+  chaos: parseChaos,
+};
+
+function parseHelp({ args }: Words, kind: IntentKind): ParseIntentResult {
+  if (args.length > 1) return tooMany(kind, args.slice(1));
+  const topic = args[0]?.toLowerCase();
+  if (topic === undefined) return { ok: true, intent: { kind: 'help' } };
+  const t = SUB_COMMAND_SET.has(topic) ? topic : ALIASES.get(topic);
+  if (!t) {
+    const s = closest(topic, SUB_COMMANDS);
+    return fail(`there is no sub-command ${quote(topic)}`, kind, s ? `/redis help ${s}` : undefined);
+  }
+  return { ok: true, intent: { kind: 'help', topic: t } };
+}
+
+/** `status`, `diagnose`, `plans`: the cluster may also be the only positional argument. */
+function parseClusterScoped({ args, cluster, switches, on }: Words, kind: IntentKind): ParseIntentResult {
+  if (args.length > 1) return tooMany(kind, args.slice(1));
+  const positional = args[0]?.toLowerCase();
+  if (positional !== undefined) {
+    const b = checkCluster(positional, kind);
+    if (b) return b;
+    if (cluster !== undefined && cluster !== positional)
+      return fail('the cluster is given twice, with different names', kind);
+  }
+  const c = positional ?? cluster;
+  const accept =
+    kind === 'diagnose' && switches.has(ACCEPT_DATA_LOSS) ? { acceptDataLoss: true as const } : {};
+  return finish({ kind, ...(c ? { cluster: c } : {}), ...on('--private'), ...accept }, kind);
+}
+
+function parseFailover({ args, withCluster }: Words, kind: IntentKind): ParseIntentResult {
+  const node = checkNode(args[0], kind);
+  if (typeof node !== 'string') return node;
+  let mode: 'default' | 'force' | 'takeover' = 'default';
+  const m = args[1]?.toLowerCase();
+  if (m !== undefined) {
+    if (m === 'force' || m === 'takeover' || m === 'default') mode = m;
+    else {
+      const s = closest(m, ['force', 'takeover']);
+      return fail(
+        `${quote(args[1] ?? '')} is not a failover mode (force or takeover)`,
+        kind,
+        s ? `/redis failover ${node} ${s}` : undefined,
+      );
     }
   }
+  if (args.length > 2) return tooMany(kind, args.slice(2));
+  return finish(withCluster({ kind, node, mode }), kind);
+}
+
+function parseJoin({ args, withCluster }: Words, kind: IntentKind): ParseIntentResult {
+  const node = checkNode(args[0], kind);
+  if (typeof node !== 'string') return node;
+  if (args.length === 1) return finish(withCluster({ kind, node }), kind);
+  const kw = (args[1] ?? '').toLowerCase();
+  if (kw !== 'replica-of' && kw !== 'replicaof') {
+    const s = closest(kw, ['replica-of']);
+    return fail(
+      `expected "replica-of <master>" after the node, got ${quote(args[1] ?? '')}`,
+      kind,
+      s ? `/redis join ${node} replica-of …` : undefined,
+    );
+  }
+  const master = checkNode(args[2], kind, '<master>');
+  if (typeof master !== 'string') return master;
+  if (args.length > 3) return tooMany(kind, args.slice(3));
+  return finish(withCluster({ kind, node, replicaOf: master }), kind);
+}
+
+function parseAudit({ args, withCluster }: Words, kind: IntentKind): ParseIntentResult {
+  if (args.length > 1) return tooMany(kind, args.slice(1));
+  const a = args[0];
+  if (a === undefined) return finish(withCluster({ kind, n: 10 }), kind);
+  if (/^\d+$/.test(a)) {
+    const n = Number(a);
+    if (n < 1 || n > 100) return fail(`n must be between 1 and 100, got ${quote(a)}`, kind);
+    return finish(withCluster({ kind, n }), kind);
+  }
+  if (planId.safeParse(a).success) return finish(withCluster({ kind, n: 100, plan: a }), kind);
+  return fail(`${quote(a)} is neither a number nor a plan id`, kind);
+}
+
+function parseChaos({ args, withCluster }: Words, kind: IntentKind): ParseIntentResult {
+  const a = args[0]?.toLowerCase();
+  if (a === undefined)
+    return fail('which chaos? kill-master, replace-pod, freeze <node>, thaw, kill-majority or orphan', kind);
+  if (!(ChaosActions as readonly string[]).includes(a)) {
+    const s = closest(a, ChaosActions);
+    return fail(`unknown chaos ${quote(args[0] ?? '')}`, kind, s ? `/redis chaos ${s}` : undefined);
+  }
+  const action = a as ChaosAction;
+  if (action === 'freeze') {
+    const node = checkNode(args[1], kind);
+    if (typeof node !== 'string') return node;
+    if (args.length > 2) return tooMany(kind, args.slice(2));
+    return finish(withCluster({ kind, action, node }), kind);
+  }
+  if (action === 'thaw' && args.length === 2) {
+    const node = checkNode(args[1], kind);
+    if (typeof node !== 'string') return node;
+    return finish(withCluster({ kind, action, node }), kind);
+  }
+  if (args.length > 1) return tooMany(kind, args.slice(1));
+  return finish(withCluster({ kind, action }), kind);
 }

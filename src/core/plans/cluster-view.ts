@@ -1,6 +1,7 @@
 /**
  * Small questions the planners and the step handlers ask of a Topology. Pure.
  */
+import { hasSlot } from '../topology/slots.ts';
 import type { Addr, ClusterNode, NodeId, Probe, SlotRange, Topology } from '../types.ts';
 
 /** Did this member answer our probe as itself? (An address now answering with another id does not count.) */
@@ -55,18 +56,7 @@ export function joinableOutsiders(topology: Topology): Probe[] {
 }
 
 export function ownsSlot(n: ClusterNode, slot: number): boolean {
-  return n.slots.some((r) => r.start <= slot && slot <= r.end);
-}
-
-export function rangesOverlap(a: SlotRange[], b: SlotRange[]): boolean {
-  return a.some((x) => b.some((y) => x.start <= y.end && y.start <= x.end));
-}
-
-export function rangesContain(outer: SlotRange[], inner: SlotRange[]): boolean {
-  return inner.every((r) => {
-    for (let s = r.start; s <= r.end; s++) if (!outer.some((o) => o.start <= s && s <= o.end)) return false;
-    return true;
-  });
+  return hasSlot(n.slots, slot);
 }
 
 /** Slots nobody claims, as ranges. */

@@ -3,8 +3,9 @@
  * caller asks the live nodes for the key counts listed by `keyCountRequests` (COUNTKEYSINSLOT) and hands
  * the answers to `withKeysAtRisk`; replication offsets come from the topology itself.
  */
-import { answers, nodeById, rangesContain, rangesOverlap } from '../plans/cluster-view.ts';
+import { answers, nodeById } from '../plans/cluster-view.ts';
 import { describeNode, formatRanges } from '../plans/plan.ts';
+import { rangesContain, rangesOverlap } from '../topology/slots.ts';
 import type {
   Addr,
   ClusterNode,

@@ -3,6 +3,7 @@
  * with their link down or far behind, a master whose restart would empty its replicas (write-up 004,
  * part 2), and what Sentinel says. Pure.
  */
+import { sortFindings } from '../topology/findings/shared.ts';
 import { emptyDirRisk } from '../topology/persistence.ts';
 import type { Addr, Finding, Topology } from '../types.ts';
 import {
@@ -69,105 +70,124 @@ function persistenceText(n: StandaloneNode): string {
 /** Every finding of a standalone topology, critical first. A healthy set gives []. */
 export function analyzeStandalone(topology: Topology, opts: StandaloneAnalyzeOptions = {}): Finding[] {
   const view = buildStandaloneView(topology);
-  const maxGap = opts.maxOffsetGap ?? DEFAULT_STANDALONE_MAX_OFFSET_GAP;
-  const maxLag = opts.maxLagSeconds ?? DEFAULT_STANDALONE_MAX_LAG_SECONDS;
+  if (!view.nodes.some((n) => n.reachable)) return [];
   const findings: Finding[] = [];
-  const add = (f: Omit<Finding, 'nodes'> & { nodes?: string[] }) => findings.push({ nodes: [], ...f });
-  const answered = view.nodes.filter((n) => n.reachable);
-  if (answered.length === 0) return [];
+  const add: Add = (f) => findings.push({ nodes: [], ...f });
+  noMasterFinding(view, add);
+  splitBrainFinding(view, add);
+  replicaFindings(view, add, {
+    maxGap: opts.maxOffsetGap ?? DEFAULT_STANDALONE_MAX_OFFSET_GAP,
+    maxLag: opts.maxLagSeconds ?? DEFAULT_STANDALONE_MAX_LAG_SECONDS,
+  });
+  persistenceFindings(view, add);
+  sentinelFindings(view, add);
+  return sortFindings(findings);
+}
 
-  // No master: replicas follow an address that does not answer (or is not a master).
-  if (view.masters.length === 0) {
-    const followed = new Map<Addr, StandaloneNode[]>();
-    for (const r of view.replicas) {
-      const key = r.masterAddr ?? '?';
-      followed.set(key, [...(followed.get(key) ?? []), r]);
-    }
-    const gone = [...followed.keys()];
-    const evidence = [
-      ...gone.map((a) => `${a} ${unreachableText(view.byAddr(a))}`),
-      ...view.replicas.map(replicaEvidence),
-    ];
-    add({
-      code: StandaloneFindingCodes.NoMaster,
-      severity: 'critical',
-      summary:
-        view.replicas.length > 0
-          ? `No master answers: ${plural(view.replicas.length, 'replica')} follow ${gone.join(', ')}, which ${gone.length === 1 ? unreachableText(view.byAddr(gone[0])) : 'do not answer'}; writes fail until a replica is promoted`
-          : 'No master answers: no node of this set is a master',
-      addrs: [...gone, ...view.replicas.map((r) => r.addr)],
-      evidence,
-    });
+type Add = (f: Omit<Finding, 'nodes'> & { nodes?: string[] }) => void;
+
+/** No master: replicas follow an address that does not answer (or is not a master). */
+function noMasterFinding(view: StandaloneView, add: Add): void {
+  if (view.masters.length > 0) return;
+  const followed = new Map<Addr, StandaloneNode[]>();
+  for (const r of view.replicas) {
+    const key = r.masterAddr ?? '?';
+    followed.set(key, [...(followed.get(key) ?? []), r]);
   }
+  const gone = [...followed.keys()];
+  const evidence = [
+    ...gone.map((a) => `${a} ${unreachableText(view.byAddr(a))}`),
+    ...view.replicas.map(replicaEvidence),
+  ];
+  add({
+    code: StandaloneFindingCodes.NoMaster,
+    severity: 'critical',
+    summary:
+      view.replicas.length > 0
+        ? `No master answers: ${plural(view.replicas.length, 'replica')} follow ${gone.join(', ')}, which ${gone.length === 1 ? unreachableText(view.byAddr(gone[0])) : 'do not answer'}; writes fail until a replica is promoted`
+        : 'No master answers: no node of this set is a master',
+    addrs: [...gone, ...view.replicas.map((r) => r.addr)],
+    evidence,
+  });
+}
 
-  // Two masters: clients may write to both, and the writes to one of them will be lost.
-  if (view.masters.length > 1) {
-    const parts = view.masters.map(
+/** Two masters: clients may write to both, and the writes to one of them will be lost. */
+function splitBrainFinding(view: StandaloneView, add: Add): void {
+  if (view.masters.length <= 1) return;
+  const parts = view.masters.map(
+    (m) =>
+      `${describeStandalone(m)} (${plural(m.keys ?? 0, 'key')}, ${plural(m.replicas.length, 'replica')})`,
+  );
+  add({
+    code: StandaloneFindingCodes.SplitBrain,
+    severity: 'critical',
+    summary: `${view.masters.length} masters answer: ${parts.join(' and ')}; writes to one of them are lost when they are joined`,
+    addrs: view.masters.map((m) => m.addr),
+    evidence: view.masters.map(
       (m) =>
-        `${describeStandalone(m)} (${plural(m.keys ?? 0, 'key')}, ${plural(m.replicas.length, 'replica')})`,
-    );
-    add({
-      code: StandaloneFindingCodes.SplitBrain,
-      severity: 'critical',
-      summary: `${view.masters.length} masters answer: ${parts.join(' and ')}; writes to one of them are lost when they are joined`,
-      addrs: view.masters.map((m) => m.addr),
-      evidence: view.masters.map(
-        (m) =>
-          `${m.addr} says role:master, ${plural(m.replicaLines.length, 'connected replica')}, offset ${m.offset}, ${plural(m.keys ?? 0, 'key')}`,
-      ),
-    });
-  }
+        `${m.addr} says role:master, ${plural(m.replicaLines.length, 'connected replica')}, offset ${m.offset}, ${plural(m.keys ?? 0, 'key')}`,
+    ),
+  });
+}
 
-  // Replicas: link down (to a master that answers; a dead master is the no-master finding), or far behind.
+/** Replicas: link down (to a master that answers; a dead master is the no-master finding), or far behind. */
+function replicaFindings(view: StandaloneView, add: Add, limits: { maxGap: number; maxLag: number }): void {
   const masterDown = view.masters.length === 0;
   for (const r of view.replicas) {
     const master = view.byAddr(r.masterAddr);
     if (!r.linkUp) {
-      if (masterDown) continue;
-      const why = master?.reachable
-        ? master.role === 'master'
-          ? r.syncInProgress
-            ? 'a full sync is in progress'
-            : 'its master answers, so the link itself is broken'
-          : `${master.addr} is not a master (${unreachableText(master)})`
-        : `its master ${r.masterAddr ?? '?'} ${unreachableText(master)}`;
-      add({
-        code: StandaloneFindingCodes.ReplicaLinkDown,
-        severity: 'warning',
-        summary: `replica ${describeStandalone(r)} has its link to ${r.masterAddr ?? '?'} down${r.linkDownSeconds !== undefined ? ` for ${r.linkDownSeconds} s` : ''}: ${why}`,
-        addrs: [r.addr, ...(r.masterAddr ? [r.masterAddr] : [])],
-        evidence: [replicaEvidence(r)],
-      });
+      if (!masterDown) add(linkDownFinding(r, master));
       continue;
     }
-    const behindBytes = r.lagBytes !== undefined && r.lagBytes > maxGap;
-    const behindSeconds = r.lagSeconds !== undefined && r.lagSeconds > maxLag;
-    if (behindBytes || behindSeconds) {
-      add({
-        code: StandaloneFindingCodes.ReplicaBehind,
-        severity: 'warning',
-        summary: `replica ${describeStandalone(r)} is far behind ${r.masterAddr}: ${[
-          behindBytes ? `${r.lagBytes} bytes` : '',
-          behindSeconds ? `last ack ${r.lagSeconds} s ago` : '',
-        ]
-          .filter(Boolean)
-          .join(', ')}`,
-        addrs: [r.addr, ...(r.masterAddr ? [r.masterAddr] : [])],
-        evidence: [
-          `${r.masterAddr} says master_repl_offset:${master?.offset ?? '?'}`,
-          replicaEvidence(r),
-          ...(r.lagSeconds !== undefined ? [`${r.masterAddr} says lag=${r.lagSeconds} for ${r.addr}`] : []),
-        ],
-      });
-    }
+    const behindBytes = r.lagBytes !== undefined && r.lagBytes > limits.maxGap;
+    const behindSeconds = r.lagSeconds !== undefined && r.lagSeconds > limits.maxLag;
+    if (!behindBytes && !behindSeconds) continue;
+    add({
+      code: StandaloneFindingCodes.ReplicaBehind,
+      severity: 'warning',
+      summary: `replica ${describeStandalone(r)} is far behind ${r.masterAddr}: ${[
+        behindBytes ? `${r.lagBytes} bytes` : '',
+        behindSeconds ? `last ack ${r.lagSeconds} s ago` : '',
+      ]
+        .filter(Boolean)
+        .join(', ')}`,
+      addrs: [r.addr, ...(r.masterAddr ? [r.masterAddr] : [])],
+      evidence: [
+        `${r.masterAddr} says master_repl_offset:${master?.offset ?? '?'}`,
+        replicaEvidence(r),
+        ...(r.lagSeconds !== undefined ? [`${r.masterAddr} says lag=${r.lagSeconds} for ${r.addr}`] : []),
+      ],
+    });
   }
+}
 
-  // A master without persistence, with replicas: restarted, it comes back empty and they copy it.
+function linkDownFinding(r: StandaloneNode, master: StandaloneNode | undefined): Omit<Finding, 'nodes'> {
+  const why = master?.reachable
+    ? master.role === 'master'
+      ? r.syncInProgress
+        ? 'a full sync is in progress'
+        : 'its master answers, so the link itself is broken'
+      : `${master.addr} is not a master (${unreachableText(master)})`
+    : `its master ${r.masterAddr ?? '?'} ${unreachableText(master)}`;
+  return {
+    code: StandaloneFindingCodes.ReplicaLinkDown,
+    severity: 'warning',
+    summary: `replica ${describeStandalone(r)} has its link to ${r.masterAddr ?? '?'} down${r.linkDownSeconds !== undefined ? ` for ${r.linkDownSeconds} s` : ''}: ${why}`,
+    addrs: [r.addr, ...(r.masterAddr ? [r.masterAddr] : [])],
+    evidence: [replicaEvidence(r)],
+  };
+}
+
+/** A master without persistence, with replicas: restarted, it comes back empty and they copy it. */
+function persistenceFindings(view: StandaloneView, add: Add): void {
   for (const m of view.masters) {
     const followers = replicasOf(view, m.addr);
     // AOF on an emptyDir (write-up 004, part 1): Redis says aof_enabled:1, yet the file dies with the pod.
     const emptyDir = m.pod?.dataVolume === 'emptyDir' ? m.pod : undefined;
     if ((m.persistent !== false && !emptyDir) || followers.length === 0) continue;
+    const followEvidence = followers.map(
+      (r) => `${r.addr} follows it (${r.linkUp ? 'link up' : 'link down'})`,
+    );
     if (m.persistent !== false && emptyDir) {
       const p = m.persistence;
       const what = emptyDirRisk(p, emptyDir.dataMountPath);
@@ -180,7 +200,7 @@ export function analyzeStandalone(topology: Topology, opts: StandaloneAnalyzeOpt
           ...(p ? [`${m.addr} says aof_enabled:${p.aofEnabled ? 1 : 0}`] : []),
           ...(p?.saveConfig !== undefined ? [`${m.addr} says save "${p.saveConfig}"`] : []),
           `pod ${emptyDir.name} mounts an emptyDir at ${emptyDir.dataMountPath ?? '/data'}: it is emptied when the pod is deleted or rescheduled`,
-          ...followers.map((r) => `${r.addr} follows it (${r.linkUp ? 'link up' : 'link down'})`),
+          ...followEvidence,
           `a master restarted without data is still their master: they resync to its empty dataset (write-up 004, parts 1 and 2)`,
         ],
       });
@@ -194,17 +214,14 @@ export function analyzeStandalone(topology: Topology, opts: StandaloneAnalyzeOpt
       evidence: [
         `${m.addr} says aof_enabled:0`,
         `${m.addr} says save "${m.persistence?.saveConfig ?? ''}"`,
-        ...followers.map((r) => `${r.addr} follows it (${r.linkUp ? 'link up' : 'link down'})`),
+        ...followEvidence,
         `a master restarted without data is still their master: they resync to its empty dataset (write-up 004, part 2)`,
       ],
     });
   }
-
-  sentinelFindings(view, add);
-  return sortBySeverity(findings);
 }
 
-function sentinelFindings(view: StandaloneView, add: (f: Omit<Finding, 'nodes'>) => void): void {
+function sentinelFindings(view: StandaloneView, add: Add): void {
   const s = view.sentinel;
   if (!s) {
     if (view.sentinelDetected) {
@@ -246,13 +263,4 @@ function sentinelFindings(view: StandaloneView, add: (f: Omit<Finding, 'nodes'>)
       evidence: answering.map((a) => `${a.addr} names ${a.masterAddr} (flags ${a.flags ?? '?'})`),
     });
   }
-}
-
-const RANK = { critical: 0, warning: 1, info: 2 } as const;
-
-function sortBySeverity(findings: Finding[]): Finding[] {
-  return findings
-    .map((f, i) => [f, i] as const)
-    .sort((a, b) => RANK[a[0].severity] - RANK[b[0].severity] || a[1] - b[1])
-    .map(([f]) => f);
 }

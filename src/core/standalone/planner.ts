@@ -191,29 +191,19 @@ export function planStandaloneAction(
   ctx: PlanContext,
 ): PlanOutcome {
   const view = buildStandaloneView(topology);
-  if (action.kind === 'restart') {
-    const ref = String(action.pod);
-    const node = resolve(view, topology, ref);
-    if (!node?.reachable)
-      return {
-        ok: false,
-        code: ErrorCodes.UnknownNode,
-        reason: `${ref} is not a node that answers here. Known: ${known(view)}.`,
-      };
-    return planSafeRestart(topology, node.addr, ctx);
-  }
-  if (action.kind === 'failover') {
-    const ref = String(action.node);
-    const node = resolve(view, topology, ref);
-    if (!node?.reachable)
-      return {
-        ok: false,
-        code: ErrorCodes.UnknownNode,
-        reason: `${ref} is not a node that answers here. Known: ${known(view)}.`,
-      };
-    return planHandover(topology, view, node, ctx);
-  }
-  return refuse(`These nodes run without cluster mode: \`${action.kind}\` applies to Redis Cluster only.`);
+  if (action.kind !== 'restart' && action.kind !== 'failover')
+    return refuse(`These nodes run without cluster mode: \`${action.kind}\` applies to Redis Cluster only.`);
+  const ref = String(action.kind === 'restart' ? action.pod : (action as { node?: unknown }).node);
+  const node = resolve(view, topology, ref);
+  if (!node?.reachable)
+    return {
+      ok: false,
+      code: ErrorCodes.UnknownNode,
+      reason: `${ref} is not a node that answers here. Known: ${known(view)}.`,
+    };
+  return action.kind === 'restart'
+    ? planSafeRestart(topology, node.addr, ctx)
+    : planHandover(topology, view, node, ctx);
 }
 
 function planHandover(

@@ -109,11 +109,19 @@ export function uncoveredSlots(nodes: readonly { slots: readonly SlotRange[] }[]
 }
 
 /** Does any range contain this slot? */
-export function rangesContain(ranges: readonly SlotRange[], slot: number): boolean {
+export function hasSlot(ranges: readonly SlotRange[], slot: number): boolean {
   return ranges.some((r) => r.start <= slot && slot <= r.end);
 }
 
-/** Sorted slot numbers → ranges. */
-export function slotsToRanges(slots: Iterable<number>): SlotRange[] {
-  return mergeRanges([...slots].map((s) => ({ start: s, end: s })));
+/** Do the two sets of ranges share a slot? */
+export function rangesOverlap(a: readonly SlotRange[], b: readonly SlotRange[]): boolean {
+  return a.some((x) => b.some((y) => x.start <= y.end && y.start <= x.end));
+}
+
+/** Is every slot of `inner` in `outer`? */
+export function rangesContain(outer: readonly SlotRange[], inner: readonly SlotRange[]): boolean {
+  return inner.every((r) => {
+    for (let s = r.start; s <= r.end; s++) if (!hasSlot(outer, s)) return false;
+    return true;
+  });
 }
