@@ -31,8 +31,17 @@ describe('the import graph of src/', () => {
     expect(violations('src/app', (t) => t.startsWith('src/adapters/'))).toEqual([]);
   });
 
-  it('nothing in src/adapters imports the composition root', () => {
-    expect(violations('src/adapters', (t) => t === 'src/compose.ts' || t === 'src/main.ts')).toEqual([]);
+  it('nothing in src/adapters or src/app imports the composition root', () => {
+    const root = (t: string) => t === 'src/compose.ts' || t === 'src/main.ts' || t.startsWith('src/compose/');
+    expect([...violations('src/adapters', root), ...violations('src/app', root)]).toEqual([]);
+  });
+
+  it('src/app and src/core use no Redis, queue or Slack client: they reach them through ports', () => {
+    const clients = /from\s+['"](ioredis|bullmq|@slack\/bolt|@slack\/web-api|@kubernetes\/client-node)['"]/;
+    const users = [...tsFiles('src/app'), ...tsFiles('src/core')].filter((f) =>
+      clients.test(readFileSync(join(ROOT, f), 'utf8')),
+    );
+    expect(users).toEqual([]);
   });
 
   it('nothing in src/core imports from src/app or src/adapters', () => {
