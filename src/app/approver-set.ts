@@ -2,7 +2,7 @@
  * Who may approve: APPROVERS lists Slack user ids (U…, W…) and user-group ids (S…). A group is resolved to
  * its members with `usergroups.users.list`, kept at most five minutes; the worker's run-time check asks again.
  */
-import { CodedError } from '../core/errors.ts';
+import { CodedError, ErrorCodes } from '../core/errors.ts';
 import { type Clock, systemClock } from '../core/ports.ts';
 
 /** Members of a user group (Slack's usergroups.users.list); throws when Slack refuses. */
@@ -38,7 +38,7 @@ export function createApproverSet(
     const young = hit && clock.now() - hit.at < cacheMs;
     if (hit && young && !fresh) return hit.members;
     if (!opts.listMembers)
-      throw new CodedError('APPROVERS_UNRESOLVED', `user group ${group} cannot be resolved: no Slack client`);
+      throw new CodedError(ErrorCodes.ApproversUnresolved, `user group ${group} cannot be resolved: no Slack client`);
     try {
       const list = new Set(await opts.listMembers(group));
       cache.set(group, { members: list, at: clock.now() });
@@ -47,7 +47,7 @@ export function createApproverSet(
       // Slack down for a moment: a list read within the last five minutes still stands.
       if (hit && young) return hit.members;
       const why = (err as { data?: { error?: string } }).data?.error ?? (err as Error).message;
-      throw new CodedError('APPROVERS_UNRESOLVED', `user group ${group} could not be resolved (${why})`);
+      throw new CodedError(ErrorCodes.ApproversUnresolved, `user group ${group} could not be resolved (${why})`);
     }
   }
 

@@ -4,6 +4,7 @@
  * slot, and no node has it open. A plan whose check fails ends Failed, naming slot, node and count.
  */
 
+import { type ErrorCode, ErrorCodes } from '../core/errors.ts';
 import { nodeById } from '../core/plans/cluster-view.ts';
 import type { Clock, NodeCommander, TopologySource } from '../core/ports.ts';
 import { parseClusterNodes } from '../core/topology/parse-cluster-nodes.ts';
@@ -132,7 +133,7 @@ export async function slotCheckFailure(
   },
   slots: number[],
   signal?: AbortSignal,
-): Promise<{ code: string; message: string; details: Record<string, unknown> } | undefined> {
+): Promise<{ code: ErrorCode; message: string; details: Record<string, unknown> } | undefined> {
   if (slots.length === 0) return undefined;
   const problems = await verifyTouchedSlots(deps, slots, {
     timeoutMs: Math.min(deps.waitTimeoutMs ?? 60_000, 10_000),
@@ -141,5 +142,5 @@ export async function slotCheckFailure(
   });
   if (problems.length === 0) return undefined;
   const message = `the steps ran, but the slots are not settled: ${summariseProblems(problems)}`;
-  return { code: 'SLOT_CHECK_FAILED', message, details: { problems: problems.slice(0, 50) } };
+  return { code: ErrorCodes.SlotCheckFailed, message, details: { problems: problems.slice(0, 50) } };
 }

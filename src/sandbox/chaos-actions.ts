@@ -1,5 +1,5 @@
 /** The chaos actions, each breaking the local cluster the way a field write-up describes. */
-import { CodedError } from '../core/errors.ts';
+import { CodedError, ErrorCodes } from '../core/errors.ts';
 import { formatSlotRanges } from '../core/topology/slots.ts';
 import type { NodeView } from '../core/types.ts';
 import {
@@ -105,7 +105,7 @@ export const CHAOS_ACTIONS: Record<string, (c: ChaosContext, ref?: string) => Pr
     const n = Math.floor(total / 2) + 1;
     if (masters.length < n)
       throw new CodedError(
-        'CHAOS_FAILED',
+        ErrorCodes.ChaosFailed,
         `only ${masters.length} of ${total} masters are alive: nothing left to lose`,
       );
     const victims = masters.slice(0, n);
@@ -133,11 +133,11 @@ export const CHAOS_ACTIONS: Record<string, (c: ChaosContext, ref?: string) => Pr
     const nodes = await view(c);
     const masters = liveMasters(nodes);
     const target = masters.find((m) => replicasOf(nodes, m.id).length <= 1);
-    if (!target) throw new CodedError('CHAOS_FAILED', 'no live master to orphan');
+    if (!target) throw new CodedError(ErrorCodes.ChaosFailed, 'no live master to orphan');
     const moved = replicasOf(nodes, target.id);
     const other = masters.find((m) => m.id !== target.id);
     if (moved.length > 0 && !other)
-      throw new CodedError('CHAOS_FAILED', 'need a second live master to take the replica over');
+      throw new CodedError(ErrorCodes.ChaosFailed, 'need a second live master to take the replica over');
     for (const r of moved) {
       await c.cluster.cli(local(c, r), 'CLUSTER', 'REPLICATE', other!.id);
       await c.cluster.waitFor(

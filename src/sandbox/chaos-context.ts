@@ -1,5 +1,5 @@
 /** What every chaos action works with: the local cluster, the "pod list", and the cluster as its members see it. */
-import { CodedError } from '../core/errors.ts';
+import { CodedError, ErrorCodes } from '../core/errors.ts';
 import { parseClusterNodes } from '../core/topology/parse-cluster-nodes.ts';
 import { formatSlotRanges } from '../core/topology/slots.ts';
 import type { NodeView } from '../core/types.ts';
@@ -64,7 +64,7 @@ export async function view(c: ChaosContext): Promise<NodeView[]> {
       // try the next one
     }
   }
-  throw new CodedError('CHAOS_FAILED', 'no live cluster member answered CLUSTER NODES');
+  throw new CodedError(ErrorCodes.ChaosFailed, 'no live cluster member answered CLUSTER NODES');
 }
 
 const isDown = (v: NodeView) => v.flags.includes('fail') || v.flags.includes('fail?');
@@ -79,7 +79,10 @@ export const replicasOf = (nodes: NodeView[], id: string) =>
 export function local(c: ChaosContext, v: NodeView): LocalNode {
   const n = running(c).find((x) => x.addr === v.addr || x.id === v.id);
   if (!n)
-    throw new CodedError('CHAOS_FAILED', `node ${v.addr ?? v.id} is not one of the sandbox's processes`);
+    throw new CodedError(
+      ErrorCodes.ChaosFailed,
+      `node ${v.addr ?? v.id} is not one of the sandbox's processes`,
+    );
   return n;
 }
 
@@ -105,7 +108,7 @@ export async function pickMasterWithReplica(
     }
     if (Date.now() > deadline)
       throw new CodedError(
-        'CHAOS_FAILED',
+        ErrorCodes.ChaosFailed,
         'no master has a live, synced replica right now: heal the cluster first (diagnose), or try chaos orphan',
       );
     await new Promise((r) => setTimeout(r, 250));
@@ -130,7 +133,7 @@ export async function resolveRef(c: ChaosContext, ref: string): Promise<LocalNod
   const byId = all.filter((n) => n.id && ref.length >= 6 && n.id.startsWith(ref.toLowerCase()));
   if (byId.length === 1) return byId[0]!;
   throw new CodedError(
-    'CHAOS_FAILED',
+    ErrorCodes.ChaosFailed,
     `no sandbox node "${ref}": use host:port, a port, an id prefix (6+), or "master" / "replica": ${all.map((n) => n.addr).join(', ')}`,
   );
 }

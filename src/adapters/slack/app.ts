@@ -2,15 +2,13 @@ import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { App } from '@slack/bolt';
 import type { ChatPort, ChatService } from '../../app/chat-port.ts';
-import { CodedError } from '../../core/errors.ts';
+import { CodedError, ErrorCodes } from '../../core/errors.ts';
 import type { Clock } from '../../core/ports.ts';
 import type { Logger } from '../../logger.ts';
 import { toSlackLogger } from './bolt-logger.ts';
 import { registerListeners } from './listeners/index.ts';
 import { createHttpReceiver } from './receivers/http-receiver.ts';
 import { createSocketReceiver } from './receivers/socket-receiver.ts';
-
-export const SLACK_AUTH_FAILED = 'SLACK_AUTH_FAILED';
 
 export interface SlackTransportOptions {
   mode: 'http' | 'socket';
@@ -62,14 +60,14 @@ export async function connectSlack(opts: SlackConnectOptions): Promise<SlackConn
   let receiver: ReturnType<typeof createHttpReceiver> | ReturnType<typeof createSocketReceiver>;
   if (opts.mode === 'http') {
     if (!opts.signingSecret)
-      throw new CodedError('CONFIG_INVALID', 'SLACK_SIGNING_SECRET: required in http mode');
+      throw new CodedError(ErrorCodes.ConfigInvalid, 'SLACK_SIGNING_SECRET: required in http mode');
     receiver = createHttpReceiver({
       signingSecret: opts.signingSecret,
       logger: opts.logger,
       ...(opts.clock ? { clock: opts.clock } : {}),
     });
   } else {
-    if (!opts.appToken) throw new CodedError('CONFIG_INVALID', 'SLACK_APP_TOKEN: required in socket mode');
+    if (!opts.appToken) throw new CodedError(ErrorCodes.ConfigInvalid, 'SLACK_APP_TOKEN: required in socket mode');
     receiver = createSocketReceiver({
       appToken: opts.appToken,
       slackApiUrl: opts.slackApiUrl,
@@ -90,7 +88,7 @@ export async function connectSlack(opts: SlackConnectOptions): Promise<SlackConn
   } catch (err) {
     const slackError = (err as { data?: { error?: string } }).data?.error;
     throw new CodedError(
-      SLACK_AUTH_FAILED,
+      ErrorCodes.SlackAuthFailed,
       slackError
         ? `Slack refused SLACK_BOT_TOKEN (auth.test: ${slackError})`
         : `could not reach Slack's Web API at ${opts.slackApiUrl} (auth.test: ${(err as Error).message})`,
@@ -123,7 +121,7 @@ export async function connectSlack(opts: SlackConnectOptions): Promise<SlackConn
       try {
         await app.start();
       } catch (err) {
-        throw new CodedError(SLACK_AUTH_FAILED, `Socket Mode could not connect: ${(err as Error).message}`);
+        throw new CodedError(ErrorCodes.SlackAuthFailed, `Socket Mode could not connect: ${(err as Error).message}`);
       }
       log.info({ mode: 'socket' }, 'slack transport connected (socket mode)');
       return {
@@ -141,10 +139,4 @@ export async function connectSlack(opts: SlackConnectOptions): Promise<SlackConn
       };
     },
   };
-}
-
-/** connectSlack + start, in one call. */
-export async function startSlackTransport(opts: SlackTransportOptions): Promise<SlackTransport> {
-  const { chatService, chat, ...rest } = opts;
-  return (await connectSlack(rest)).start({ chatService, chat });
 }

@@ -1,6 +1,6 @@
 import { webApi } from '@slack/bolt';
 import type { ChatMessage, ChatPort } from '../../app/chat-port.ts';
-import { CodedError } from '../../core/errors.ts';
+import { CodedError, ErrorCodes } from '../../core/errors.ts';
 import { type Clock, systemClock } from '../../core/ports.ts';
 import type { Logger } from '../../logger.ts';
 import { toSlackLogger } from './bolt-logger.ts';
@@ -8,7 +8,7 @@ import { toSlackLogger } from './bolt-logger.ts';
 type WebClient = InstanceType<typeof webApi.WebClient>;
 
 /** Error code of a Slack Web API call that failed after every retry (or could not be retried). */
-export const SLACK_API_ERROR = 'SLACK_API_ERROR';
+export const SLACK_API_ERROR = ErrorCodes.SlackApiError;
 
 /** A message Slack never accepted: logged, and handed to `onLost` (the audit trail) so it is never lost silently. */
 export interface LostMessage {

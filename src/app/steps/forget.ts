@@ -60,7 +60,7 @@ export const forgetHandler: StepHandlerFor<'forget'> = {
               replies.push(ctx.clock.now());
               return;
             }
-            errors.push(err instanceof CodedError ? err : new CodedError('UNEXPECTED', String(err)));
+            errors.push(err instanceof CodedError ? err : new CodedError(ErrorCodes.Unexpected, String(err)));
           }
         }),
       ),

@@ -3,6 +3,7 @@
  * new address with CLUSTER MEET (Redis updates a known id's address in place), wait until every node
  * agrees on every address, then make sure every replica's link is up. No FORGET, RESET or FLUSH. Pure.
  */
+import { ErrorCodes } from '../errors.ts';
 import { describeMoves, emptyMastersWithData, type MovedNode } from '../topology/moved-nodes.ts';
 import type { Addr, ClusterNode, Finding, NodeMove, PlanOutcome, Step, Topology } from '../types.ts';
 import { answers } from './cluster-view.ts';
@@ -77,7 +78,7 @@ export function planReintroduction(
       .join('; ');
     return {
       ok: false,
-      code: 'EMPTY_MASTER_AT_NEW_ADDRESS',
+      code: ErrorCodes.EmptyMasterAtNewAddress,
       reason: `No plan: ${what}. Re-introducing them would make the replica copy the empty master. Promote the replica first (/redis failover <replica> takeover), then diagnose again.`,
     };
   }
