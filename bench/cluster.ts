@@ -221,10 +221,10 @@ async function botForget(
 ): Promise<{ spreadMs: number; stepMs?: number; nodes: number; via: ForgetCase['via'] }> {
   const def: ClusterDefinition = { name: 'bench', seeds: cluster.addrs(), auth: {} };
   const source = createTopologySource(def, { commander, clock: preciseClock });
-  let executor: typeof import('../src/app/executor.ts') | undefined;
+  let executor: typeof import('../src/app/run/executor.ts') | undefined;
   let plans: typeof import('../src/core/plans/index.ts') | undefined;
   try {
-    executor = await import('../src/app/executor.ts');
+    executor = await import('../src/app/run/executor.ts');
     plans = await import('../src/core/plans/index.ts');
   } catch {
     executor = undefined;

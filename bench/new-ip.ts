@@ -12,7 +12,7 @@ import { fileURLToPath } from 'node:url';
 import { Cluster } from 'ioredis';
 import { createNodeCommander } from '../src/adapters/redis/node-commander.ts';
 import { createTopologySource } from '../src/adapters/redis/scanner.ts';
-import { executePlan } from '../src/app/executor.ts';
+import { executePlan } from '../src/app/run/executor.ts';
 import { planForFindings } from '../src/core/plans/planner.ts';
 import { analyzeTopology } from '../src/core/topology/analyze.ts';
 import { type LocalCluster, pickSharedPort, startLocalCluster } from '../src/sandbox/local-cluster.ts';

@@ -38,7 +38,10 @@ export function createApproverSet(
     const young = hit && clock.now() - hit.at < cacheMs;
     if (hit && young && !fresh) return hit.members;
     if (!opts.listMembers)
-      throw new CodedError(ErrorCodes.ApproversUnresolved, `user group ${group} cannot be resolved: no Slack client`);
+      throw new CodedError(
+        ErrorCodes.ApproversUnresolved,
+        `user group ${group} cannot be resolved: no Slack client`,
+      );
     try {
       const list = new Set(await opts.listMembers(group));
       cache.set(group, { members: list, at: clock.now() });
@@ -47,7 +50,10 @@ export function createApproverSet(
       // Slack down for a moment: a list read within the last five minutes still stands.
       if (hit && young) return hit.members;
       const why = (err as { data?: { error?: string } }).data?.error ?? (err as Error).message;
-      throw new CodedError(ErrorCodes.ApproversUnresolved, `user group ${group} could not be resolved (${why})`);
+      throw new CodedError(
+        ErrorCodes.ApproversUnresolved,
+        `user group ${group} could not be resolved (${why})`,
+      );
     }
   }
 

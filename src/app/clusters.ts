@@ -7,15 +7,7 @@ import type {
   Reporter,
   TopologySource,
 } from '../core/ports.ts';
-
-/** What the executor needs to run a plan on one cluster (ExecutorDeps of src/app/executor.ts; reporter optional). */
-export interface ClusterExecutorDeps {
-  source: TopologySource;
-  commander: NodeCommander;
-  pods?: PodApi;
-  reporter?: Reporter;
-  clock: Clock;
-}
+import type { ClusterExecutorDeps } from './run/executor.ts';
 
 /** One cluster the bot looks after, with its clients built once. */
 export interface ClusterEntry {

@@ -120,6 +120,27 @@ export interface PlanStore {
   setChatRef(id: string, ref: ChatRef): Promise<void>;
 }
 
+/** The one plan that may act on a cluster (a lease whose owner is the plan id), and the plans waiting for it. */
+export interface ClusterLocks {
+  /**
+   * Makes `planId` the one plan that may act on `cluster`. Succeeds when the lock is free, already held by
+   * this plan (a worker resuming it), or held by a plan that has finished. Otherwise returns the holder.
+   */
+  acquireClusterLock(
+    cluster: string,
+    planId: string,
+    ttlMs: number,
+  ): Promise<{ ok: true } | { ok: false; holder: string }>;
+  /** Extends the lock while the plan runs; false when this plan no longer holds it. */
+  renewClusterLock(cluster: string, planId: string, ttlMs: number): Promise<boolean>;
+  releaseClusterLock(cluster: string, planId: string): Promise<boolean>;
+  clusterLockHolder(cluster: string): Promise<string | null>;
+  /** Plans waiting for the cluster lock (their jobs are delayed). */
+  addWaiter(cluster: string, planId: string, now: number): Promise<void>;
+  removeWaiter(cluster: string, planId: string): Promise<void>;
+  waiters(cluster: string): Promise<string[]>;
+}
+
 /** Puts an approved plan on the queue (one job per plan id). */
 export interface PlanQueuePort {
   enqueue(record: PlanRecord): Promise<void>;

@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { executePlan, type StepOutcome } from '../../src/app/executor.ts';
+import { executePlan, type StepOutcome } from '../../src/app/run/executor.ts';
 import { CodedError } from '../../src/core/errors.ts';
 import { planForAction } from '../../src/core/plans/intent-plans.ts';
 import type { Plan } from '../../src/core/types.ts';

@@ -8,7 +8,7 @@ import { kubeConfigFromString } from '../../src/adapters/k8s/kube-config.ts';
 import { createPodApi } from '../../src/adapters/k8s/pod-api.ts';
 import { createNodeCommander } from '../../src/adapters/redis/node-commander.ts';
 import { createTopologySource } from '../../src/adapters/redis/scanner.ts';
-import { executePlan } from '../../src/app/executor.ts';
+import { executePlan } from '../../src/app/run/executor.ts';
 import { restartPodHandler } from '../../src/app/steps/restart-pod.ts';
 import { formatStatus } from '../../src/cli/format-status.ts';
 import { planForAction, planForFindings, restartPodStep } from '../../src/core/plans/index.ts';

@@ -5,8 +5,8 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { createNodeCommander } from '../../src/adapters/redis/node-commander.ts';
 import { scanCluster } from '../../src/adapters/redis/scanner.ts';
-import { executePlan } from '../../src/app/executor.ts';
 import { assessKeysAtRisk } from '../../src/app/keys-at-risk.ts';
+import { executePlan } from '../../src/app/run/executor.ts';
 import { failoverStep, nodeById } from '../../src/core/plans/index.ts';
 import { planForFindings } from '../../src/core/plans/planner.ts';
 import { formatKeysAtRisk } from '../../src/core/risk/index.ts';

@@ -4,7 +4,7 @@
  * cluster client, no open slot on any node, exactly one owner per slot).
  */
 import { expect } from 'vitest';
-import { executePlan } from '../../src/app/executor.ts';
+import { executePlan } from '../../src/app/run/executor.ts';
 import { keySlot } from '../../src/core/topology/key-slot.ts';
 import type { LocalCluster, LocalNode } from '../support/redis-cluster.ts';
 import { clusterClient, type Harness, planNow, stepKinds } from './plans-support.ts';

@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { executePlan } from '../../src/app/executor.ts';
+import { executePlan } from '../../src/app/run/executor.ts';
 import { planForAction } from '../../src/core/plans/intent-plans.ts';
 import { type LocalCluster, startLocalCluster } from '../support/redis-cluster.ts';
 import {

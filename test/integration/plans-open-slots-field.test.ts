@@ -5,7 +5,7 @@
  */
 import { Redis } from 'ioredis';
 import { describe, expect, it } from 'vitest';
-import { executePlan } from '../../src/app/executor.ts';
+import { executePlan } from '../../src/app/run/executor.ts';
 import { planForAction } from '../../src/core/plans/intent-plans.ts';
 import { planForFindings } from '../../src/core/plans/planner.ts';
 import { Credential } from '../../src/core/ports.ts';

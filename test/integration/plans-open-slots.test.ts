@@ -4,7 +4,7 @@
  * cluster client, no open slot on any node and one owner per slot.
  */
 import { describe, expect, it } from 'vitest';
-import { executePlan } from '../../src/app/executor.ts';
+import { executePlan } from '../../src/app/run/executor.ts';
 import { startLocalCluster, useClusterTracker } from '../support/redis-cluster.ts';
 import {
   expectSettled,

@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { executePlan } from '../../src/app/executor.ts';
+import { executePlan } from '../../src/app/run/executor.ts';
 import type { Plan } from '../../src/core/types.ts';
 import { type LocalCluster, type LocalNode, startLocalCluster } from '../support/redis-cluster.ts';
 import {

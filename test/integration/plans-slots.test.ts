@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { executePlan } from '../../src/app/executor.ts';
+import { executePlan } from '../../src/app/run/executor.ts';
 import { startLocalCluster, useClusterTracker } from '../support/redis-cluster.ts';
 import { halfMigrated } from './open-slots-support.ts';
 import {

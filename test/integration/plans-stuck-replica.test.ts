@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { executePlan } from '../../src/app/executor.ts';
+import { executePlan } from '../../src/app/run/executor.ts';
 import { type LocalCluster, startLocalCluster, useClusterTracker } from '../support/redis-cluster.ts';
 import {
   clusterShape,

@@ -5,7 +5,7 @@
 import { Cluster } from 'ioredis';
 import { createNodeCommander } from '../../src/adapters/redis/node-commander.ts';
 import { createTopologySource } from '../../src/adapters/redis/scanner.ts';
-import type { ExecutorDeps } from '../../src/app/executor.ts';
+import type { ExecutorDeps } from '../../src/app/run/executor.ts';
 import { planForFindings } from '../../src/core/plans/planner.ts';
 import { systemClock } from '../../src/core/ports.ts';
 import { analyzeTopology } from '../../src/core/topology/analyze.ts';

@@ -1,6 +1,6 @@
 import { Redis } from 'ioredis';
 import { afterEach, describe, expect, it } from 'vitest';
-import type { ClusterExecutorDeps } from '../../src/adapters/queue/plan-worker.ts';
+import type { ClusterExecutorDeps } from '../../src/app/run/executor.ts';
 import { CodedError } from '../../src/core/errors.ts';
 import type { ExecEvent } from '../../src/core/types.ts';
 import {

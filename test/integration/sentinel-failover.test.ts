@@ -1,7 +1,7 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { createNodeCommander } from '../../src/adapters/redis/node-commander.ts';
 import { scanCluster } from '../../src/adapters/redis/scanner.ts';
-import { executePlan } from '../../src/app/executor.ts';
+import { executePlan } from '../../src/app/run/executor.ts';
 import { planForFindings } from '../../src/core/plans/planner.ts';
 import type { NodeCommander } from '../../src/core/ports.ts';
 import { analyzeTopology } from '../../src/core/topology/analyze.ts';

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { scanCluster } from '../../src/adapters/redis/scanner.ts';
-import { executePlan } from '../../src/app/executor.ts';
+import { executePlan } from '../../src/app/run/executor.ts';
 import { planForFindings } from '../../src/core/plans/planner.ts';
 import { analyzeTopology } from '../../src/core/topology/analyze.ts';
 import {

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { scanCluster } from '../../src/adapters/redis/scanner.ts';
-import { executePlan } from '../../src/app/executor.ts';
+import { executePlan } from '../../src/app/run/executor.ts';
 import { planForAction } from '../../src/core/plans/intent-plans.ts';
 import { planForFindings } from '../../src/core/plans/planner.ts';
 import type { NodeCommander } from '../../src/core/ports.ts';

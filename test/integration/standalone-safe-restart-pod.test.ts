@@ -3,7 +3,7 @@ import { kubeConfigFromString } from '../../src/adapters/k8s/kube-config.ts';
 import { createPodApi } from '../../src/adapters/k8s/pod-api.ts';
 import { createNodeCommander } from '../../src/adapters/redis/node-commander.ts';
 import { createTopologySource } from '../../src/adapters/redis/scanner.ts';
-import { executePlan } from '../../src/app/executor.ts';
+import { executePlan } from '../../src/app/run/executor.ts';
 import { planForAction } from '../../src/core/plans/intent-plans.ts';
 import { type NodeCommander, systemClock } from '../../src/core/ports.ts';
 import { analyzeTopology } from '../../src/core/topology/analyze.ts';

@@ -10,7 +10,7 @@ import { join } from 'node:path';
 import { afterEach } from 'vitest';
 import { createNodeCommander } from '../../src/adapters/redis/node-commander.ts';
 import { createTopologySource } from '../../src/adapters/redis/scanner.ts';
-import type { ExecutorDeps } from '../../src/app/executor.ts';
+import type { ExecutorDeps } from '../../src/app/run/executor.ts';
 import type { ClusterDefinition, NodeCommander } from '../../src/core/ports.ts';
 import { systemClock } from '../../src/core/ports.ts';
 import { parseInfo } from '../../src/core/topology/parse-info.ts';

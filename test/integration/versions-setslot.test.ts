@@ -4,7 +4,7 @@
  * whichever redis-server is first on PATH (CI: Redis 7.0) and checks the behaviour that server should show.
  */
 import { describe, expect, it } from 'vitest';
-import { executePlan } from '../../src/app/executor.ts';
+import { executePlan } from '../../src/app/run/executor.ts';
 import { setSlotWaitsForReplicas } from '../../src/core/topology/server-traits.ts';
 import { parseServerInfo } from '../../src/core/topology/server-version.ts';
 import { startLocalCluster, useClusterTracker } from '../support/redis-cluster.ts';

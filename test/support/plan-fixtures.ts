@@ -54,9 +54,9 @@ export function takeoverStep(): Step {
 // ---------------------------------------------------------------------------------------------------
 // Real clusters: waiting for a failure, counting commands, executor deps.
 
-import type { ClusterExecutorDeps } from '../../src/adapters/queue/plan-worker.ts';
 import { createNodeCommander } from '../../src/adapters/redis/node-commander.ts';
 import { createTopologySource } from '../../src/adapters/redis/scanner.ts';
+import type { ClusterExecutorDeps } from '../../src/app/run/executor.ts';
 import { type ClusterDefinition, systemClock } from '../../src/core/ports.ts';
 import type { LocalCluster, LocalNode } from '../../src/sandbox/local-cluster.ts';
 

@@ -67,7 +67,8 @@ export async function connectSlack(opts: SlackConnectOptions): Promise<SlackConn
       ...(opts.clock ? { clock: opts.clock } : {}),
     });
   } else {
-    if (!opts.appToken) throw new CodedError(ErrorCodes.ConfigInvalid, 'SLACK_APP_TOKEN: required in socket mode');
+    if (!opts.appToken)
+      throw new CodedError(ErrorCodes.ConfigInvalid, 'SLACK_APP_TOKEN: required in socket mode');
     receiver = createSocketReceiver({
       appToken: opts.appToken,
       slackApiUrl: opts.slackApiUrl,
@@ -121,7 +122,10 @@ export async function connectSlack(opts: SlackConnectOptions): Promise<SlackConn
       try {
         await app.start();
       } catch (err) {
-        throw new CodedError(ErrorCodes.SlackAuthFailed, `Socket Mode could not connect: ${(err as Error).message}`);
+        throw new CodedError(
+          ErrorCodes.SlackAuthFailed,
+          `Socket Mode could not connect: ${(err as Error).message}`,
+        );
       }
       log.info({ mode: 'socket' }, 'slack transport connected (socket mode)');
       return {

@@ -1,6 +1,9 @@
 import type { Redis } from 'ioredis';
+import type { ClusterLocks } from '../../core/plan-record.ts';
 import { createLeases } from './leases.ts';
 import type { StoreKeys } from './plan-keys.ts';
+
+export type { ClusterLocks };
 
 // KEYS: lock; ARGV: planId, ttlMs, planKeyPrefix. A lock held by a finished plan is taken over.
 const ACQUIRE = `
@@ -12,27 +15,6 @@ end
 redis.call('SET', KEYS[1], ARGV[1], 'PX', ARGV[2])
 return false
 `;
-
-/** The one plan that may act on a cluster (a lease whose owner is the plan id), and the plans waiting for it. */
-export interface ClusterLocks {
-  /**
-   * Makes `planId` the one plan that may act on `cluster`. Succeeds when the lock is free, already held by
-   * this plan (a worker resuming it), or held by a plan that has finished. Otherwise returns the holder.
-   */
-  acquireClusterLock(
-    cluster: string,
-    planId: string,
-    ttlMs: number,
-  ): Promise<{ ok: true } | { ok: false; holder: string }>;
-  /** Extends the lock while the plan runs; false when this plan no longer holds it. */
-  renewClusterLock(cluster: string, planId: string, ttlMs: number): Promise<boolean>;
-  releaseClusterLock(cluster: string, planId: string): Promise<boolean>;
-  clusterLockHolder(cluster: string): Promise<string | null>;
-  /** Plans waiting for the cluster lock (their jobs are delayed). */
-  addWaiter(cluster: string, planId: string, now: number): Promise<void>;
-  removeWaiter(cluster: string, planId: string): Promise<void>;
-  waiters(cluster: string): Promise<string[]>;
-}
 
 /** Cluster locks and their waiters in the control Redis. */
 export function createClusterLocks(redis: Redis, keys: StoreKeys): ClusterLocks {

@@ -164,7 +164,10 @@ async function stabilise(ctx: StepContext, step: FixSlots): Promise<string> {
       try {
         done.push(await repairSlot(ctx, d));
       } catch (err) {
-        if (err instanceof CodedError && (err.code === ErrorCodes.Cancelled || err.details?.slot !== undefined))
+        if (
+          err instanceof CodedError &&
+          (err.code === ErrorCodes.Cancelled || err.details?.slot !== undefined)
+        )
           throw err;
         throw failure(err, `repairing slot ${slot}`);
       }

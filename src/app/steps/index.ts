@@ -1,8 +1,4 @@
-/**
- * The step handler registry: one handler per step kind. Handlers of other kinds (restart-pod, promote,
- * replicaof, enable-aof, sentinel-failover) live in their own files and register here, either by an
- * import line below or by calling `registerStepHandler` at start.
- */
+/** The step handler registry: one handler per step kind, each in its own file (src/app/steps/<kind>.ts). */
 import type { StepKind } from '../../core/types.ts';
 import { enableAofHandler } from './enable-aof.ts';
 import { failoverHandler } from './failover.ts';
@@ -21,29 +17,28 @@ import type { StepHandler, StepHandlerFor } from './types.ts';
 
 export type { CheckResult, StepContext, StepHandler, StepHandlerFor } from './types.ts';
 
-const handlers = new Map<StepKind, StepHandler>();
+/** Every step kind with its handler: the compiler refuses a kind without one. */
+export const stepHandlers: { readonly [K in StepKind]: StepHandlerFor<K> } = {
+  forget: forgetHandler,
+  meet: meetHandler,
+  replicate: replicateHandler,
+  failover: failoverHandler,
+  'fix-slots': fixSlotsHandler,
+  'restart-pod': restartPodHandler,
+  // Standalone (master/replica) deployments, issue 10.
+  promote: promoteHandler,
+  replicaof: replicaofHandler,
+  'enable-aof': enableAofHandler,
+  'sentinel-failover': sentinelFailoverHandler,
+  // Nodes back at new IPs with their ids (issue 14).
+  reintroduce: reintroduceHandler,
+  'replica-links': replicaLinksHandler,
+  // A chosen replica under Sentinel (issue 19).
+  'replica-priority': replicaPriorityHandler,
+};
 
-export function registerStepHandler<K extends StepKind>(kind: K, handler: StepHandlerFor<K>): void {
-  handlers.set(kind, handler as unknown as StepHandler);
-}
-
+/** The handler of `kind`; undefined for a kind this build does not know (a plan stored by another version). */
 export function stepHandler(kind: StepKind): StepHandler | undefined {
-  return handlers.get(kind);
+  if (!Object.hasOwn(stepHandlers, kind)) return undefined;
+  return stepHandlers[kind] as unknown as StepHandler;
 }
-
-registerStepHandler('forget', forgetHandler);
-registerStepHandler('meet', meetHandler);
-registerStepHandler('replicate', replicateHandler);
-registerStepHandler('failover', failoverHandler);
-registerStepHandler('fix-slots', fixSlotsHandler);
-registerStepHandler('restart-pod', restartPodHandler);
-// Standalone (master/replica) deployments, issue 10.
-registerStepHandler('promote', promoteHandler);
-registerStepHandler('replicaof', replicaofHandler);
-registerStepHandler('enable-aof', enableAofHandler);
-registerStepHandler('sentinel-failover', sentinelFailoverHandler);
-// Nodes back at new IPs with their ids (issue 14).
-registerStepHandler('reintroduce', reintroduceHandler);
-registerStepHandler('replica-links', replicaLinksHandler);
-// A chosen replica under Sentinel (issue 19).
-registerStepHandler('replica-priority', replicaPriorityHandler);

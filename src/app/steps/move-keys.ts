@@ -26,7 +26,10 @@ export async function moveSlotKeys(ctx: StepContext, from: Addr, to: Addr, slot:
   let before = await countKeys(ctx, from, slot);
   while (before > 0) {
     if (ctx.signal?.aborted) {
-      throw new CodedError(ErrorCodes.Cancelled, `cancelled while moving ${what} (${moved} moved, ${before} left)`);
+      throw new CodedError(
+        ErrorCodes.Cancelled,
+        `cancelled while moving ${what} (${moved} moved, ${before} left)`,
+      );
     }
     const keys = (await ctx.commander.call(from, ['CLUSTER', 'GETKEYSINSLOT', slot, MIGRATE_BATCH], {
       buffers: true,

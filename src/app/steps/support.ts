@@ -66,7 +66,8 @@ export async function waitFor<T>(
   let noted = false;
   try {
     for (;;) {
-      if (ctx.signal?.aborted) throw new CodedError(ErrorCodes.Cancelled, `cancelled while waiting for ${what}`);
+      if (ctx.signal?.aborted)
+        throw new CodedError(ErrorCodes.Cancelled, `cancelled while waiting for ${what}`);
       try {
         const v = await probe();
         if (v !== undefined && v !== false) return v;
