@@ -164,198 +164,217 @@ export interface ApprovalService {
   expireDue(): Promise<string[]>;
 }
 
+/** The deps of one approval service, with their defaults filled in. */
+interface Ctx {
+  deps: ApprovalServiceDeps;
+  store: PlanStore;
+  policy: ApprovalPolicy;
+  clock: Clock;
+  onError: (err: unknown, context: string) => void;
+}
+
 export function createApprovalService(deps: ApprovalServiceDeps): ApprovalService {
-  const clock = deps.clock ?? systemClock;
-  const onError = deps.onError ?? (() => {});
-  const { store, policy } = deps;
-  const isApprover = (user: string): Promise<boolean> =>
-    deps.approverSet ? deps.approverSet.has(user) : Promise.resolve(policy.approvers.includes(user));
-
-  async function audit(entry: Parameters<AuditLog['record']>[0]) {
-    if (!deps.audit) return;
-    await deps.audit.record(entry).catch((err) => onError(err, 'audit'));
-  }
-
-  async function publish(e: Omit<PlanEvent, 'at'>) {
-    if (!deps.bus) return;
-    await deps.bus.publishPlan({ ...e, at: clock.now() }).catch((err) => onError(err, 'event bus'));
-  }
-
-  async function refuse(
-    code: RefusalCode,
-    record: PlanRecord | null,
-    user: string,
-    planId: string,
-    verb: 'approve' | 'reject' | 'cancel',
-  ): Promise<Refusal> {
-    const reason = refusalReason(code, { record, policy, verb });
-    await audit({
-      who: user,
-      what: 'refusal',
-      cluster: record?.plan.cluster,
-      plan: planId,
-      outcome: code,
-      detail: `${verb}: ${reason}`,
-    });
-    if (record)
-      await publish({
-        plan: planId,
-        cluster: record.plan.cluster,
-        kind: 'refused',
-        by: user,
-        detail: `${verb} refused: ${reason}`,
-      });
-    return { ok: false, code, reason, record };
-  }
-
-  async function onExpired(record: PlanRecord | null, planId: string, by = 'redis-medic') {
-    if (!record) return;
-    await audit({ who: by, what: 'expired', cluster: record.plan.cluster, plan: planId, outcome: 'expired' });
-    await publish({
-      plan: planId,
-      cluster: record.plan.cluster,
-      kind: 'expired',
-      detail: `expired at ${formatUtcTime(record.plan.expiresAt)}`,
-    });
-  }
-
+  const ctx: Ctx = {
+    deps,
+    store: deps.store,
+    policy: deps.policy,
+    clock: deps.clock ?? systemClock,
+    onError: deps.onError ?? (() => {}),
+  };
   return {
-    async approve(planId, user) {
-      const before = await store.get(planId);
-      if (!before) return refuse('NOT_FOUND', null, user, planId, 'approve');
-      const callerRefusal = !(await isApprover(user))
-        ? 'NOT_APPROVER'
-        : !policy.allowSelfApproval && before.plan.requestedBy === user
-          ? 'SELF_APPROVAL'
-          : null;
-      if (callerRefusal) return refuse(callerRefusal, before, user, planId, 'approve');
-
-      const at = clock.now();
-      const claim = { planId, planHash: planHash(before.plan), user, at, cluster: before.plan.cluster };
-      const t = await store.approve(planId, user, at, deps.sealer?.seal(claim));
-      if (!t.ok) {
-        if (t.code === 'NOT_FOUND' || !t.record) return refuse('NOT_FOUND', null, user, planId, 'approve');
-        if (t.code === 'EXPIRED') await onExpired(t.record, planId);
-        const code: RefusalCode =
-          t.code === 'EXPIRED'
-            ? 'EXPIRED'
-            : t.code === 'DUPLICATE_APPROVER'
-              ? 'ALREADY_APPROVED_BY_YOU'
-              : refusalForState(t.record);
-        return refuse(code, t.record, user, planId, 'approve');
-      }
-
-      let record = t.record;
-      const cluster = record.plan.cluster;
-      if (record.status === 'proposed') {
-        const message = `Approved by ${mention(user)} — waiting for a second approver (this plan needs two)`;
-        await audit({ who: user, what: 'approval', cluster, plan: planId, outcome: 'needs-second-approver' });
-        await publish({ plan: planId, cluster, kind: 'approval-recorded', by: user, detail: message });
-        return { ok: true, state: 'needs-second-approver', record, message };
-      }
-
-      const by = record.approvals.map((a) => mention(a.user)).join(' and ');
-      await audit({
-        who: user,
-        what: 'approval',
-        cluster,
-        plan: planId,
-        outcome: 'approved',
-        detail: `by ${by}`,
-      });
-      await publish({ plan: planId, cluster, kind: 'approved', by: user, detail: `Approved by ${by}` });
-      let message = `Approved by ${by} — queued to run`;
-      try {
-        await deps.queue.enqueue(record);
-        const q = await store.markQueued(planId, clock.now());
-        // The worker may already have started it: keep whatever is newer.
-        if (q.ok) record = q.record;
-        await audit({ who: user, what: 'queued', cluster, plan: planId, outcome: 'queued' });
-        await publish({ plan: planId, cluster, kind: 'queued', detail: 'queued' });
-      } catch (err) {
-        onError(err, 'enqueue');
-        message = `Approved by ${by} — the queue did not take it right now; a worker queues it by itself within seconds of the control Redis answering again`;
-      }
-      return { ok: true, state: 'approved', record, message };
-    },
-
-    async reject(planId, user) {
-      const before = await store.get(planId);
-      if (!before) return refuse('NOT_FOUND', null, user, planId, 'reject');
-      if (!(await isApprover(user))) return refuse('NOT_APPROVER', before, user, planId, 'reject');
-      const t = await store.reject(planId, user, clock.now());
-      if (!t.ok) {
-        if (!t.record) return refuse('NOT_FOUND', null, user, planId, 'reject');
-        if (t.code === 'EXPIRED') await onExpired(t.record, planId);
-        const code = t.code === 'EXPIRED' ? 'EXPIRED' : refusalForState(t.record);
-        return refuse(code, t.record, user, planId, 'reject');
-      }
-      const message = `Rejected by ${mention(user)} — nothing will run`;
-      await audit({
-        who: user,
-        what: 'rejection',
-        cluster: t.record.plan.cluster,
-        plan: planId,
-        outcome: 'rejected',
-      });
-      await publish({
-        plan: planId,
-        cluster: t.record.plan.cluster,
-        kind: 'rejected',
-        by: user,
-        detail: message,
-      });
-      return { ok: true, record: t.record, message };
-    },
-
-    async cancel(planId, user) {
-      const before = await store.get(planId);
-      if (!before) return refuse('NOT_FOUND', null, user, planId, 'cancel');
-      if (before.plan.requestedBy !== user && !(await isApprover(user)))
-        return refuse('NOT_ALLOWED', before, user, planId, 'cancel');
-      const t = await store.cancel(planId, user, clock.now());
-      if (!t.ok && t.record?.status === 'running') {
-        const r = await store.requestCancel(planId, user, clock.now());
-        if (r.ok) {
-          const message = `Cancel requested by ${mention(user)} — the plan stops before its next step`;
-          const cluster = r.record.plan.cluster;
-          await audit({ who: user, what: 'cancel', cluster, plan: planId, outcome: 'cancel-requested' });
-          await publish({ plan: planId, cluster, kind: 'cancelled', by: user, detail: message });
-          return { ok: true, record: r.record, message };
-        }
-      }
-      if (!t.ok) {
-        if (!t.record) return refuse('NOT_FOUND', null, user, planId, 'cancel');
-        const code: RefusalCode =
-          t.record.status === 'running'
-            ? 'RUNNING'
-            : t.record.status === 'expired'
-              ? 'EXPIRED'
-              : refusalForState(t.record);
-        return refuse(code === 'ALREADY_APPROVED' ? 'RUNNING' : code, t.record, user, planId, 'cancel');
-      }
-      const message = `Cancelled by ${mention(user)} — nothing more will run`;
-      await audit({
-        who: user,
-        what: 'cancel',
-        cluster: t.record.plan.cluster,
-        plan: planId,
-        outcome: 'cancelled',
-      });
-      await publish({
-        plan: planId,
-        cluster: t.record.plan.cluster,
-        kind: 'cancelled',
-        by: user,
-        detail: message,
-      });
-      return { ok: true, record: t.record, message };
-    },
-
+    approve: (planId, user) => approvePlan(ctx, planId, user),
+    reject: (planId, user) => rejectPlan(ctx, planId, user),
+    cancel: (planId, user) => cancelPlan(ctx, planId, user),
     async expireDue() {
-      const ids = await store.expireDue(clock.now());
-      for (const id of ids) await onExpired(await store.get(id), id);
+      const ids = await ctx.store.expireDue(ctx.clock.now());
+      for (const id of ids) await onExpired(ctx, await ctx.store.get(id), id);
       return ids;
     },
   };
+}
+
+function isApprover(ctx: Ctx, user: string): Promise<boolean> {
+  const { approverSet } = ctx.deps;
+  return approverSet ? approverSet.has(user) : Promise.resolve(ctx.policy.approvers.includes(user));
+}
+
+async function audit(ctx: Ctx, entry: Parameters<AuditLog['record']>[0]): Promise<void> {
+  if (!ctx.deps.audit) return;
+  await ctx.deps.audit.record(entry).catch((err) => ctx.onError(err, 'audit'));
+}
+
+async function publish(ctx: Ctx, e: Omit<PlanEvent, 'at'>): Promise<void> {
+  if (!ctx.deps.bus) return;
+  await ctx.deps.bus.publishPlan({ ...e, at: ctx.clock.now() }).catch((err) => ctx.onError(err, 'event bus'));
+}
+
+async function refuse(
+  ctx: Ctx,
+  code: RefusalCode,
+  record: PlanRecord | null,
+  user: string,
+  planId: string,
+  verb: 'approve' | 'reject' | 'cancel',
+): Promise<Refusal> {
+  const reason = refusalReason(code, { record, policy: ctx.policy, verb });
+  await audit(ctx, {
+    who: user,
+    what: 'refusal',
+    cluster: record?.plan.cluster,
+    plan: planId,
+    outcome: code,
+    detail: `${verb}: ${reason}`,
+  });
+  if (record)
+    await publish(ctx, {
+      plan: planId,
+      cluster: record.plan.cluster,
+      kind: 'refused',
+      by: user,
+      detail: `${verb} refused: ${reason}`,
+    });
+  return { ok: false, code, reason, record };
+}
+
+async function onExpired(ctx: Ctx, record: PlanRecord | null, planId: string, by = 'redis-medic') {
+  if (!record) return;
+  await audit(ctx, {
+    who: by,
+    what: 'expired',
+    cluster: record.plan.cluster,
+    plan: planId,
+    outcome: 'expired',
+  });
+  await publish(ctx, {
+    plan: planId,
+    cluster: record.plan.cluster,
+    kind: 'expired',
+    detail: `expired at ${formatUtcTime(record.plan.expiresAt)}`,
+  });
+}
+
+async function approvePlan(ctx: Ctx, planId: string, user: string): Promise<ApprovalOutcome> {
+  const { store, policy, clock } = ctx;
+  const before = await store.get(planId);
+  if (!before) return refuse(ctx, 'NOT_FOUND', null, user, planId, 'approve');
+  const callerRefusal = !(await isApprover(ctx, user))
+    ? 'NOT_APPROVER'
+    : !policy.allowSelfApproval && before.plan.requestedBy === user
+      ? 'SELF_APPROVAL'
+      : null;
+  if (callerRefusal) return refuse(ctx, callerRefusal, before, user, planId, 'approve');
+
+  const at = clock.now();
+  const claim = { planId, planHash: planHash(before.plan), user, at, cluster: before.plan.cluster };
+  const t = await store.approve(planId, user, at, ctx.deps.sealer?.seal(claim));
+  if (!t.ok) {
+    if (t.code === 'NOT_FOUND' || !t.record) return refuse(ctx, 'NOT_FOUND', null, user, planId, 'approve');
+    if (t.code === 'EXPIRED') await onExpired(ctx, t.record, planId);
+    const code: RefusalCode =
+      t.code === 'EXPIRED'
+        ? 'EXPIRED'
+        : t.code === 'DUPLICATE_APPROVER'
+          ? 'ALREADY_APPROVED_BY_YOU'
+          : refusalForState(t.record);
+    return refuse(ctx, code, t.record, user, planId, 'approve');
+  }
+
+  const record = t.record;
+  const cluster = record.plan.cluster;
+  if (record.status === 'proposed') {
+    const message = `Approved by ${mention(user)} — waiting for a second approver (this plan needs two)`;
+    await audit(ctx, {
+      who: user,
+      what: 'approval',
+      cluster,
+      plan: planId,
+      outcome: 'needs-second-approver',
+    });
+    await publish(ctx, { plan: planId, cluster, kind: 'approval-recorded', by: user, detail: message });
+    return { ok: true, state: 'needs-second-approver', record, message };
+  }
+  return queueApproved(ctx, record, user);
+}
+
+/** The plan has all its approvals: say so, and put it on the queue. */
+async function queueApproved(ctx: Ctx, approved: PlanRecord, user: string): Promise<ApprovalOutcome> {
+  const { store, clock } = ctx;
+  let record = approved;
+  const { id: planId, cluster } = record.plan;
+  const by = record.approvals.map((a) => mention(a.user)).join(' and ');
+  await audit(ctx, {
+    who: user,
+    what: 'approval',
+    cluster,
+    plan: planId,
+    outcome: 'approved',
+    detail: `by ${by}`,
+  });
+  await publish(ctx, { plan: planId, cluster, kind: 'approved', by: user, detail: `Approved by ${by}` });
+  let message = `Approved by ${by} — queued to run`;
+  try {
+    await ctx.deps.queue.enqueue(record);
+    const q = await store.markQueued(planId, clock.now());
+    // The worker may already have started it: keep whatever is newer.
+    if (q.ok) record = q.record;
+    await audit(ctx, { who: user, what: 'queued', cluster, plan: planId, outcome: 'queued' });
+    await publish(ctx, { plan: planId, cluster, kind: 'queued', detail: 'queued' });
+  } catch (err) {
+    ctx.onError(err, 'enqueue');
+    message = `Approved by ${by} — the queue did not take it right now; a worker queues it by itself within seconds of the control Redis answering again`;
+  }
+  return { ok: true, state: 'approved', record, message };
+}
+
+async function rejectPlan(ctx: Ctx, planId: string, user: string): Promise<DecisionOutcome> {
+  const { store, clock } = ctx;
+  const before = await store.get(planId);
+  if (!before) return refuse(ctx, 'NOT_FOUND', null, user, planId, 'reject');
+  if (!(await isApprover(ctx, user))) return refuse(ctx, 'NOT_APPROVER', before, user, planId, 'reject');
+  const t = await store.reject(planId, user, clock.now());
+  if (!t.ok) {
+    if (!t.record) return refuse(ctx, 'NOT_FOUND', null, user, planId, 'reject');
+    if (t.code === 'EXPIRED') await onExpired(ctx, t.record, planId);
+    const code = t.code === 'EXPIRED' ? 'EXPIRED' : refusalForState(t.record);
+    return refuse(ctx, code, t.record, user, planId, 'reject');
+  }
+  const message = `Rejected by ${mention(user)} — nothing will run`;
+  const cluster = t.record.plan.cluster;
+  await audit(ctx, { who: user, what: 'rejection', cluster, plan: planId, outcome: 'rejected' });
+  await publish(ctx, { plan: planId, cluster, kind: 'rejected', by: user, detail: message });
+  return { ok: true, record: t.record, message };
+}
+
+async function cancelPlan(ctx: Ctx, planId: string, user: string): Promise<DecisionOutcome> {
+  const { store, clock } = ctx;
+  const before = await store.get(planId);
+  if (!before) return refuse(ctx, 'NOT_FOUND', null, user, planId, 'cancel');
+  if (before.plan.requestedBy !== user && !(await isApprover(ctx, user)))
+    return refuse(ctx, 'NOT_ALLOWED', before, user, planId, 'cancel');
+  const t = await store.cancel(planId, user, clock.now());
+  if (!t.ok && t.record?.status === 'running') {
+    const r = await store.requestCancel(planId, user, clock.now());
+    if (r.ok) {
+      const message = `Cancel requested by ${mention(user)} — the plan stops before its next step`;
+      const cluster = r.record.plan.cluster;
+      await audit(ctx, { who: user, what: 'cancel', cluster, plan: planId, outcome: 'cancel-requested' });
+      await publish(ctx, { plan: planId, cluster, kind: 'cancelled', by: user, detail: message });
+      return { ok: true, record: r.record, message };
+    }
+  }
+  if (!t.ok) {
+    if (!t.record) return refuse(ctx, 'NOT_FOUND', null, user, planId, 'cancel');
+    const code: RefusalCode =
+      t.record.status === 'running'
+        ? 'RUNNING'
+        : t.record.status === 'expired'
+          ? 'EXPIRED'
+          : refusalForState(t.record);
+    return refuse(ctx, code === 'ALREADY_APPROVED' ? 'RUNNING' : code, t.record, user, planId, 'cancel');
+  }
+  const message = `Cancelled by ${mention(user)} — nothing more will run`;
+  const cluster = t.record.plan.cluster;
+  await audit(ctx, { who: user, what: 'cancel', cluster, plan: planId, outcome: 'cancelled' });
+  await publish(ctx, { plan: planId, cluster, kind: 'cancelled', by: user, detail: message });
+  return { ok: true, record: t.record, message };
 }
