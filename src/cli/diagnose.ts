@@ -2,11 +2,13 @@
  * `redis-medic diagnose`: findings plus the recovery plan with the exact commands it would send (the dry
  * run); with `--execute --yes` it runs the plan and prints each step as it goes.
  */
+
 import { parseArgs } from 'node:util';
 import { createNodeCommander } from '../adapters/redis/node-commander.ts';
 import { createTopologySource } from '../adapters/redis/scanner.ts';
-import { executePlan } from '../app/executor.ts';
 import { assessKeysAtRisk } from '../app/keys-at-risk.ts';
+import { executePlan } from '../app/run/executor.ts';
+import { ErrorCodes } from '../core/errors.ts';
 import { planForFindings } from '../core/plans/planner.ts';
 import {
   type ClusterDefinition,
@@ -176,7 +178,7 @@ function printOutcome(
   // 0 only when there is truly nothing to do; "wait, gossip is settling" or "no safe plan" still needs a person.
   // "Nothing to do" never with a critical finding open: a dead shard with no safe plan is not all-clear.
   const wrong = findings.some((f) => f.severity === 'critical');
-  const noPlanExit = !outcome.ok && outcome.code === 'NOTHING_TO_DO' && !wrong ? 0 : 1;
+  const noPlanExit = !outcome.ok && outcome.code === ErrorCodes.NothingToDo && !wrong ? 0 : 1;
   if (values.json && !values.execute) {
     const body = outcome.ok
       ? { findings, plan: outcome.plan }

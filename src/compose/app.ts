@@ -3,7 +3,7 @@ import { randomBytes } from 'node:crypto';
 import { hostname } from 'node:os';
 import { incidentChannels } from '../app/incident-channel.ts';
 import type { Config } from '../config.ts';
-import { CodedError } from '../core/errors.ts';
+import { CodedError, ErrorCodes } from '../core/errors.ts';
 import { systemClock } from '../core/ports.ts';
 import { createClosers } from './closers.ts';
 import type { PartsContext } from './context.ts';
@@ -36,7 +36,13 @@ export const ROLE_PARTS: Record<AppRole, { worker: boolean; chatSide: boolean }>
 export async function composeApp(config: Config, opts: ComposeOptions): Promise<ComposedApp> {
   const { logger } = opts;
   await probeControlRedis(config.CONTROL_REDIS_URL).catch((err: unknown) => {
-    if (!(opts.startWithoutControl && err instanceof CodedError && err.code === 'CONTROL_REDIS_UNREACHABLE'))
+    if (
+      !(
+        opts.startWithoutControl &&
+        err instanceof CodedError &&
+        err.code === ErrorCodes.ControlRedisUnreachable
+      )
+    )
       throw err;
     logger.warn({ err: err.message }, 'starting without the control Redis: approvals wait until it answers');
   });

@@ -1,6 +1,6 @@
 /** The fail-fast check that the control Redis answers, before any connection that waits for it forever. */
 import { Redis } from 'ioredis';
-import { CodedError } from '../core/errors.ts';
+import { CodedError, ErrorCodes } from '../core/errors.ts';
 import { redactUrl } from '../logger.ts';
 
 /**
@@ -38,12 +38,12 @@ export async function probeControlRedis(url: string, timeoutMs = 3000): Promise<
     if (/^LOADING\b/.test(message)) return;
     if (/^NOAUTH\b/.test(message))
       throw new CodedError(
-        'CONTROL_REDIS_REFUSED',
+        ErrorCodes.ControlRedisRefused,
         `${where} asks for a password: put it in CONTROL_REDIS_URL (redis://:PASSWORD@host:port, or redis://USER:PASSWORD@… for an ACL user)`,
       );
     if (/^WRONGPASS\b/.test(message))
       throw new CodedError(
-        'CONTROL_REDIS_REFUSED',
+        ErrorCodes.ControlRedisRefused,
         `${where} refused the password (or user) in CONTROL_REDIS_URL: check them`,
       );
     const why = /ECONNREFUSED/.test(message)
@@ -55,11 +55,11 @@ export async function probeControlRedis(url: string, timeoutMs = 3000): Promise<
           : message;
     if (/Unknown RESP type|Protocol error/i.test(message))
       throw new CodedError(
-        'CONTROL_REDIS_NOT_REDIS',
+        ErrorCodes.ControlRedisNotRedis,
         `${where} does not answer (something answers there, but it does not speak Redis): point CONTROL_REDIS_URL at a Redis`,
       );
     throw new CodedError(
-      'CONTROL_REDIS_UNREACHABLE',
+      ErrorCodes.ControlRedisUnreachable,
       `${where} does not answer (${why}). It keeps the plans, approvals and the queue: start one (for example \`redis-server --appendonly yes\`) or point CONTROL_REDIS_URL at yours`,
     );
   } finally {

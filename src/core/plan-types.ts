@@ -1,4 +1,5 @@
 /** What the planners produce and the executor runs: steps, plans, their outcomes and events. */
+import type { ErrorCode } from './errors.ts';
 import type { Outcome } from './outcome.ts';
 import type { Addr, Finding, NodeId, SlotRange } from './topology-types.ts';
 
@@ -144,7 +145,7 @@ export interface Plan {
 export type PlanOutcome = Outcome<
   { plan: Plan },
   {
-    code: string;
+    code: ErrorCode;
     reason: string;
     /** A plan that drops keys exists (a shard gone for good): `diagnose --accept-data-loss` proposes it. */
     offersDataLoss?: boolean;

@@ -9,7 +9,7 @@
 
 import type { ChaosHandler } from '../app/chat/service.ts';
 import type { ChatMessage } from '../app/chat-port.ts';
-import { CodedError } from '../core/errors.ts';
+import { CodedError, ErrorCodes } from '../core/errors.ts';
 import { CHAOS_ACTIONS } from './chaos-actions.ts';
 import {
   type ChaosContext,
@@ -52,7 +52,7 @@ async function revive(c: ChaosContext, ref?: string): Promise<ChaosReport> {
   if (!node) {
     const list = killedNodes.map((n) => n.addr).join(', ');
     throw new CodedError(
-      'CHAOS_FAILED',
+      ErrorCodes.ChaosFailed,
       list ? `no killed node "${ref}": killed are ${list}` : 'no node has been killed',
     );
   }
@@ -86,7 +86,7 @@ export function createChaos(deps: ChaosDeps): Chaos {
     const f = CHAOS_ACTIONS[action];
     if (!f)
       throw new CodedError(
-        'CHAOS_FAILED',
+        ErrorCodes.ChaosFailed,
         `unknown chaos action "${action}": ${Object.keys(CHAOS_ACTIONS).join(', ')}`,
       );
     const r = await f(c, ref);

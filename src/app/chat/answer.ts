@@ -113,7 +113,11 @@ export async function errorMessage(
   what = 'Could not do that',
 ): Promise<ChatMessage> {
   const e = asCodedError(err);
-  if (e.code === 'UNEXPECTED' && deps.controlHealthy && !(await deps.controlHealthy().catch(() => false)))
+  if (
+    e.code === ErrorCodes.Unexpected &&
+    deps.controlHealthy &&
+    !(await deps.controlHealthy().catch(() => false))
+  )
     return controlDown(what, /timed out/i.test(e.message));
   switch (e.code) {
     case ErrorCodes.UnknownCluster:

@@ -2,7 +2,7 @@
 import type { SlackTransport } from '../../adapters/slack/app.ts';
 import type { SlackChatPort } from '../../adapters/slack/chat-port.ts';
 import type { Config } from '../../config.ts';
-import { CodedError } from '../../core/errors.ts';
+import { CodedError, ErrorCodes } from '../../core/errors.ts';
 import type { Clock } from '../../core/ports.ts';
 import type { Logger } from '../../logger.ts';
 import { settingWarnings } from '../../readiness.ts';
@@ -64,7 +64,8 @@ export async function startServerRole(
 /** Builds the Slack ChatPort and checks the bot token: a refused token fails fast, before anything else. */
 async function connectToSlack(config: Config, logger: Logger, opts: StartOptions) {
   const mode = config.SLACK_MODE;
-  if (!mode) throw new CodedError('CONFIG_INVALID', 'SLACK_MODE is unset: use main() for the console');
+  if (!mode)
+    throw new CodedError(ErrorCodes.ConfigInvalid, 'SLACK_MODE is unset: use main() for the console');
   // Bolt and the Web API client (~25 MiB resident) are loaded only by the roles that talk to Slack.
   const [{ connectSlack }, { createSlackChatPort, createSlackWebClient }] = await Promise.all([
     import('../../adapters/slack/app.ts'),

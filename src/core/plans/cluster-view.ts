@@ -1,6 +1,7 @@
 /**
  * Small questions the planners and the step handlers ask of a Topology. Pure.
  */
+import { type ErrorCode, ErrorCodes } from '../errors.ts';
 import { hasSlot } from '../topology/slots.ts';
 import type { Addr, ClusterNode, NodeId, Probe, SlotRange, Topology } from '../types.ts';
 
@@ -92,13 +93,13 @@ export function observersKnowing(topology: Topology, id: NodeId): Addr[] {
  */
 export function unreachableRefusal(
   topology: Topology,
-): { ok: false; code: string; reason: string } | undefined {
+): { ok: false; code: ErrorCode; reason: string } | undefined {
   if (topology.probes.length === 0 || topology.probes.some((p) => p.outcome === 'ok')) return undefined;
   const n = topology.probes.length;
   const auth = topology.probes.some((p) => p.authFailed);
   return {
     ok: false,
-    code: 'CLUSTER_UNREACHABLE',
+    code: ErrorCodes.ClusterUnreachable,
     reason: `No node of ${topology.cluster} answered (${n} address${n === 1 ? '' : 'es'} asked), so redis-medic cannot see the cluster and changes nothing. ${auth ? 'They refuse our credentials: check REDIS_PASSWORD / REDIS_USERNAME.' : 'Check that the Redis pods run and that this bot can reach them, then try again.'}`,
   };
 }

@@ -69,7 +69,7 @@ function settlingRefusal(topology: Topology): PlanOutcome | undefined {
   const views = unsettled.views.map((v) => `${v.observer} says ${v.says}`).join('; ');
   return {
     ok: false,
-    code: 'CLUSTER_SETTLING',
+    code: ErrorCodes.ClusterSettling,
     reason: `the nodes do not agree yet on ${unsettled.subject} (${views}). Redis is probably still spreading a failover by gossip: diagnose again in a few seconds.`,
   };
 }
