@@ -16,6 +16,7 @@ import type { Clock } from '../core/ports.ts';
 import { systemClock } from '../core/ports.ts';
 import { type ApprovalSealer, planHash } from './approval-seal.ts';
 import { type ApproverSet, isUserGroupId } from './approver-set.ts';
+import { utcTime } from './messages/kit.ts';
 
 export interface ApprovalPolicy {
   /** Chat user ids allowed to approve and reject (APPROVERS). */
@@ -59,14 +60,6 @@ export type DecisionOutcome = { ok: true; record: PlanRecord; message: string } 
 
 const mention = (user: string) => `<@${user}>`;
 
-/** `03:14 UTC` */
-export function formatUtcTime(ms: number): string {
-  const d = new Date(ms);
-  const hh = String(d.getUTCHours()).padStart(2, '0');
-  const mm = String(d.getUTCMinutes()).padStart(2, '0');
-  return `${hh}:${mm} UTC`;
-}
-
 function listApprovers(approvers: readonly string[]): string {
   return approvers.map((a) => (isUserGroupId(a) ? `<!subteam^${a}>` : mention(a))).join(', ');
 }
@@ -92,7 +85,7 @@ export function refusalReason(
     case 'SELF_APPROVAL':
       return 'You asked for this plan; another approver must approve it';
     case 'EXPIRED':
-      return `This plan expired at ${formatUtcTime(rec?.plan.expiresAt ?? 0)} — run /redis diagnose again`;
+      return `This plan expired at ${utcTime(rec?.plan.expiresAt ?? 0)} — run /redis diagnose again`;
     case 'ALREADY_APPROVED': {
       const by = rec?.approvals.map((a) => mention(a.user)).join(' and ') || 'someone';
       return `Already approved by ${by} — it runs once`;
@@ -249,7 +242,7 @@ async function onExpired(ctx: Ctx, record: PlanRecord | null, planId: string, by
     plan: planId,
     cluster: record.plan.cluster,
     kind: 'expired',
-    detail: `expired at ${formatUtcTime(record.plan.expiresAt)}`,
+    detail: `expired at ${utcTime(record.plan.expiresAt)}`,
   });
 }
 

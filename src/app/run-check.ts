@@ -7,8 +7,8 @@ import type { PlanRecord } from '../core/plan-record.ts';
 import { needsTwoApprovers } from '../core/plans/plan.ts';
 import { type Clock, systemClock } from '../core/ports.ts';
 import { type ApprovalSealer, planHash } from './approval-seal.ts';
-import { formatUtcTime } from './approvals.ts';
 import type { ApproverSet } from './approver-set.ts';
+import { utcTime } from './messages/kit.ts';
 
 export type RunRefusalCode =
   | 'APPROVAL_MISSING'
@@ -82,7 +82,7 @@ export async function checkBeforeRun(rec: PlanRecord, policy: RunCheckPolicy): P
   if (age > policy.maxQueuedMs)
     return refuse(
       'APPROVAL_TOO_OLD',
-      `it was approved at ${formatUtcTime(approvedAt)} and waited ${span(age)}, more than the ${span(policy.maxQueuedMs)} allowed (PLAN_MAX_QUEUED): the cluster may have changed since — run /redis diagnose again`,
+      `it was approved at ${utcTime(approvedAt)} and waited ${span(age)}, more than the ${span(policy.maxQueuedMs)} allowed (PLAN_MAX_QUEUED): the cluster may have changed since — run /redis diagnose again`,
     );
   return { ok: true };
 }

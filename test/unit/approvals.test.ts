@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { approvalsNeededFor } from '../../src/adapters/store/plan-hash.ts';
-import { checkApprover, formatUtcTime, refusalForState, refusalReason } from '../../src/app/approvals.ts';
+import { checkApprover, refusalForState, refusalReason } from '../../src/app/approvals.ts';
+import { utcTime } from '../../src/app/messages/kit.ts';
 import type { PlanRecord } from '../../src/core/plan-record.ts';
 import { makePlan, takeoverStep } from '../support/plan-fixtures.ts';
 
@@ -51,7 +52,7 @@ describe('approval guard', () => {
       expect(refusalReason('EXPIRED', { record: record() })).toBe(
         'This plan expired at 03:14 UTC — run /redis diagnose again',
       );
-      expect(formatUtcTime(Date.UTC(2026, 0, 1, 9, 5))).toBe('09:05 UTC');
+      expect(utcTime(Date.UTC(2026, 0, 1, 9, 5))).toBe('09:05 UTC');
     });
 
     it('names who already approved a plan that runs once', () => {

@@ -3,12 +3,12 @@ import {
   alertNames,
   alertSummaries,
 } from '../../core/alerts/alertmanager-payload.ts';
-import { planForFindings } from '../../core/plans/planner.ts';
 import { incidentFindings } from '../../core/watch/diff.ts';
 import type { ClusterEntry } from '../clusters.ts';
 import { incidentChannel } from '../incident-channel.ts';
 import { esc } from '../messages/kit.ts';
 import { findOpenTwin } from '../open-twin.ts';
+import { proposeFromFindings } from '../plans/propose.ts';
 import { findingKey } from '../watch/format.ts';
 import { planSignature } from '../watch/plan-signature.ts';
 import { linesMessage } from '../watch/poster.ts';
@@ -35,7 +35,7 @@ async function openTwin(
   s: Extract<AlertScan, { ok: true }>,
 ): Promise<string | undefined> {
   const ctxPlan = { cluster, requestedBy: 'alertmanager', now: ctx.clock.now(), ttlMs: 60_000 };
-  const outcome = planForFindings(s.topology, s.findings, ctxPlan);
+  const outcome = proposeFromFindings(s.topology, s.findings, ctxPlan);
   if (!outcome.ok) return undefined;
   return (await findOpenTwin(ctx.store, outcome.plan, ctx.clock.now()))?.plan.id;
 }

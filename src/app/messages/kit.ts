@@ -204,9 +204,14 @@ export const mention = (user: string): string => (/^[UW][A-Z0-9]+$/.test(user) ?
  * (notifications, the console, old clients). Issue 19, part 2.
  */
 export function clock(ms: number): string {
+  if (Number.isNaN(new Date(ms).getTime())) return '?';
+  return `<!date^${Math.floor(ms / 1000)}^{date_short_pretty} {time}|${utcTime(ms)}>`;
+}
+
+/** `03:14 UTC`: the same for every reader (refusals, and clock's fallback). */
+export function utcTime(ms: number): string {
   const d = new Date(ms);
-  if (Number.isNaN(d.getTime())) return '?';
-  return `<!date^${Math.floor(ms / 1000)}^{date_short_pretty} {time}|${d.toISOString().slice(11, 16)} UTC>`;
+  return Number.isNaN(d.getTime()) ? '?' : `${d.toISOString().slice(11, 16)} UTC`;
 }
 /** `1.2 s`, `850 ms`, `3 min`. */
 export function duration(ms: number): string {
