@@ -1,10 +1,6 @@
 /**
- * Sandbox-only `/redis chaos …`: breaks the local cluster the way the field write-ups describe, then says
- * what it did and what Redis will do next. Every action works on real redis-server processes.
- *
- * The sandbox plays Kubernetes' part with a plain list of "pod" addresses (`SandboxPods`): the cluster
- * definition's seeds. A restarted pod's new address is added to it, a dead one removed, so the bot finds
- * a fresh node the way it would find a new pod.
+ * Sandbox-only `/redis chaos …`: breaks the local cluster the way the field write-ups describe, on real processes, and
+ * says what Redis will do next. `SandboxPods` plays Kubernetes: the seed list a restarted "pod" joins at its new address.
  */
 
 import type { ChaosHandler } from '../app/chat/service.ts';

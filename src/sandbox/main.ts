@@ -1,11 +1,6 @@
 /**
- * `npm run sandbox`: a real Redis Cluster on this machine and the bot driving it, no Slack, no Kubernetes.
- *
- * In a temp dir: a control Redis (AOF on), 3 masters + 3 replicas + 2 spare nodes on loopback, the app
- * (chat service and BullMQ worker) in this process, then the console chat. `chaos …` breaks the cluster
- * the way the write-ups describe. `--script <file|->` reads the lines from a file or stdin instead of the
- * keyboard and exits non-zero if one fails. On exit (exit, Ctrl-C, SIGTERM, a crash) every process started
- * is stopped and the dir removed.
+ * `npm run sandbox`: a real Redis Cluster on this machine and the bot driving it through the console, no Slack, no
+ * Kubernetes; `--script <file|->` reads the lines instead of the keyboard. On exit every process it started is stopped.
  */
 import { createReadStream, existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';

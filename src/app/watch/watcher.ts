@@ -1,10 +1,6 @@
 /**
- * Watch mode (issue 9): the bot speaks first when a cluster degrades. Each round (src/app/watch/rounds.ts)
- * compares a cluster's scan with the last one: slots that are down, and that Redis is not about to save by
- * itself, open an incident at once; anything that can wait (a replica lost, a failover Redis already made,
- * a node that does not answer) once it has lasted the grace period, so a flap says nothing. While a plan runs,
- * its own thread tells the story; the all-clear waits. The state lives in a WatchStore, so a new leader
- * continues the same thread.
+ * Watch mode: the bot speaks first when a cluster degrades. Down slots open an incident at once; what can wait
+ * (a lost replica, a failover Redis made, a silent node) only once it outlasts the grace period, so a flap says nothing.
  */
 import type { Clock, TopologySource } from '../../core/ports.ts';
 import { analyzeTopology } from '../../core/topology/analyze.ts';

@@ -1,10 +1,4 @@
-/**
- * Findings + topology → a recovery plan (design.md, "Planning rules from the write-ups"). Pure.
- *
- * The plan is derived from the topology itself (who is down, who serves which slots, who is outside); the
- * findings say which problems the plan answers and are copied into it. The work is done by the phases of
- * `src/core/plans/repair/`, run in the order of `REPAIR_PHASES`.
- */
+/** Findings + topology → a recovery plan (design.md, "Planning rules from the write-ups"), by the phases of `repair/`. Pure. */
 import { ErrorCodes } from '../errors.ts';
 import { planForStandalone } from '../standalone/planner.ts';
 import { findMovedNodes } from '../topology/moved-nodes.ts';
