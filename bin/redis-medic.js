@@ -35,7 +35,13 @@ function loadBundle(file, verb) {
   const wrapped = `(function (exports, require, module, __filename, __dirname) {${source}\n})`;
   const script = new vm.Script(wrapped, { filename: file, ...(cachedData ? { cachedData } : {}) });
   const cjs = { exports: {} };
-  script.runInThisContext()(cjs.exports, module.createRequire(file), cjs, file, file.slice(0, file.lastIndexOf('/')));
+  script.runInThisContext()(
+    cjs.exports,
+    module.createRequire(file),
+    cjs,
+    file,
+    file.slice(0, file.lastIndexOf('/')),
+  );
   const saveCache = () => {
     if (!cacheFile || (cachedData && !script.cachedDataRejected)) return;
     try {
