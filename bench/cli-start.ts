@@ -1,7 +1,8 @@
 /**
  * CLI start: `redis-medic status` and `redis-medic help` as whole processes, as an operator types them, against
  * `node -e 0` (a bare Node start) and `redis-cli --cluster check`, interleaved, on one healthy 6-node cluster.
- * Runs the shipped entry (bin/redis-medic.js → dist/cli-bundle, built here with scripts/build-cli.mjs).
+ * Runs the shipped entry (bin/redis-medic.js → dist/cli-bundle/main.cjs, built here with scripts/build-cli.mjs).
+ * Before timing, `help` and `status` run once each: each verb's V8 code cache, as any earlier run leaves it.
  * Run alone: `npx tsx bench/cli-start.ts [runs]`.
  */
 import { execFileSync, spawnSync } from 'node:child_process';
@@ -45,7 +46,7 @@ export async function benchCliStart(opts: {
   } catch (err) {
     opts.log(`  CLI bundle not built (${String(err)}): the CLI runs from dist/cli or tsx`);
   }
-  const entry = existsSync(resolve(ROOT, 'dist/cli-bundle/main.mjs'))
+  const entry = existsSync(resolve(ROOT, 'dist/cli-bundle/main.cjs'))
     ? 'bundle (dist/cli-bundle)'
     : existsSync(resolve(ROOT, 'dist/cli/main.js'))
       ? 'dist/cli (tsc)'
@@ -63,7 +64,9 @@ export async function benchCliStart(opts: {
     } as const;
     const ms: Record<keyof typeof cases, number[]> = { bare: [], help: [], status: [], redisCli: [] };
     let statusExit: number | null = null;
-    timed(node, [bin, 'help']); // fills Node's compile cache, as any earlier run of the CLI would have
+    // Each verb's code cache (bin/redis-medic.js), as any earlier run of the CLI would have left it.
+    timed(node, [bin, 'help']);
+    timed(node, [bin, 'status', '--nodes', seeds]);
     for (let i = 0; i < opts.runs; i++) {
       for (const [k, [file, args]] of Object.entries(cases) as [
         keyof typeof cases,

@@ -61,6 +61,15 @@ const HERE = fileURLToPath(new URL('.', import.meta.url));
 /** Watch-mode runs (BENCH_WATCH_SECONDS=600 for the full 10 minutes; BENCH_WATCH_REAL_SECONDS for 5 × 30 real nodes). */
 const WATCH_SIM_MS = Number(process.env.BENCH_WATCH_SECONDS ?? 120) * 1000;
 const WATCH_REAL_MS = Number(process.env.BENCH_WATCH_REAL_SECONDS ?? 60) * 1000;
+/**
+ * BENCH_ONLY=cli,parse,app,scan,soak,newip,watch (comma-separated; scan also takes scan60 for the 60-node
+ * cluster alone): run only those sections; the others are recorded as skipped. Unset: everything.
+ */
+const ONLY = process.env.BENCH_ONLY
+  ? new Set(process.env.BENCH_ONLY.split(',').map((s) => s.trim()))
+  : undefined;
+const wanted = (...names: string[]) => !ONLY || names.some((n) => ONLY.has(n));
+const notWanted = { skipped: 'not in BENCH_ONLY' };
 /** Stop starting sections after this; every section also has its own bounds. */
 const BUDGET_MS = 9 * 60_000 + WATCH_SIM_MS + WATCH_REAL_MS;
 const BUDGET_MIN = Math.round(BUDGET_MS / 60_000);
@@ -158,22 +167,26 @@ const machine = {
 } as BenchResults['machine'];
 log(`${machine.cpus} × ${machine.cpuModel}, Node ${machine.node}, ${machine.redisServer}`);
 
-const cli = await section('0. CLI start', 40_000, async () =>
-  (await import('./cli-start.ts')).benchCliStart({ runs: 15, log }),
-);
+const cli = !wanted('cli')
+  ? notWanted
+  : await section('0. CLI start', 40_000, async () =>
+      (await import('./cli-start.ts')).benchCliStart({ runs: 15, log }),
+    );
 
-const parse = await section('2. parse + analyze', 40_000, parseSection);
+const parse = !wanted('parse') ? notWanted : await section('2. parse + analyze', 40_000, parseSection);
 
-const app = await section('4-6. heal, ack latency, memory (bot + worker processes)', 120_000, async () => {
-  let mod: typeof import('./app.ts');
-  try {
-    mod = await import('./app.ts');
-  } catch (err) {
-    throw new Error(`the app modules are not ready: ${errorText(err)}`);
-  }
-  // Wall-clock deadline for the app's optional parts (Date.now(), as app.ts compares).
-  return mod.benchApp({ log, deadline: Date.now() + (BUDGET_MS - elapsed()) - 60_000 });
-});
+const app = !wanted('app')
+  ? notWanted
+  : await section('4-6. heal, ack latency, memory (bot + worker processes)', 120_000, async () => {
+      let mod: typeof import('./app.ts');
+      try {
+        mod = await import('./app.ts');
+      } catch (err) {
+        throw new Error(`the app modules are not ready: ${errorText(err)}`);
+      }
+      // Wall-clock deadline for the app's optional parts (Date.now(), as app.ts compares).
+      return mod.benchApp({ log, deadline: Date.now() + (BUDGET_MS - elapsed()) - 60_000 });
+    });
 
 const clusters: BenchResults['clusters'] = [];
 let clusterMod: typeof import('./cluster.ts') | undefined;
@@ -188,6 +201,10 @@ for (const [masters, replicasPerMaster, estimate, forgetRuns] of [
   [20, 2, 100_000, 2],
 ] as const) {
   const nodes = masters * (1 + replicasPerMaster);
+  if (!wanted('scan', `scan${nodes}`)) {
+    clusters.push({ nodes, ...notWanted });
+    continue;
+  }
   if (!clusterMod) {
     clusters.push({ nodes, skipped: 'bench/cluster.ts or a module it needs could not be loaded' });
     continue;
@@ -207,11 +224,13 @@ for (const [masters, replicasPerMaster, estimate, forgetRuns] of [
   clusters.push('skipped' in r ? { nodes, skipped: r.skipped } : r);
 }
 
-const soak = await section('7. soak: bot and worker memory across 10,000 commands', 150_000, async () => {
-  const mod = await import('./soak.ts');
-  const points = await mod.soak({ batches: 10, perBatch: 1000, nodeOptions: mod.POD_NODE_OPTIONS, log });
-  return { nodeOptions: mod.POD_NODE_OPTIONS, points };
-});
+const soak = !wanted('soak')
+  ? notWanted
+  : await section('7. soak: bot and worker memory across 10,000 commands', 150_000, async () => {
+      const mod = await import('./soak.ts');
+      const points = await mod.soak({ batches: 10, perBatch: 1000, nodeOptions: mod.POD_NODE_OPTIONS, log });
+      return { nodeOptions: mod.POD_NODE_OPTIONS, points };
+    });
 
 const newIp: NonNullable<BenchResults['newIp']> = [];
 for (const [masters, replicasPerMaster, estimate] of [
@@ -219,6 +238,10 @@ for (const [masters, replicasPerMaster, estimate] of [
   [10, 2, 180_000],
 ] as const) {
   const nodes = masters * (1 + replicasPerMaster);
+  if (!wanted('newip')) {
+    newIp.push({ nodes, ...notWanted });
+    continue;
+  }
   const r = await section(`8. every pod at a new IP, ${nodes} nodes`, estimate, async () => {
     const mod = await import('./new-ip.ts');
     return mod.benchNewIp({ masters, replicasPerMaster, log });
@@ -237,7 +260,12 @@ const watchRun = (target: 'sim' | 'real', durationMs: number) =>
       log,
     }),
   );
-const watch = { sim: await watchRun('sim', WATCH_SIM_MS), real: await watchRun('real', WATCH_REAL_MS) };
+const watch = !wanted('watch', 'watch-sim', 'watch-real')
+  ? { sim: notWanted, real: notWanted }
+  : {
+      sim: wanted('watch', 'watch-sim') ? await watchRun('sim', WATCH_SIM_MS) : notWanted,
+      real: wanted('watch', 'watch-real') ? await watchRun('real', WATCH_REAL_MS) : notWanted,
+    };
 
 machine.loadAtEnd = round2(loadavg()[0] ?? 0);
 const results: BenchResults = {
@@ -253,9 +281,11 @@ const results: BenchResults = {
   watch,
   unhandled,
 };
-writeFileSync(resolve(HERE, 'results.json'), `${JSON.stringify(results, null, 2)}\n`);
-writeFileSync(resolve(HERE, 'results.md'), renderMarkdown(results));
-log(`done in ${(results.totalMs / 1000).toFixed(0)} s: bench/results.json, bench/results.md`);
+// BENCH_OUT=<name>: bench/<name>.json and .md instead of results.* (a partial run keeps the full one's tables).
+const out = process.env.BENCH_OUT ?? 'results';
+writeFileSync(resolve(HERE, `${out}.json`), `${JSON.stringify(results, null, 2)}\n`);
+writeFileSync(resolve(HERE, `${out}.md`), renderMarkdown(results));
+log(`done in ${(results.totalMs / 1000).toFixed(0)} s: bench/${out}.json, bench/${out}.md`);
 process.stdout.write(renderMarkdown(results));
 // Stray handles (a stand-in socket, a pub/sub connection) must not keep the run alive.
 process.exit(0);

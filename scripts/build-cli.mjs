@@ -1,8 +1,9 @@
 #!/usr/bin/env node
-// Bundles the CLI (src/cli/main.ts) with esbuild into dist/cli-bundle/: one small entry, and a chunk per verb
-// loaded only when that verb runs, so `redis-medic status` starts without resolving hundreds of modules.
-// bin/redis-medic.js prefers this bundle; without it, it runs dist/cli (tsc) or the sources through tsx.
-import { rmSync } from 'node:fs';
+// Bundles the CLI (src/cli/main.ts) with esbuild into one CommonJS file, dist/cli-bundle/main.cjs, that
+// bin/redis-medic.js loads with a V8 code cache (see there). Each verb's modules are wrapped and run only
+// when that verb first needs them (esbuild's lazy init for `import()`), and so are the packages they
+// require: `status` loads neither ioredis nor zod. Without the bundle the bin runs dist/cli (tsc) or tsx.
+import { readFileSync, rmSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -15,18 +16,23 @@ try {
   process.stderr.write('build-cli: esbuild is not installed; the CLI runs from dist/cli instead\n');
   process.exit(0);
 }
+
+// Small packages on the status path are bundled (no node_modules lookup at start); the others stay outside.
+const BUNDLED_PACKAGES = new Set(['cluster-key-slot']);
+const { dependencies = {} } = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8'));
+
 rmSync(outdir, { recursive: true, force: true });
+// CommonJS, one file: `require('node:fs')` is the module itself, where an ES `import` of a builtin builds a
+// facade reading every export (fs then loads its streams); and one file is one lookup, not one per chunk.
 const result = await esbuild.build({
   entryPoints: { main: join(root, 'src', 'cli', 'main.ts') },
   outdir,
   bundle: true,
-  splitting: true,
-  format: 'esm',
+  format: 'cjs',
   platform: 'node',
   target: 'node22',
-  // Packages stay in node_modules (loaded on demand by the verbs that use them); our own code is bundled.
-  packages: 'external',
-  outExtension: { '.js': '.mjs' },
+  external: Object.keys(dependencies).filter((p) => !BUNDLED_PACKAGES.has(p)),
+  outExtension: { '.js': '.cjs' },
   metafile: true,
   logLevel: 'warning',
 });

@@ -119,75 +119,170 @@ function classify(err: unknown, addr: Addr, command: string, timeoutMs: number):
   );
 }
 
+/** One command's outcome in a batch: its reply, or the error `call` would have thrown for it. */
+export type BatchReply = { ok: true; value: unknown } | { ok: false; error: CodedError };
+
+/** A `NodeCommander` that also sends several commands to one address under one deadline (the probe's). */
+export interface BatchingCommander extends NodeCommander {
+  batch(addr: Addr, commands: Arg[][], opts?: { timeoutMs?: number }): Promise<BatchReply[]>;
+}
+
+/** What a commander's functions share: its connections, one per address, and how to speak and scrub. */
+interface CommanderState {
+  auth: RedisAuth;
+  defaultTimeout: number;
+  conns: Map<Addr, Conn>;
+  scrub: (text: string) => string;
+}
+
+/** Drops a connection; the calls still waiting on it fail with `cause` (a timeout stays a timeout). */
+function discard(s: CommanderState, addr: Addr, c: Conn, cause?: unknown): void {
+  if (s.conns.get(addr) === c) s.conns.delete(addr);
+  if (c.dropped) return;
+  c.dropped = true;
+  c.conn.destroy(cause instanceof Error ? cause : undefined);
+}
+
+/** The address's open connection, or a new one (connecting; commands queue behind the connect). */
+function open(s: CommanderState, addr: Addr): Conn {
+  const existing = s.conns.get(addr);
+  if (existing && existing.conn.status === 'open') return existing;
+  if (existing) s.conns.delete(addr);
+  const { host, port } = splitAddr(addr);
+  const conn = new RespConnection({
+    host,
+    port,
+    ...(s.auth.username !== undefined ? { username: s.auth.username } : {}),
+    ...(s.auth.password !== undefined ? { password: s.auth.password } : {}),
+    connectTimeoutMs: s.defaultTimeout,
+  });
+  const c: Conn = { conn };
+  s.conns.set(addr, c);
+  return c;
+}
+
+/** The CodedError for what a command failed with; drops the connection unless Redis merely refused it. */
+function failure(
+  s: CommanderState,
+  addr: Addr,
+  c: Conn | undefined,
+  command: string,
+  timeoutMs: number,
+  err: unknown,
+): CodedError {
+  // A command rejected because the connection closed carries the cause (WRONGPASS, ECONNREFUSED, …).
+  const closed = err instanceof Error && /Connection is closed/.test(err.message);
+  const cause = closed && c?.conn.lastError ? c.conn.lastError : err;
+  const raw = classify(cause, addr, command, timeoutMs);
+  if (c && (raw.code !== ErrorCodes.NodeError || c.conn.status === 'closed')) discard(s, addr, c, cause);
+  // Only the message and our own details go out: never the raw error, whose text may echo AUTH's.
+  const details = raw.details ? { ...raw.details } : undefined;
+  if (details && typeof details.reply === 'string') details.reply = s.scrub(details.reply);
+  return new CodedError(raw.code, s.scrub(raw.message), details);
+}
+
+/** Queues one command on the connection, credentials in place; `bytes`: bulk replies as raw bytes. */
+function send(s: CommanderState, c: Conn, args: Arg[], bytes?: boolean): Promise<unknown> {
+  const [name] = args;
+  const [, ...rest] = expandCredentials(args, s.auth);
+  return c.conn.send([String(name), ...rest], bytes ? { bytes: true } : {});
+}
+
+const commandName = (args: Arg[]) => String(args[0] ?? '').toUpperCase();
+
+async function callOne(
+  s: CommanderState,
+  addr: Addr,
+  args: Arg[],
+  callOpts?: { timeoutMs?: number; buffers?: boolean },
+): Promise<unknown> {
+  const timeoutMs = callOpts?.timeoutMs ?? s.defaultTimeout;
+  let c: Conn | undefined;
+  let timer: NodeJS.Timeout | undefined;
+  const deadline = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new OuterTimeout()), timeoutMs);
+  });
+  try {
+    c = open(s, addr);
+    // `buffers`: bulk replies as raw bytes (key names are binary-safe); else as UTF-8 text.
+    return await Promise.race([send(s, c, args, callOpts?.buffers), deadline]);
+  } catch (err) {
+    throw failure(s, addr, c, commandName(args), timeoutMs, err);
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
+/**
+ * Every command of `commands` to one address, in one write, under one deadline: each settles as `call` would
+ * (its reply or its CodedError), and those still waiting at the deadline fail as timed out. One timer and one
+ * race for the lot instead of one per command: a watcher sends 5 per node, 3,000 nodes every interval.
+ */
+async function callBatch(
+  s: CommanderState,
+  addr: Addr,
+  commands: Arg[][],
+  callOpts?: { timeoutMs?: number },
+): Promise<BatchReply[]> {
+  const timeoutMs = callOpts?.timeoutMs ?? s.defaultTimeout;
+  const replies: (BatchReply | undefined)[] = new Array(commands.length);
+  let c: Conn | undefined;
+  try {
+    c = open(s, addr);
+  } catch (err) {
+    return commands.map((args) => ({
+      ok: false,
+      error: failure(s, addr, c, commandName(args), timeoutMs, err),
+    }));
+  }
+  const conn = c;
+  let over = false;
+  const settled = commands.map((args, i) =>
+    send(s, conn, args).then(
+      (value) => {
+        if (!over) replies[i] = { ok: true, value };
+      },
+      (err) => {
+        if (!over)
+          replies[i] = { ok: false, error: failure(s, addr, conn, commandName(args), timeoutMs, err) };
+      },
+    ),
+  );
+  let timer: NodeJS.Timeout | undefined;
+  const deadline = new Promise<void>((resolve) => {
+    timer = setTimeout(resolve, timeoutMs);
+  });
+  await Promise.race([Promise.all(settled), deadline]);
+  clearTimeout(timer);
+  over = true;
+  return commands.map(
+    (args, i) =>
+      replies[i] ?? {
+        ok: false,
+        error: failure(s, addr, conn, commandName(args), timeoutMs, new OuterTimeout()),
+      },
+  );
+}
+
 /**
  * A `NodeCommander`: one lazily opened, fail-fast RESP2 connection per address (no retries, no offline
  * queue; see resp-connection.ts), every call bounded by an outer timeout. Calls to one address issued in the
  * same tick leave in one write. A connection that broke or timed out is dropped, so the next call to that
  * address connects again.
  */
-export function createNodeCommander(auth: RedisAuth, opts: NodeCommanderOptions = {}): NodeCommander {
-  const defaultTimeout = opts.timeoutMs ?? 1000;
-  const conns = new Map<Addr, Conn>();
-  const scrub = scrubber(auth);
-
-  /** Drops a connection; the calls still waiting on it fail with `cause` (a timeout stays a timeout). */
-  const discard = (addr: Addr, c: Conn, cause?: unknown) => {
-    if (conns.get(addr) === c) conns.delete(addr);
-    if (c.dropped) return;
-    c.dropped = true;
-    c.conn.destroy(cause instanceof Error ? cause : undefined);
+export function createNodeCommander(auth: RedisAuth, opts: NodeCommanderOptions = {}): BatchingCommander {
+  const s: CommanderState = {
+    auth,
+    defaultTimeout: opts.timeoutMs ?? 1000,
+    conns: new Map(),
+    scrub: scrubber(auth),
   };
-
-  const open = (addr: Addr): Conn => {
-    const existing = conns.get(addr);
-    if (existing && existing.conn.status === 'open') return existing;
-    if (existing) conns.delete(addr);
-    const { host, port } = splitAddr(addr);
-    const conn = new RespConnection({
-      host,
-      port,
-      ...(auth.username !== undefined ? { username: auth.username } : {}),
-      ...(auth.password !== undefined ? { password: auth.password } : {}),
-      connectTimeoutMs: defaultTimeout,
-    });
-    const c: Conn = { conn };
-    conns.set(addr, c);
-    return c;
-  };
-
   return {
-    async call(addr, args, callOpts) {
-      const timeoutMs = callOpts?.timeoutMs ?? defaultTimeout;
-      const [name] = args;
-      const command = String(name ?? '').toUpperCase();
-      let c: Conn | undefined;
-      let timer: NodeJS.Timeout | undefined;
-      const deadline = new Promise<never>((_, reject) => {
-        timer = setTimeout(() => reject(new OuterTimeout()), timeoutMs);
-      });
-      try {
-        c = open(addr);
-        const [, ...rest] = expandCredentials(args, auth);
-        // `buffers`: bulk replies as raw bytes (key names are binary-safe); else as UTF-8 text.
-        const sent = c.conn.send([String(name), ...rest], callOpts?.buffers ? { bytes: true } : {});
-        return await Promise.race([sent, deadline]);
-      } catch (err) {
-        // A command rejected because the connection closed carries the cause (WRONGPASS, ECONNREFUSED, …).
-        const closed = err instanceof Error && /Connection is closed/.test(err.message);
-        const cause = closed && c?.conn.lastError ? c.conn.lastError : err;
-        const raw = classify(cause, addr, command, timeoutMs);
-        if (c && (raw.code !== ErrorCodes.NodeError || c.conn.status === 'closed')) discard(addr, c, cause);
-        // Only the message and our own details go out: never the raw error, whose text may echo AUTH's.
-        const details = raw.details ? { ...raw.details } : undefined;
-        if (details && typeof details.reply === 'string') details.reply = scrub(details.reply);
-        throw new CodedError(raw.code, scrub(raw.message), details);
-      } finally {
-        clearTimeout(timer);
-      }
-    },
+    call: (addr, args, callOpts) => callOne(s, addr, args, callOpts),
+    batch: (addr, commands, callOpts) => callBatch(s, addr, commands, callOpts),
     async close() {
-      const all = [...conns.values()];
-      conns.clear();
+      const all = [...s.conns.values()];
+      s.conns.clear();
       await Promise.all(all.map((c) => c.conn.close(200)));
     },
   };

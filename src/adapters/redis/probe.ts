@@ -10,6 +10,7 @@ import {
 } from '../../core/topology/parse-info.ts';
 import { parseServerInfo } from '../../core/topology/server-version.ts';
 import type { Addr, NodeView, Probe, ProbeOutcome } from '../../core/types.ts';
+import type { BatchingCommander } from './node-commander.ts';
 
 type Settled = { ok: true; value: unknown } | { ok: false; error: CodedError };
 
@@ -40,16 +41,34 @@ function outcomeOf(errors: CodedError[]): ProbeOutcome {
 /** INFO sections a probe reads, in one call (`server` for the server's name and version). */
 export const PROBE_INFO_SECTIONS = ['server', 'cluster', 'replication', 'persistence', 'keyspace'] as const;
 
+/** What a probe asks, in this order, in one write. */
+const PROBE_COMMANDS: string[][] = [
+  ['INFO', ...PROBE_INFO_SECTIONS],
+  ['CLUSTER', 'NODES'],
+  ['CLUSTER', 'INFO'],
+  ['CONFIG', 'GET', 'save'],
+  // Sentinel subscribes to this channel on every node it watches (issue 10: never fight Sentinel).
+  ['PUBSUB', 'NUMSUB', '__sentinel__:hello'],
+];
+
+/** The probe's commands under one deadline: in a batch when the commander has one, else one call each. */
+function askAll(commander: NodeCommander, addr: Addr, opts: { timeoutMs: number }): Promise<Settled[]> {
+  const batching = commander as Partial<BatchingCommander>;
+  if (typeof batching.batch === 'function') return batching.batch(addr, PROBE_COMMANDS, opts);
+  return Promise.all(PROBE_COMMANDS.map((args) => settle(commander.call(addr, args, opts))));
+}
+
 /**
- * `INFO server cluster replication persistence keyspace`, split by section. Redis before 7.0 takes one
- * section per call and refuses the list: then a plain `INFO` (its default sections hold all of these).
+ * The sections of the multi-section INFO reply. Redis before 7.0 takes one section per call and refuses the
+ * list: then a plain `INFO` (its default sections hold all of these).
  */
 async function readInfo(
   commander: NodeCommander,
   addr: Addr,
+  first: Settled,
   opts: { timeoutMs: number },
 ): Promise<{ ok: true; sections: Record<string, string> } | { ok: false; error: CodedError }> {
-  let reply = await settle(commander.call(addr, ['INFO', ...PROBE_INFO_SECTIONS], opts));
+  let reply = first;
   if (!reply.ok && reply.error.code === ErrorCodes.NodeError && !reply.error.details?.auth)
     reply = await settle(commander.call(addr, ['INFO'], opts));
   return reply.ok ? { ok: true, sections: splitInfoSections(text(reply.value)) } : reply;
@@ -62,7 +81,7 @@ export interface ProbeOptions {
 
 /**
  * Ask one address everything a scan needs, all commands at once on one connection (one write, one round
- * trip): `INFO server cluster replication persistence keyspace`, `CLUSTER NODES`, `CLUSTER INFO`,
+ * trip, one deadline): `INFO server cluster replication persistence keyspace`, `CLUSTER NODES`, `CLUSTER INFO`,
  * `CONFIG GET save`, `PUBSUB NUMSUB`. Never throws: a refused, frozen or erroring node becomes a probe with
  * that outcome, and it never takes longer than `timeoutMs` (plus scheduling; twice on Redis < 7).
  */
@@ -75,14 +94,14 @@ export async function probeNode(
 ): Promise<Probe> {
   const t0 = performance.now();
   const opts = { timeoutMs };
-  const [info, nodes, clusterInfo, save, sentinelHello] = await Promise.all([
-    readInfo(commander, addr, opts),
-    settle(commander.call(addr, ['CLUSTER', 'NODES'], opts)),
-    settle(commander.call(addr, ['CLUSTER', 'INFO'], opts)),
-    settle(commander.call(addr, ['CONFIG', 'GET', 'save'], opts)),
-    // Sentinel subscribes to this channel on every node it watches (issue 10: never fight Sentinel).
-    settle(commander.call(addr, ['PUBSUB', 'NUMSUB', '__sentinel__:hello'], opts)),
-  ]);
+  const [first, nodes, clusterInfo, save, sentinelHello] = (await askAll(commander, addr, opts)) as [
+    Settled,
+    Settled,
+    Settled,
+    Settled,
+    Settled,
+  ];
+  const info = await readInfo(commander, addr, first, opts);
   const probe: Probe = { addr, source, outcome: 'ok', ms: 0 };
   const done = (): Probe => {
     probe.ms = Math.round((performance.now() - t0) * 10) / 10;

@@ -40,7 +40,6 @@ export class RespConnection {
   private readonly queue: Pending[] = [];
   private outgoing: Buffer[] = [];
   private flushScheduled = false;
-  private readonly closed: Promise<void>;
 
   constructor(opts: RespConnectionOptions) {
     this.socket = connect({ host: opts.host, port: opts.port, noDelay: true });
@@ -49,12 +48,9 @@ export class RespConnection {
     }, opts.connectTimeoutMs);
     timer.unref();
     this.socket.once('connect', () => clearTimeout(timer));
-    this.closed = new Promise((resolve) => {
-      this.socket.once('close', () => {
-        clearTimeout(timer);
-        this.fail(this.lastError ?? new Error('Connection is closed.'));
-        resolve();
-      });
+    this.socket.once('close', () => {
+      clearTimeout(timer);
+      this.fail(this.lastError ?? new Error('Connection is closed.'));
     });
     this.socket.on('error', (err) => this.fail(err));
     this.socket.on('data', (chunk: Buffer) => this.onData(chunk));
@@ -88,15 +84,23 @@ export class RespConnection {
     }
   }
 
-  /** Sends QUIT and waits (at most `graceMs`) for the server to close, then drops the socket. */
+  /**
+   * Sends QUIT and half-closes, without waiting for the server's reply: the server closes its side once it
+   * has read QUIT, and the socket is dropped then (or after `graceMs` at the latest, without holding the
+   * process). Pending commands are rejected as by `destroy`.
+   */
   async close(graceMs = 200): Promise<void> {
-    if (this.status === 'open' && this.socket.readyState === 'open') {
-      this.send(['QUIT']).catch(() => undefined);
-      let timer: NodeJS.Timeout | undefined;
-      await Promise.race([this.closed, new Promise((r) => (timer = setTimeout(r, graceMs)))]);
-      clearTimeout(timer);
+    if (this.status !== 'open' || this.socket.readyState !== 'open') {
+      this.destroy();
+      return;
     }
-    this.destroy();
+    this.status = 'closed';
+    this.lastError ??= new Error('Connection is closed.');
+    for (const p of this.queue.splice(0)) p.reject(this.lastError);
+    this.socket.end(encodeCommand(['QUIT']));
+    const timer = setTimeout(() => this.socket.destroy(), graceMs);
+    timer.unref();
+    this.socket.once('close', () => clearTimeout(timer));
   }
 
   /** Drops the socket now; pending commands are rejected with `reason` (default: the connection closed). */

@@ -15,6 +15,17 @@ interface KnownLine {
   tail: string;
 }
 
+/** What the cache keeps of an address's last text. */
+interface AddrRecord {
+  /** Its lines' numbers, comma-separated; the whole text when the full parser read it. */
+  shape: string;
+  lines: KnownLine[];
+  /** ping-sent and pong-recv of each line, in line order. */
+  times: number[];
+  /** The full parser's result, for a text with a line the cache does not read. */
+  full?: ParseResult<NodeView[]>;
+}
+
 /** The decimal number in text[from, to), or -1 when it is empty, not all digits, or too long. */
 function digits(text: string, from: number, to: number): number {
   if (to <= from || to - from > 15) return -1;
@@ -28,17 +39,40 @@ function digits(text: string, from: number, to: number): number {
 }
 
 /**
+ * Where the line at `from` ends (past its newline) when it is `known` but for its ping/pong times, which go
+ * to `times`; -1 when it is not. Two string comparisons and the two numbers: no search for the fields.
+ */
+function matchKnown(text: string, from: number, known: KnownLine, times: number[]): number {
+  if (!text.startsWith(known.head, from)) return -1;
+  let i = from + known.head.length;
+  const pingAt = i;
+  let ping = 0;
+  for (let c = text.charCodeAt(i); c >= 48 && c <= 57; c = text.charCodeAt(++i)) ping = ping * 10 + c - 48;
+  if (i === pingAt || i - pingAt > 15 || text.charCodeAt(i) !== 32) return -1;
+  const pongAt = ++i;
+  let pong = 0;
+  for (let c = text.charCodeAt(i); c >= 48 && c <= 57; c = text.charCodeAt(++i)) pong = pong * 10 + c - 48;
+  if (i === pongAt || i - pongAt > 15 || !text.startsWith(known.tail, i)) return -1;
+  let end = i + known.tail.length;
+  if (text.charCodeAt(end) === 13) end++;
+  if (end < text.length && text.charCodeAt(end) !== 10) return -1;
+  times.push(ping, pong);
+  return end + 1;
+}
+
+/**
  * Parses `CLUSTER NODES` texts, each distinct one once. Nodes that agree describe every node with the same
  * line, except the `ping-sent` / `pong-recv` times, so a line is remembered without them and only those two
- * numbers are read again; a node whose whole text is unchanged since the last call gets its last views back.
- * A scan of n nodes then parses about 2n lines instead of n², and a watcher's next interval almost none.
+ * numbers are read again, and a line equal to the one at its place in the address's last text but for those
+ * costs two string comparisons. A scan of n nodes then parses about 2n lines instead of n², and a watcher's next interval almost none.
  * The views it returns are shared: callers must not change them (none does).
  */
 export function createClusterNodesCache() {
-  const lastByAddr = new Map<
-    Addr,
-    { text: string; result: ParseResult<NodeView[]>; shape: string; lines: KnownLine[] }
-  >();
+  // Per address its lines, times and shape, not its text nor its views: those change with every ping/pong, and
+  // keeping them would hold a round's worth of views (n² objects) into the next round, for the old GC to trace.
+  const lastByAddr = new Map<Addr, AddrRecord>();
+  /** The record behind each array `peek` returned (its own, even if the address has sent another text since). */
+  const peeked = new WeakMap<NodeView[], AddrRecord>();
   /** Each distinct line (without ping/pong), by its text without those two fields. */
   const byKey = new Map<string, KnownLine>();
   let counter = 0;
@@ -60,16 +94,24 @@ export function createClusterNodesCache() {
   }
 
   /**
-   * The views of a text, its shape (its lines' numbers; the whole text when it took the full parser) and its
-   * lines. A line equal to the one at the same place in `prev` but for ping/pong costs two `startsWith`.
+   * A text's lines, their ping/pong times (two numbers per line) and its shape (its lines' numbers); or the
+   * full parser's result when a line is unusual (then the shape is the whole text). A line equal to the one at
+   * the same place in `prev` but for ping/pong costs two `startsWith` (matchKnown).
    */
-  function parseLines(text: string, prev?: { shape: string; lines: KnownLine[] }) {
-    const full = () => ({ result: parseClusterNodes(text), shape: text, lines: [] as KnownLine[] });
-    const views: NodeView[] = [];
+  function readLines(text: string, prev?: AddrRecord): AddrRecord {
+    const full = (): AddrRecord => ({ shape: text, lines: [], times: [], full: parseClusterNodes(text) });
     const lines: KnownLine[] = [];
+    const times: number[] = [];
     let same = prev !== undefined;
     let start = 0;
     while (start < text.length) {
+      const p = prev?.lines[lines.length];
+      const next = p ? matchKnown(text, start, p, times) : -1;
+      if (next >= 0) {
+        lines.push(p!);
+        start = next;
+        continue;
+      }
       let end = text.indexOf('\n', start);
       if (end === -1) end = text.length;
       const from = start;
@@ -90,40 +132,60 @@ export function createClusterNodesCache() {
       const pingSent = digits(text, sp4 + 1, sp5);
       const pongRecv = digits(text, sp5 + 1, sp6);
       if (pingSent < 0 || pongRecv < 0) return full();
-      const p = prev?.lines[lines.length];
-      let k: KnownLine | undefined;
-      if (
-        p &&
-        sp4 + 1 - from === p.head.length &&
-        stop - sp6 === p.tail.length &&
-        text.startsWith(p.head, from) &&
-        text.startsWith(p.tail, sp6)
-      )
-        k = p;
-      else {
-        same = false;
-        k = knownLine(text.slice(from, stop), sp4 + 1 - from, sp6 - from);
-        if (!k) return full();
-      }
+      same = false;
+      const k = knownLine(text.slice(from, stop), sp4 + 1 - from, sp6 - from);
+      if (!k) return full();
       lines.push(k);
-      const view = k.view;
-      views.push(
-        view.pingSent === pingSent && view.pongRecv === pongRecv ? view : { ...view, pingSent, pongRecv },
-      );
+      times.push(pingSent, pongRecv);
     }
     const shape =
       same && prev && prev.lines.length === lines.length ? prev.shape : lines.map((l) => l.n).join(',');
-    return { result: { ok: true, value: views } as ParseResult<NodeView[]>, shape, lines };
+    return { shape, lines, times };
+  }
+
+  /** The views of a record with its own ping/pong times (a copy of a line's view where they differ). */
+  function exactViews(rec: AddrRecord): ParseResult<NodeView[]> {
+    if (rec.full) return rec.full;
+    const views: NodeView[] = new Array(rec.lines.length);
+    for (let i = 0; i < rec.lines.length; i++) {
+      const view = rec.lines[i]!.view;
+      const pingSent = rec.times[2 * i]!;
+      const pongRecv = rec.times[2 * i + 1]!;
+      views[i] =
+        view.pingSent === pingSent && view.pongRecv === pongRecv ? view : { ...view, pingSent, pongRecv };
+    }
+    return { ok: true, value: views };
+  }
+
+  /** Reads `text` as `addr`'s latest and remembers it. */
+  function remember(addr: Addr, text: string): AddrRecord {
+    const rec = readLines(text, lastByAddr.get(addr));
+    lastByAddr.set(addr, rec);
+    return rec;
   }
 
   return {
     /** The views of `text` as `addr` sent it; the same as `parseClusterNodes(text)`. */
     parse(addr: Addr, text: string): ParseResult<NodeView[]> {
-      const last = lastByAddr.get(addr);
-      if (last?.text === text) return last.result;
-      const parsed = parseLines(text, last);
-      lastByAddr.set(addr, { text, ...parsed });
-      return parsed.result;
+      return exactViews(remember(addr, text));
+    },
+    /**
+     * `parse`, but each view's `pingSent` / `pongRecv` may be those of an earlier text with the same line (every
+     * other field is this text's); `exact(views)` gives the exact ones later. A watcher's quiet round, whose
+     * views are dropped unless something changed, then makes no copy of them.
+     */
+    peek(addr: Addr, text: string): ParseResult<NodeView[]> {
+      const rec = remember(addr, text);
+      if (rec.full) return rec.full;
+      const value = rec.lines.map((l) => l.view);
+      peeked.set(value, rec);
+      return { ok: true, value };
+    },
+    /** The exact views (as `parse` gives them) of views `peek` returned; any other array as it is. */
+    exact(views: NodeView[]): NodeView[] {
+      const rec = peeked.get(views);
+      const result = rec ? exactViews(rec) : undefined;
+      return result?.ok ? result.value : views;
     },
     /**
      * What `addr`'s last text said, without the ping/pong times: equal shapes, equal views but for those.

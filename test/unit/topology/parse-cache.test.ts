@@ -69,3 +69,30 @@ describe('CLUSTER NODES parse cache: shapes', () => {
     expect(cache.shapeOf('a:1')).not.toBe(shape);
   });
 });
+
+describe('CLUSTER NODES parse cache: peek', () => {
+  it('gives every field but ping/pong at once, and the exact views when asked, even after a newer text', () => {
+    const cache = createClusterNodesCache();
+    for (const f of fixtures) {
+      cache.parse('a:1', f.text);
+      const next = later(f.text, 777);
+      const peeked = cache.peek('a:1', next);
+      const want = parseClusterNodes(next);
+      expect(peeked.ok, f.name).toBe(want.ok);
+      if (!peeked.ok || !want.ok) continue;
+      const withoutTimes = (vs: typeof want.value) => vs.map((v) => ({ ...v, pingSent: 0, pongRecv: 0 }));
+      expect(withoutTimes(peeked.value), f.name).toEqual(withoutTimes(want.value));
+      cache.peek('a:1', later(f.text, 999));
+      expect(cache.exact(peeked.value), f.name).toEqual(want.value);
+    }
+  });
+
+  it('reads lines ending in CRLF, and a last line without a newline, as the parser does', () => {
+    const cache = createClusterNodesCache();
+    const f = fixtures.find((x) => / master - /.test(x.text))!;
+    const crlf = f.text.replace(/\n/g, '\r\n');
+    cache.parse('a:1', crlf);
+    const next = later(crlf, 5).trimEnd();
+    expect(cache.parse('a:1', next)).toEqual(parseClusterNodes(next));
+  });
+});
