@@ -4,7 +4,7 @@
  */
 import type { Clock, TopologySource } from '../../core/ports.ts';
 import { analyzeTopology } from '../../core/topology/analyze.ts';
-import type { Topology } from '../../core/types.ts';
+import type { Finding, Topology } from '../../core/types.ts';
 import { diffTopologies, incidentFindings, onlySoft, redisIsDeciding } from '../../core/watch/diff.ts';
 import type { Logger } from '../../logger.ts';
 import { formatDuration } from './format.ts';
@@ -12,6 +12,17 @@ import { closeIncident, continueIncident, type IncidentContext, openIncident } f
 import type { ClusterWatchState, WatchPoster, WatchStore } from './ports.ts';
 import { createRounds } from './rounds.ts';
 import { trim, watchScan } from './scan.ts';
+
+/** A reused picture (a quiet round) keeps its findings: analysed once per topology object. */
+const findingsByTopology = new WeakMap<Topology, Finding[]>();
+function findingsOf(topology: Topology): Finding[] {
+  let findings = findingsByTopology.get(topology);
+  if (!findings) {
+    findings = analyzeTopology(topology);
+    findingsByTopology.set(topology, findings);
+  }
+  return findings;
+}
 
 export interface WatcherOptions {
   /** The lease and the per-cluster state (src/adapters/store/watch-state.ts). */
@@ -100,7 +111,7 @@ async function watchCluster(ctx: WatchContext, cluster: WatchedCluster): Promise
     await say(ctx, name, state, [`:white_check_mark: Scans of cluster *${name}* work again.`]);
     state.scanFailing = undefined;
   }
-  const findings = analyzeTopology(topology);
+  const findings = findingsOf(topology);
   const serious = incidentFindings(findings, topology);
   const changes = diffTopologies(state.last ?? null, topology);
   state.last = trim(topology);

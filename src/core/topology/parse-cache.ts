@@ -60,6 +60,97 @@ function matchKnown(text: string, from: number, known: KnownLine, times: number[
   return end + 1;
 }
 
+/** Each distinct line (without ping/pong), by its text without those two fields, and the next line number. */
+interface LineTable {
+  byKey: Map<string, KnownLine>;
+  counter: number;
+}
+
+/** A line not seen at this place of this address's last text: by its key, else parsed. */
+function knownLine(
+  table: LineTable,
+  line: string,
+  headEnd: number,
+  tailStart: number,
+): KnownLine | undefined {
+  if (line.includes('\t') || line.includes('  ') || line.startsWith(' ')) return undefined;
+  const head = line.slice(0, headEnd);
+  const tail = line.slice(tailStart);
+  const key = head + tail;
+  const hit = table.byKey.get(key);
+  if (hit) return hit;
+  const parsed = parseClusterNodes(line);
+  if (!parsed.ok || parsed.value.length !== 1) return undefined;
+  const k = { view: parsed.value[0]!, n: table.counter++, head, tail };
+  if (table.byKey.size >= MAX_LINES) table.byKey.clear();
+  table.byKey.set(key, k);
+  return k;
+}
+
+/**
+ * A text's lines, their ping/pong times (two numbers per line) and its shape (its lines' numbers); or the
+ * full parser's result when a line is unusual (then the shape is the whole text). A line equal to the one at
+ * the same place in `prev` but for ping/pong costs two `startsWith` (matchKnown).
+ */
+function readLines(table: LineTable, text: string, prev?: AddrRecord): AddrRecord {
+  const full = (): AddrRecord => ({ shape: text, lines: [], times: [], full: parseClusterNodes(text) });
+  const lines: KnownLine[] = [];
+  const times: number[] = [];
+  let same = prev !== undefined;
+  let start = 0;
+  while (start < text.length) {
+    const p = prev?.lines[lines.length];
+    const next = p ? matchKnown(text, start, p, times) : -1;
+    if (next >= 0) {
+      lines.push(p!);
+      start = next;
+      continue;
+    }
+    let end = text.indexOf('\n', start);
+    if (end === -1) end = text.length;
+    const from = start;
+    const stop = end > from && text.charCodeAt(end - 1) === 13 ? end - 1 : end;
+    start = end + 1;
+    if (stop === from) continue;
+    // Fields: id addr flags master ping-sent pong-recv epoch link slots…; sp4, sp5, sp6: the spaces before
+    // ping-sent, pong-recv and config-epoch.
+    let sp4 = from - 1;
+    for (let k = 0; k < 4; k++) {
+      sp4 = text.indexOf(' ', sp4 + 1);
+      if (sp4 === -1) break;
+    }
+    const sp5 = sp4 === -1 ? -1 : text.indexOf(' ', sp4 + 1);
+    const sp6 = sp5 === -1 ? -1 : text.indexOf(' ', sp5 + 1);
+    // Anything unusual (tabs, double spaces, short lines) goes to the full parser, errors included.
+    if (sp6 === -1 || sp6 >= stop) return full();
+    const pingSent = digits(text, sp4 + 1, sp5);
+    const pongRecv = digits(text, sp5 + 1, sp6);
+    if (pingSent < 0 || pongRecv < 0) return full();
+    same = false;
+    const k = knownLine(table, text.slice(from, stop), sp4 + 1 - from, sp6 - from);
+    if (!k) return full();
+    lines.push(k);
+    times.push(pingSent, pongRecv);
+  }
+  const shape =
+    same && prev && prev.lines.length === lines.length ? prev.shape : lines.map((l) => l.n).join(',');
+  return { shape, lines, times };
+}
+
+/** The views of a record with its own ping/pong times (a copy of a line's view where they differ). */
+function exactViews(rec: AddrRecord): ParseResult<NodeView[]> {
+  if (rec.full) return rec.full;
+  const views: NodeView[] = new Array(rec.lines.length);
+  for (let i = 0; i < rec.lines.length; i++) {
+    const view = rec.lines[i]!.view;
+    const pingSent = rec.times[2 * i]!;
+    const pongRecv = rec.times[2 * i + 1]!;
+    views[i] =
+      view.pingSent === pingSent && view.pongRecv === pongRecv ? view : { ...view, pingSent, pongRecv };
+  }
+  return { ok: true, value: views };
+}
+
 /**
  * Parses `CLUSTER NODES` texts, each distinct one once. Nodes that agree describe every node with the same
  * line, except the `ping-sent` / `pong-recv` times, so a line is remembered without them and only those two
@@ -73,93 +164,11 @@ export function createClusterNodesCache() {
   const lastByAddr = new Map<Addr, AddrRecord>();
   /** The record behind each array `peek` returned (its own, even if the address has sent another text since). */
   const peeked = new WeakMap<NodeView[], AddrRecord>();
-  /** Each distinct line (without ping/pong), by its text without those two fields. */
-  const byKey = new Map<string, KnownLine>();
-  let counter = 0;
-
-  /** A line not seen at this place of this address's last text: by its key, else parsed. */
-  function knownLine(line: string, headEnd: number, tailStart: number): KnownLine | undefined {
-    if (line.includes('\t') || line.includes('  ') || line.startsWith(' ')) return undefined;
-    const head = line.slice(0, headEnd);
-    const tail = line.slice(tailStart);
-    const key = head + tail;
-    const hit = byKey.get(key);
-    if (hit) return hit;
-    const parsed = parseClusterNodes(line);
-    if (!parsed.ok || parsed.value.length !== 1) return undefined;
-    const k = { view: parsed.value[0]!, n: counter++, head, tail };
-    if (byKey.size >= MAX_LINES) byKey.clear();
-    byKey.set(key, k);
-    return k;
-  }
-
-  /**
-   * A text's lines, their ping/pong times (two numbers per line) and its shape (its lines' numbers); or the
-   * full parser's result when a line is unusual (then the shape is the whole text). A line equal to the one at
-   * the same place in `prev` but for ping/pong costs two `startsWith` (matchKnown).
-   */
-  function readLines(text: string, prev?: AddrRecord): AddrRecord {
-    const full = (): AddrRecord => ({ shape: text, lines: [], times: [], full: parseClusterNodes(text) });
-    const lines: KnownLine[] = [];
-    const times: number[] = [];
-    let same = prev !== undefined;
-    let start = 0;
-    while (start < text.length) {
-      const p = prev?.lines[lines.length];
-      const next = p ? matchKnown(text, start, p, times) : -1;
-      if (next >= 0) {
-        lines.push(p!);
-        start = next;
-        continue;
-      }
-      let end = text.indexOf('\n', start);
-      if (end === -1) end = text.length;
-      const from = start;
-      const stop = end > from && text.charCodeAt(end - 1) === 13 ? end - 1 : end;
-      start = end + 1;
-      if (stop === from) continue;
-      // Fields: id addr flags master ping-sent pong-recv epoch link slots…; sp4, sp5, sp6: the spaces before
-      // ping-sent, pong-recv and config-epoch.
-      let sp4 = from - 1;
-      for (let k = 0; k < 4; k++) {
-        sp4 = text.indexOf(' ', sp4 + 1);
-        if (sp4 === -1) break;
-      }
-      const sp5 = sp4 === -1 ? -1 : text.indexOf(' ', sp4 + 1);
-      const sp6 = sp5 === -1 ? -1 : text.indexOf(' ', sp5 + 1);
-      // Anything unusual (tabs, double spaces, short lines) goes to the full parser, errors included.
-      if (sp6 === -1 || sp6 >= stop) return full();
-      const pingSent = digits(text, sp4 + 1, sp5);
-      const pongRecv = digits(text, sp5 + 1, sp6);
-      if (pingSent < 0 || pongRecv < 0) return full();
-      same = false;
-      const k = knownLine(text.slice(from, stop), sp4 + 1 - from, sp6 - from);
-      if (!k) return full();
-      lines.push(k);
-      times.push(pingSent, pongRecv);
-    }
-    const shape =
-      same && prev && prev.lines.length === lines.length ? prev.shape : lines.map((l) => l.n).join(',');
-    return { shape, lines, times };
-  }
-
-  /** The views of a record with its own ping/pong times (a copy of a line's view where they differ). */
-  function exactViews(rec: AddrRecord): ParseResult<NodeView[]> {
-    if (rec.full) return rec.full;
-    const views: NodeView[] = new Array(rec.lines.length);
-    for (let i = 0; i < rec.lines.length; i++) {
-      const view = rec.lines[i]!.view;
-      const pingSent = rec.times[2 * i]!;
-      const pongRecv = rec.times[2 * i + 1]!;
-      views[i] =
-        view.pingSent === pingSent && view.pongRecv === pongRecv ? view : { ...view, pingSent, pongRecv };
-    }
-    return { ok: true, value: views };
-  }
+  const table: LineTable = { byKey: new Map(), counter: 0 };
 
   /** Reads `text` as `addr`'s latest and remembers it. */
   function remember(addr: Addr, text: string): AddrRecord {
-    const rec = readLines(text, lastByAddr.get(addr));
+    const rec = readLines(table, text, lastByAddr.get(addr));
     lastByAddr.set(addr, rec);
     return rec;
   }
