@@ -1,5 +1,5 @@
 import fc from 'fast-check';
-import { SUB_COMMANDS } from '../../src/core/intents/parse-intent.ts';
+import { ChaosActions, SUB_COMMANDS } from '../../src/core/intents/parse-intent.ts';
 
 /**
  * Generated `/redis …` texts for fuzzing: near-valid commands (right and misspelt sub-commands, node refs of
@@ -26,12 +26,7 @@ const WORDS = [
   '--cluster',
   '--cluster=prod',
   'prod',
-  'kill-master',
-  'replace-pod',
-  'freeze',
-  'thaw',
-  'kill-majority',
-  'orphan',
+  ...ChaosActions,
   '-1',
   '0',
   '100',
