@@ -18,8 +18,8 @@ export default defineConfig({
           testTimeout: 120_000,
           hookTimeout: 120_000,
           pool: 'forks',
-          // Each worker draws its redis-server ports from its own slice (test/support/port-slice.ts).
-          setupFiles: ['test/support/port-slice.ts'],
+          // Each test process draws its redis-server ports from a slice it holds (test/support/port-slice.ts).
+          setupFiles: ['test/support/port-slice-setup.ts'],
           // Each file starts its own redis-server processes on free ports; two at a time keeps a 2-core box responsive.
           maxWorkers: 2,
           sequence: { groupOrder: 1 },

@@ -1,6 +1,6 @@
 /** One redis-server process: its config, spawning it and waiting until it (and nobody else) answers. */
 import { type ChildProcess, spawn } from 'node:child_process';
-import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { type Clients, callOn, render } from './node-client.ts';
 import { pickFreePort } from './ports.ts';
@@ -72,6 +72,16 @@ function configText(spec: ServerSpec, port: number, dir: string): string {
 /** The server died (or another one answers at its port) before it was ready: worth a retry on a fresh port. */
 class ExitedEarly extends Error {}
 
+/** The last lines of the server's own log: why it would not start. */
+function logTail(dir: string, lines = 6): string {
+  try {
+    const text = readFileSync(join(dir, 'redis.log'), 'utf8').trimEnd().split('\n');
+    return text.slice(-lines).join(' | ');
+  } catch {
+    return 'no redis.log';
+  }
+}
+
 /** Spawn redis-server with `dir/redis.conf`; resolves when it answers PING. Rejects if it exits first. */
 export async function spawnServer(
   spec: ServerSpec,
@@ -95,7 +105,8 @@ export async function spawnServer(
   try {
     await waitUntil(
       async () => {
-        if (exited) throw new ExitedEarly(`redis-server on ${spec.host}:${port} exited at start`);
+        if (exited)
+          throw new ExitedEarly(`redis-server on ${spec.host}:${port} exited at start: ${logTail(dir)}`);
         const pong = await callOn(clients, spec.host, port, spec.password, ['PING']);
         if (pong !== 'PONG') return false;
         // Another process's server may have taken the port meanwhile: only our own child counts.
@@ -111,7 +122,9 @@ export async function spawnServer(
     );
   } catch (err) {
     if (!exited) child.kill('SIGKILL');
-    throw exited ? new ExitedEarly(`redis-server on ${spec.host}:${port} exited at start`) : err;
+    throw exited
+      ? new ExitedEarly(`redis-server on ${spec.host}:${port} exited at start: ${logTail(dir)}`)
+      : err;
   }
   return child;
 }

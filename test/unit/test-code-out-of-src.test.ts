@@ -3,7 +3,7 @@ import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { pickFreePort, setPortRange } from '../../src/sandbox/local-cluster.ts';
-import { portSlice } from '../support/port-slice.ts';
+import { claimSlice, portSlice, SLICES, sliceRange } from '../support/port-slice.ts';
 
 const ROOT = join(import.meta.dirname, '..', '..');
 
@@ -41,5 +41,31 @@ describe('test-only code', () => {
     expect(portSlice({ VITEST_POOL_ID: '1' }, 7)).toBe(0);
     expect(portSlice({ VITEST_POOL_ID: '2', MEDIC_PORT_SLICE_BASE: '10' }, 7)).toBe(11);
     expect(portSlice({}, 35)).toBe(3);
+  });
+
+  it('gives no slice a data or bus port that is a data port of another slice', () => {
+    const data = (s: number) => sliceRange(s);
+    for (let a = 0; a < SLICES; a++) {
+      expect(data(a).max).toBeLessThan(20_000);
+      for (let b = 0; b < SLICES; b++) {
+        if (a === b) continue;
+        const busA = { min: data(a).min + 10_000, max: data(a).max + 10_000 };
+        for (const r of [data(a), busA]) expect(r.max < data(b).min || r.min > data(b).max).toBe(true);
+      }
+    }
+  });
+
+  it('hands a slice to one holder at a time, the next free one to the second, and the slice back on release', async () => {
+    const first = await claimSlice(5);
+    const second = await claimSlice(first.slice);
+    try {
+      expect(second.slice).not.toBe(first.slice);
+      await first.release();
+      const again = await claimSlice(first.slice);
+      expect(again.slice).toBe(first.slice);
+      await again.release();
+    } finally {
+      await second.release();
+    }
   });
 });
