@@ -8,6 +8,7 @@ import { buildTopology } from '../src/core/topology/build-topology.ts';
 import { parseClusterNodes } from '../src/core/topology/parse-cluster-nodes.ts';
 import { parseClusterInfo } from '../src/core/topology/parse-info.ts';
 import type { Probe } from '../src/core/types.ts';
+import { fullGc, median } from './util.ts';
 
 export interface ParseBenchResult {
   name: `parse-${number}-nodes`;
@@ -58,12 +59,6 @@ export function generateClusterNodes(nodes = 1000): { text: string; myAddr: stri
   return { text: `${lines.join('\n')}\n`, myAddr: addr(0), myId: masterIds[0]! };
 }
 
-function median(xs: number[]): number {
-  const s = [...xs].sort((a, b) => a - b);
-  const mid = Math.floor(s.length / 2);
-  return s.length % 2 ? s[mid]! : (s[mid - 1]! + s[mid]!) / 2;
-}
-
 export async function benchParse(opts: { nodes?: number; runs?: number } = {}): Promise<ParseBenchResult> {
   const nodes = opts.nodes ?? 1000;
   const runs = opts.runs ?? 21;
@@ -76,7 +71,10 @@ export async function benchParse(opts: { nodes?: number; runs?: number } = {}): 
   const analyzeMs: number[] = [];
   let findings = 0;
   const warmup = 5;
+  // Each timed run starts on a settled heap: it pays for the collections its own garbage causes, not for the last run's.
+  const gc = fullGc();
   for (let i = 0; i < runs + warmup; i++) {
+    gc?.();
     const t0 = performance.now();
     const parsed = parseClusterNodes(text);
     const t1 = performance.now();

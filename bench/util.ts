@@ -4,6 +4,8 @@
  */
 import { type ChildProcess, execFile, spawn } from 'node:child_process';
 import { readFileSync } from 'node:fs';
+import { setFlagsFromString } from 'node:v8';
+import { runInNewContext } from 'node:vm';
 import type { Clock } from '../src/core/ports.ts';
 
 export function median(xs: number[]): number {
@@ -26,6 +28,18 @@ export const round2 = (x: number) => Math.round(x * 100) / 100;
 
 /** Wall clock with sub-millisecond resolution: spreads of a few ms are not rounded away. */
 export const preciseClock: Clock = { now: () => performance.timeOrigin + performance.now() };
+
+/** A full GC on demand, with or without --expose-gc on the command line. */
+export function fullGc(): (() => void) | undefined {
+  const exposed = (globalThis as { gc?: () => void }).gc;
+  if (exposed) return exposed;
+  try {
+    setFlagsFromString('--expose-gc');
+    return runInNewContext('gc') as () => void;
+  } catch {
+    return undefined;
+  }
+}
 
 export const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
 

@@ -11,8 +11,6 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { fileURLToPath } from 'node:url';
-import { setFlagsFromString } from 'node:v8';
-import { runInNewContext } from 'node:vm';
 import { Redis } from 'ioredis';
 import { createNodeCommander } from '../src/adapters/redis/node-commander.ts';
 import { createTopologySource } from '../src/adapters/redis/scanner.ts';
@@ -23,7 +21,7 @@ import { type ClusterDefinition, systemClock } from '../src/core/ports.ts';
 import { createLogger } from '../src/logger.ts';
 import { type LocalCluster, startLocalCluster, startRedis } from '../src/sandbox/local-cluster.ts';
 import type { SimScenario } from './sim/topology.ts';
-import { percentile, round1, round2, sleep } from './util.ts';
+import { fullGc, percentile, round1, round2, sleep } from './util.ts';
 
 export interface WatchScaleOptions {
   target: 'sim' | 'real';
@@ -64,18 +62,6 @@ export interface WatchScaleResult {
 }
 
 const MiB = 2 ** 20;
-
-/** A full GC on demand (for "heap after GC"), with or without --expose-gc on the command line. */
-function fullGc(): (() => void) | undefined {
-  const exposed = (globalThis as { gc?: () => void }).gc;
-  if (exposed) return exposed;
-  try {
-    setFlagsFromString('--expose-gc');
-    return runInNewContext('gc') as () => void;
-  } catch {
-    return undefined;
-  }
-}
 
 /** A WatchPoster that only counts what the watcher would say. */
 function countingPoster(): WatchPoster & { posts: number; said: Map<string, number> } {
