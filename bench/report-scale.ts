@@ -64,7 +64,7 @@ export function issueTable(r: BenchResults): string[] {
   const ack = ok(r.app) ? (r.app.ack as AckResult | { skipped: string }) : r.app;
   out.push(
     ok<AckResult>(ack)
-      ? `| slash-command ack p99, ${ack.concurrent} concurrent while a plan runs | ${ms(ack.p99Ms)} (p50 ${ms(ack.p50Ms)}) | Slack's limit 3,000 ms | ≤ 100 ms | ${met(ack.p99Ms <= 100)} |`
+      ? `| slash-command ack p99, ${ack.concurrent} concurrent while a plan runs | ${ms(ack.p99Ms)} (p50 ${ms(ack.p50Ms)}; ${ack.bursts} bursts of ${ack.concurrent}; first burst of a fresh bot: max ${ms(ack.firstBurstMaxMs)}) | Slack's limit 3,000 ms | ≤ 100 ms | ${met(ack.p99Ms <= 100)} |`
       : `| slash-command ack p99 | ${why(ack)} | | ≤ 100 ms | |`,
   );
   const sim = r.watch?.sim;

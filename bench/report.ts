@@ -171,8 +171,9 @@ function ackTable(app: BenchResults['app']): string[] {
   const out = [
     '### 5. Ack latency of slash commands over HTTP, while a plan runs',
     '',
-    "50 signed `/redis …` requests sent at once to Bolt's HTTP receiver (bot process) while the worker runs a heal plan.",
-    'Slack gives an app 3 s to ack.',
+    "Bursts of 50 signed `/redis …` requests, each burst sent at once to Bolt's HTTP receiver (bot process) while the",
+    'worker runs a heal plan; the percentiles are over every ack of the bursts. Two bursts of `help` before the plan',
+    'warm the bot up; the slowest ack of the very first one is given apart. Slack gives an app 3 s to ack.',
     '',
   ];
   if (skipped(app)) return [...out, `Skipped: ${app.skipped}`];
@@ -181,8 +182,12 @@ function ackTable(app: BenchResults['app']): string[] {
   out.push(
     '| 50 concurrent | p50 | p99 | max | all acked < 3 s | answered |',
     '| --- | ---: | ---: | ---: | --- | --- |',
-    `| \`/redis status\` (each starts a full scan) | ${fmtMs(a.p50Ms)} | ${fmtMs(a.p99Ms)} | ${fmtMs(a.maxMs)} | ${a.allWithin3s ? 'yes' : '**no**'} | ${a.answered}/${a.concurrent}, median ${fmtMs(a.answerP50Ms)}, last ${fmtMs(a.answerMaxMs)} |`,
+    `| \`/redis status\` × ${a.bursts} bursts (each starts a full scan) | ${fmtMs(a.p50Ms)} | ${fmtMs(a.p99Ms)} | ${fmtMs(a.maxMs)} | ${a.allWithin3s ? 'yes' : '**no**'} | ${a.answered}/${a.concurrent * a.bursts}, median ${fmtMs(a.answerP50Ms)}, last ${fmtMs(a.answerMaxMs)} |`,
     `| \`/redis help\` (no I/O behind the ack) | ${fmtMs(a.help.p50Ms)} | ${fmtMs(a.help.p99Ms)} | ${fmtMs(a.help.maxMs)} | | |`,
+  );
+  out.push(
+    '',
+    `The bot's very first burst (\`help\`, not yet compiled): slowest ack ${fmtMs(a.firstBurstMaxMs)}.`,
   );
   if (!a.planRunningThroughout)
     out.push('', '(the plan had finished before the last ack: the load overlapped only partly)');

@@ -60,10 +60,31 @@ function matchKnown(text: string, from: number, known: KnownLine, times: number[
   return end + 1;
 }
 
-/** Each distinct line (without ping/pong), by its text without those two fields, and the next line number. */
+/** Each distinct line (without ping/pong), by its text without those two fields and by its node id; the next number. */
 interface LineTable {
   byKey: Map<string, KnownLine>;
+  /** The lines seen for a node id (the last few): a new text's line is first tried against these. */
+  byId: Map<string, KnownLine[]>;
   counter: number;
+}
+
+/** Lines kept per node id: its flags, link or slots change now and then, rarely more than this many at once. */
+const LINES_PER_ID = 4;
+
+/** Where the line at `from` ends when it is one the table knows for its node id (times go to `times`), else -1. */
+function matchById(
+  table: LineTable,
+  text: string,
+  from: number,
+  times: number[],
+): { next: number; k?: KnownLine } {
+  if (text.charCodeAt(from + 40) !== 32) return { next: -1 };
+  const candidates = table.byId.get(text.slice(from, from + 40));
+  for (const k of candidates ?? []) {
+    const next = matchKnown(text, from, k, times);
+    if (next >= 0) return { next, k };
+  }
+  return { next: -1 };
 }
 
 /** A line not seen at this place of this address's last text: by its key, else parsed. */
@@ -82,8 +103,16 @@ function knownLine(
   const parsed = parseClusterNodes(line);
   if (!parsed.ok || parsed.value.length !== 1) return undefined;
   const k = { view: parsed.value[0]!, n: table.counter++, head, tail };
-  if (table.byKey.size >= MAX_LINES) table.byKey.clear();
+  if (table.byKey.size >= MAX_LINES) {
+    table.byKey.clear();
+    table.byId.clear();
+  }
   table.byKey.set(key, k);
+  const id = k.view.id;
+  const same = table.byId.get(id) ?? [];
+  if (same.length >= LINES_PER_ID) same.shift();
+  same.push(k);
+  table.byId.set(id, same);
   return k;
 }
 
@@ -104,6 +133,14 @@ function readLines(table: LineTable, text: string, prev?: AddrRecord): AddrRecor
     if (next >= 0) {
       lines.push(p!);
       start = next;
+      continue;
+    }
+    // Another address's text had this line (nodes that agree list the same lines, in another order).
+    const byId = matchById(table, text, start, times);
+    if (byId.k) {
+      same = false;
+      lines.push(byId.k);
+      start = byId.next;
       continue;
     }
     let end = text.indexOf('\n', start);
@@ -164,7 +201,7 @@ export function createClusterNodesCache() {
   const lastByAddr = new Map<Addr, AddrRecord>();
   /** The record behind each array `peek` returned (its own, even if the address has sent another text since). */
   const peeked = new WeakMap<NodeView[], AddrRecord>();
-  const table: LineTable = { byKey: new Map(), counter: 0 };
+  const table: LineTable = { byKey: new Map(), byId: new Map(), counter: 0 };
 
   /** Reads `text` as `addr`'s latest and remembers it. */
   function remember(addr: Addr, text: string): AddrRecord {

@@ -45,6 +45,18 @@ describe('CLUSTER NODES parse cache', () => {
     expect(cache.parse('a:1', moved)).toEqual(parseClusterNodes(moved));
   });
 
+  it("reads another node's text, its lines in another order and one of them changed, as the parser does", () => {
+    const cache = createClusterNodesCache();
+    for (const f of fixtures.filter((x) => x.text.trim().split('\n').length > 2)) {
+      cache.parse('a:1', f.text);
+      const lines = later(f.text, 77).trimEnd().split('\n').reverse();
+      lines[1] = lines[1]!.replace(/ (master|slave)(,\S+)? /, ' $1,fail ');
+      const other = `${lines.join('\n')}\n`;
+      expect(cache.parse('b:1', other), f.name).toEqual(parseClusterNodes(other));
+      expect(cache.parse('c:1', other), f.name).toEqual(parseClusterNodes(other));
+    }
+  });
+
   it('gives the parser its say on a line it cannot read, with the same error', () => {
     const cache = createClusterNodesCache();
     const f = fixtures[0]!;
