@@ -8,7 +8,7 @@
  *  6. resident memory of bot and worker, idle and after 1,000 commands.
  * Run alone: `npx tsx bench/app.ts`.
  */
-import { spawnSync } from 'node:child_process';
+import { fork, spawnSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { rmSync } from 'node:fs';
 import { resolve } from 'node:path';
@@ -21,6 +21,7 @@ import {
   startLocalCluster,
   startRedis,
 } from '../src/sandbox/local-cluster.ts';
+import type { AckBurst, AckReply } from './ack-client.ts';
 import {
   errorText,
   median,
@@ -32,6 +33,7 @@ import {
   runTool,
   sleep,
   spawnNode,
+  track,
   waitUntil,
 } from './util.ts';
 
@@ -189,6 +191,8 @@ interface Stack {
   /** OPS_PORT of each process (`/healthz`, `/metrics`); Slack reaches the bot on its own PORT. */
   botPort: number;
   workerPort: number;
+  /** Where Slack's requests reach the bot (Bolt's HTTP receiver). */
+  botSlackPort: number;
   sim: Sim;
   execEvents: { e: ExecEvent; seenAt: number }[];
   planEvents: { kind: string; plan: string; at: number }[];
@@ -293,6 +297,7 @@ async function startStack(log: (l: string) => void): Promise<Stack> {
       worker,
       botPort,
       workerPort,
+      botSlackPort,
       sim,
       execEvents,
       planEvents,
@@ -489,24 +494,58 @@ async function healByHand(s: Stack, k: number): Promise<HealReference> {
 /** Bursts of `/redis status` measured while the plan runs; all their acks make the percentiles. */
 const ACK_BURSTS = 4;
 
-/** One burst: `concurrent` commands sent at once, each from its own channel; their HTTP results. */
-async function burst(s: Stack, channels: string[], text: string, sentAt?: number[]) {
-  return Promise.all(
-    channels.map((ch, i) => {
-      if (sentAt) sentAt[i] = Date.now();
-      return s.sim.command(ASKER, ch, text);
-    }),
-  );
-}
-
 const burstChannels = (tag: string, concurrent: number) =>
   Array.from({ length: concurrent }, (_, i) => `C0${tag}${String(i).padStart(3, '0')}`);
 
+/** The ack load generator (bench/ack-client.ts) in its own process: one burst at a time. */
+async function startAckClient(s: Stack) {
+  const { slashCommandBody } = await import('../test/support/slack-signing.ts');
+  const child = fork(resolve(ROOT, 'bench/ack-client.ts'), [], { stdio: 'ignore' });
+  track(child);
+  const url = `http://127.0.0.1:${s.botSlackPort}/slack/events`;
+  return {
+    /** `text` from each of `channels` at once; each request's status and time to its response. */
+    burst(channels: string[], text: string, sentAt?: number[]): Promise<AckReply[]> {
+      const bodies = channels.map((ch) =>
+        slashCommandBody({
+          text,
+          user_id: ASKER,
+          channel_id: ch,
+          response_url: s.slack.responseUrl(ch, ASKER),
+        }),
+      );
+      return new Promise((done, fail) => {
+        child.once('message', (m) => done(m as AckReply[]));
+        child.once('exit', () => fail(new Error('the ack client exited')));
+        const now = Date.now();
+        if (sentAt) for (let i = 0; i < channels.length; i++) sentAt[i] = now;
+        child.send({ url, secret: SECRET, bodies } satisfies AckBurst);
+      });
+    },
+    stop: () => child.kill(),
+  };
+}
+
 async function ackUnderLoad(s: Stack, k: number, seen: Set<string>, concurrent: number): Promise<AckResult> {
+  const client = await startAckClient(s);
+  try {
+    return await ackBursts(s, client, k, seen, concurrent);
+  } finally {
+    client.stop();
+  }
+}
+
+async function ackBursts(
+  s: Stack,
+  client: Awaited<ReturnType<typeof startAckClient>>,
+  k: number,
+  seen: Set<string>,
+  concurrent: number,
+): Promise<AckResult> {
   // A running bot has answered commands before: two bursts of `help` first, so the figures are not its JIT's first
   // compilation of the request path (the cold figure is kept apart: `firstBurstMaxMs`).
-  const cold = await burst(s, burstChannels('WARMA', concurrent), 'help');
-  await burst(s, burstChannels('WARMB', concurrent), 'help');
+  const cold = await client.burst(burstChannels('WARMA', concurrent), 'help');
+  await client.burst(burstChannels('WARMB', concurrent), 'help');
   await breakCluster(s, k);
   const { message, planId } = await diagnose(s, seen);
   const click = await s.sim.click(APPROVER, message, 'plan_approve', planId);
@@ -519,7 +558,7 @@ async function ackUnderLoad(s: Stack, k: number, seen: Set<string>, concurrent: 
   );
   const started = Date.now();
   // First `/redis help` (answered without any I/O): what Bolt, the signature check and the ack cost alone.
-  const helpMs = (await burst(s, burstChannels('HELP', concurrent), 'help')).map((r) => r.ms);
+  const helpMs = (await client.burst(burstChannels('HELP', concurrent), 'help')).map((r) => r.ms);
   const channels = Array.from({ length: ACK_BURSTS }, (_, b) => burstChannels(`LOAD${b}`, concurrent));
   const sentAt = channels.map(() => [] as number[]);
   // When each command's answer reached Slack (its status message in its channel): polled every 10 ms.
@@ -530,14 +569,20 @@ async function ackUnderLoad(s: Stack, k: number, seen: Set<string>, concurrent: 
       if (!answeredAt.has(ch) && s.slack.channelMessages(ch).length > 0) answeredAt.set(ch, Date.now());
     }
   }, 10);
-  const results: Awaited<ReturnType<Sim['command']>>[] = [];
-  let lastAck: number;
+  const results: AckReply[] = [];
+  let lastAck = 0;
   try {
-    for (let b = 0; b < ACK_BURSTS; b++) results.push(...(await burst(s, channels[b]!, 'status', sentAt[b])));
-    lastAck = Date.now();
-    await waitUntil(() => answeredAt.size === all.length, 'every status answer', 30_000, 50).catch(
-      () => undefined,
-    );
+    // Each burst once the one before is answered: every burst is 50 at once while the plan runs, not 200.
+    for (let b = 0; b < ACK_BURSTS; b++) {
+      results.push(...(await client.burst(channels[b]!, 'status', sentAt[b])));
+      lastAck = Date.now();
+      await waitUntil(
+        () => channels[b]!.every((ch) => answeredAt.has(ch)),
+        'every status answer of the burst',
+        30_000,
+        10,
+      ).catch(() => undefined);
+    }
   } finally {
     clearInterval(poll);
   }

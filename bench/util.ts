@@ -88,7 +88,7 @@ export function runTool(file: string, args: string[], limitMs: number): Promise<
 
 // Every child process we start (bot, worker, redis-cli) is killed when the bench ends, whatever the reason.
 const children = new Set<ChildProcess>();
-function track(child: ChildProcess): void {
+export function track(child: ChildProcess): void {
   children.add(child);
   child.once('exit', () => children.delete(child));
 }
