@@ -83,6 +83,8 @@ export async function connectSlack(opts: SlackConnectOptions): Promise<SlackConn
     clientOptions: { slackApiUrl: opts.slackApiUrl, retryConfig: { retries: 2, factor: 2, minTimeout: 200 } },
     // auth.test runs in init() below, where its failure can be reported, not as a stray rejection.
     deferInitialization: true,
+    // No conversation state is kept: skip the middleware that looks it up (and builds an Error) on every request.
+    convoStore: false,
   });
   try {
     await app.init();
