@@ -190,6 +190,23 @@ describe('Block Kit renderers', () => {
     expect(allText(renderStatus({ ...t, probes }, []))).toContain('Redis 7.2.6 ×3, Valkey 8.0.1 ×3');
   });
 
+  it('does not count a replica whose link to its master is down among the healthy ones', () => {
+    const t = bigTopology(3, 1);
+    const before = allText(renderStatus(t, []));
+    expect(before).toContain('3 (3 healthy)');
+    const replica = t.nodes.find((n) => n.role === 'replica')!;
+    replica.replication = {
+      role: 'slave',
+      connectedSlaves: 0,
+      masterReplOffset: 0,
+      replicas: [],
+      raw: {},
+      masterLinkStatus: 'down',
+    };
+    const after = allText(renderStatus(t, []));
+    expect(after).toContain('3 (2 healthy)');
+  });
+
   it('renders a healthy small cluster without findings', () => {
     const msg = renderStatus(bigTopology(3, 1), []);
     assertWithinBlockKitLimits(msg);

@@ -211,7 +211,11 @@ export function renderStatus(t: Topology, findings: Finding[]): ChatMessage {
       fields([
         ['State', `cluster_state:${clusterState(t)}`],
         ['Masters', `${masters.length} (${masters.filter((m) => m.health === 'ok').length} healthy)`],
-        ['Replicas', `${replicas.length} (${replicas.filter((r) => r.health === 'ok').length} healthy)`],
+        // A replica whose link to its master is down holds no live copy: not healthy, though it answers.
+        [
+          'Replicas',
+          `${replicas.length} (${replicas.filter((r) => r.health === 'ok' && r.replication?.masterLinkStatus !== 'down').length} healthy)`,
+        ],
         ['Slots served', `${covered} / 16384`],
         ['Unreachable addresses', `${unreachable.length}`],
         ['Findings', findingCounts(findings)],
