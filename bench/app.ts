@@ -490,7 +490,6 @@ async function healByHand(s: Stack, k: number): Promise<HealReference> {
   };
 }
 
-/** 50 signed `/redis status` at once, each from its own channel, while a heal plan runs in the worker. */
 /** Bursts of `/redis status` measured while the plan runs; all their acks make the percentiles. */
 const ACK_BURSTS = 4;
 
@@ -526,6 +525,7 @@ async function startAckClient(s: Stack) {
   };
 }
 
+/** Bursts of signed `/redis status`, each from its own channels, while a heal plan runs in the worker. */
 async function ackUnderLoad(s: Stack, k: number, seen: Set<string>, concurrent: number): Promise<AckResult> {
   const client = await startAckClient(s);
   try {

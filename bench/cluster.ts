@@ -107,11 +107,15 @@ async function timedScan(def: ClusterDefinition, source?: TopologySource) {
 /** Redis's default `cluster-node-timeout`: the gossip rate of a production cluster (the test clusters use 1.5 s). */
 const PRODUCTION_NODE_TIMEOUT_MS = 15_000;
 
-/** Sets `cluster-node-timeout` on every node (it is a runtime setting). */
-async function setNodeTimeout(cluster: LocalCluster, ms: number): Promise<void> {
+/** Sets `cluster-node-timeout` on every node (a runtime setting); gives back the first node's value before. */
+async function setNodeTimeout(cluster: LocalCluster, ms: number): Promise<string> {
+  const before = (await cluster.cli(cluster.nodes[0]!, 'CONFIG', 'GET', 'cluster-node-timeout')).split(
+    /\s+/,
+  )[1]!;
   await Promise.all(
     cluster.nodes.map((n) => cluster.call(n, 'CONFIG', 'SET', 'cluster-node-timeout', String(ms))),
   );
+  return before;
 }
 
 /** Until no node forks or syncs (a just-formed cluster's replicas still take their first copies). */
@@ -133,13 +137,13 @@ async function benchScanCases(
   opts: Required<Pick<ClusterBenchOptions, 'runs' | 'frozenRuns' | 'cliLimitMs'>>,
   log: (l: string) => void,
 ): Promise<ScanCase[]> {
-  // Timed at production gossip rates, once the cluster has settled; the forget bench after it wants 1.5 s back.
-  await setNodeTimeout(cluster, PRODUCTION_NODE_TIMEOUT_MS);
+  // Timed at production gossip rates, once the cluster has settled; the forget bench after it gets its own back.
+  const before = await setNodeTimeout(cluster, PRODUCTION_NODE_TIMEOUT_MS);
   try {
     await waitSettled(cluster);
     return await scanCases(cluster, opts, log);
   } finally {
-    await setNodeTimeout(cluster, 1500);
+    await setNodeTimeout(cluster, Number(before));
   }
 }
 

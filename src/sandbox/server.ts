@@ -72,14 +72,15 @@ function configText(spec: ServerSpec, port: number, dir: string): string {
 /** The server died (or another one answers at its port) before it was ready: worth a retry on a fresh port. */
 class ExitedEarly extends Error {}
 
-/** The last lines of the server's own log: why it would not start. */
-function logTail(dir: string, lines = 6): string {
+/** "Exited at start", with the last lines of the server's own log: why it would not start. */
+function exitedAtStart(host: string, port: number, dir: string): ExitedEarly {
+  let tail: string;
   try {
-    const text = readFileSync(join(dir, 'redis.log'), 'utf8').trimEnd().split('\n');
-    return text.slice(-lines).join(' | ');
+    tail = readFileSync(join(dir, 'redis.log'), 'utf8').trimEnd().split('\n').slice(-6).join(' | ');
   } catch {
-    return 'no redis.log';
+    tail = 'no redis.log';
   }
+  return new ExitedEarly(`redis-server on ${host}:${port} exited at start: ${tail}`);
 }
 
 /** Spawn redis-server with `dir/redis.conf`; resolves when it answers PING. Rejects if it exits first. */
@@ -105,8 +106,7 @@ export async function spawnServer(
   try {
     await waitUntil(
       async () => {
-        if (exited)
-          throw new ExitedEarly(`redis-server on ${spec.host}:${port} exited at start: ${logTail(dir)}`);
+        if (exited) throw exitedAtStart(spec.host, port, dir);
         const pong = await callOn(clients, spec.host, port, spec.password, ['PING']);
         if (pong !== 'PONG') return false;
         // Another process's server may have taken the port meanwhile: only our own child counts.
@@ -122,9 +122,7 @@ export async function spawnServer(
     );
   } catch (err) {
     if (!exited) child.kill('SIGKILL');
-    throw exited
-      ? new ExitedEarly(`redis-server on ${spec.host}:${port} exited at start: ${logTail(dir)}`)
-      : err;
+    throw exited ? exitedAtStart(spec.host, port, dir) : err;
   }
   return child;
 }

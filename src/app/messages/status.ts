@@ -90,15 +90,14 @@ function replicaNote(n: ClusterNode): string {
   return parts.length ? ` — ${parts.join(', ')}` : '';
 }
 
+/** A replica that answers and whose link to its master is up: it holds a live copy. */
+const replicaUp = (r: ClusterNode) => r.health === 'ok' && (r.replication?.masterLinkStatus ?? 'up') === 'up';
+
 /** A shard with nothing to say: master and every replica ok, links up, not nofailover, and a replica at all. */
 function healthyShard(m: ClusterNode, reps: ClusterNode[]): boolean {
   if (m.health !== 'ok' || (reps.length === 0 && m.slots.length > 0)) return false;
   return reps.every(
-    (r) =>
-      r.health === 'ok' &&
-      (r.replication?.masterLinkStatus ?? 'up') === 'up' &&
-      !r.replication?.masterSyncInProgress &&
-      !r.flags.includes('nofailover'),
+    (r) => replicaUp(r) && !r.replication?.masterSyncInProgress && !r.flags.includes('nofailover'),
   );
 }
 
@@ -211,11 +210,7 @@ export function renderStatus(t: Topology, findings: Finding[]): ChatMessage {
       fields([
         ['State', `cluster_state:${clusterState(t)}`],
         ['Masters', `${masters.length} (${masters.filter((m) => m.health === 'ok').length} healthy)`],
-        // A replica whose link to its master is down holds no live copy: not healthy, though it answers.
-        [
-          'Replicas',
-          `${replicas.length} (${replicas.filter((r) => r.health === 'ok' && r.replication?.masterLinkStatus !== 'down').length} healthy)`,
-        ],
+        ['Replicas', `${replicas.length} (${replicas.filter(replicaUp).length} healthy)`],
         ['Slots served', `${covered} / 16384`],
         ['Unreachable addresses', `${unreachable.length}`],
         ['Findings', findingCounts(findings)],

@@ -71,20 +71,9 @@ interface LineTable {
 /** Lines kept per node id: its flags, link or slots change now and then, rarely more than this many at once. */
 const LINES_PER_ID = 4;
 
-/** Where the line at `from` ends when it is one the table knows for its node id (times go to `times`), else -1. */
-function matchById(
-  table: LineTable,
-  text: string,
-  from: number,
-  times: number[],
-): { next: number; k?: KnownLine } {
-  if (text.charCodeAt(from + 40) !== 32) return { next: -1 };
-  const candidates = table.byId.get(text.slice(from, from + 40));
-  for (const k of candidates ?? []) {
-    const next = matchKnown(text, from, k, times);
-    if (next >= 0) return { next, k };
-  }
-  return { next: -1 };
+/** The lines the table knows for the node id the line at `from` starts with. */
+function linesOfId(table: LineTable, text: string, from: number): KnownLine[] | undefined {
+  return text.charCodeAt(from + 40) === 32 ? table.byId.get(text.slice(from, from + 40)) : undefined;
 }
 
 /** A line not seen at this place of this address's last text: by its key, else parsed. */
@@ -136,11 +125,17 @@ function readLines(table: LineTable, text: string, prev?: AddrRecord): AddrRecor
       continue;
     }
     // Another address's text had this line (nodes that agree list the same lines, in another order).
-    const byId = matchById(table, text, start, times);
-    if (byId.k) {
+    let matched = -1;
+    for (const k of linesOfId(table, text, start) ?? []) {
+      matched = matchKnown(text, start, k, times);
+      if (matched >= 0) {
+        lines.push(k);
+        break;
+      }
+    }
+    if (matched >= 0) {
       same = false;
-      lines.push(byId.k);
-      start = byId.next;
+      start = matched;
       continue;
     }
     let end = text.indexOf('\n', start);
