@@ -39,6 +39,7 @@ export interface NodeView {
   hostname?: string;
   flags: NodeFlag[];
   masterId: NodeId | null;
+  /** In a scan's picture, possibly an earlier text's: views are shared across nodes (parse-cache.ts peek). */
   pingSent: number;
   pongRecv: number;
   configEpoch: number;

@@ -75,9 +75,36 @@ export class RespConnection {
     );
   }
 
+  /**
+   * Queues `count` commands already encoded as `bytes` (never changed afterwards: it may be written as it is).
+   * Each reply, or the error it failed with, lands in `out` at its index as it arrives; resolves once all have.
+   */
+  sendEncoded(bytes: Buffer, count: number, out: (RespValue | Error | undefined)[]): Promise<void> {
+    return new Promise((resolve) => {
+      if (this.status === 'closed') {
+        out.fill(this.lastError ?? new Error('Connection is closed.'), 0, count);
+        resolve();
+        return;
+      }
+      let left = count;
+      const settle = (i: number, v: RespValue | Error) => {
+        out[i] = v;
+        if (--left === 0) resolve();
+      };
+      for (let i = 0; i < count; i++)
+        this.queue.push({ resolve: (v) => settle(i, v), reject: (e) => settle(i, e) });
+      this.write(bytes);
+    });
+  }
+
   private enqueue(args: readonly (string | Buffer)[], pending: Pending): void {
     this.queue.push(pending);
-    this.outgoing.push(encodeCommand(args));
+    this.write(encodeCommand(args));
+  }
+
+  /** Adds bytes to this tick's write. */
+  private write(bytes: Buffer): void {
+    this.outgoing.push(bytes);
     if (!this.flushScheduled) {
       this.flushScheduled = true;
       process.nextTick(() => this.flush());

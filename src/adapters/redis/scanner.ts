@@ -82,7 +82,7 @@ async function scanDigested(
   const clock = opts.clock ?? systemClock;
   const commander = opts.commander ?? createNodeCommander(def.auth, { timeoutMs });
   const nodesCache = opts.nodesCache ?? createClusterNodesCache();
-  // Views with the cache's ping/pong times (no copies); the exact ones only when the picture is built.
+  // Views shared with the cache, ping/pong times included (see NodeView): no copy per node and line.
   const probeOpts = { parseNodes: nodesCache.peek };
   const t0 = performance.now();
   const takenAt = clock.now();
@@ -131,7 +131,6 @@ async function scanDigested(
     if (opts.recordMetrics !== false) observeScan(def.name, (performance.now() - t0) / 1000);
     digest = readDigest(probes, nodesCache.shapeOf, opts.pods, opts.podError);
     if (opts.reuse?.digest === digest && !sentinel) return opts.reuse;
-    for (const p of probes) if (p.nodes) p.nodes = nodesCache.exact(p.nodes);
     // Stable order for printing and fingerprints: by address.
     probes.sort((a, b) => (a.addr < b.addr ? -1 : a.addr > b.addr ? 1 : 0));
     topology = buildTopology(def.name, probes, {

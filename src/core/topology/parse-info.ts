@@ -7,12 +7,21 @@ import type { ClusterInfo, PersistenceInfo, ReplicaLine, ReplicationInfo } from 
  */
 export function parseInfo(text: string): Record<string, string> {
   const out: Record<string, string> = {};
-  for (const raw of text.split(/\r?\n/)) {
-    const line = raw.trim();
-    if (line === '' || line.startsWith('#')) continue;
-    const colon = line.indexOf(':');
-    if (colon <= 0) continue;
-    out[line.slice(0, colon)] = line.slice(colon + 1);
+  // By index, not split + trim: a watcher reads ~100 lines per node, thousands of nodes per interval.
+  const n = text.length;
+  let pos = 0;
+  while (pos < n) {
+    let end = text.indexOf('\n', pos);
+    if (end === -1) end = n;
+    let a = pos;
+    let b = end;
+    pos = end + 1;
+    while (a < b && text.charCodeAt(a) <= 32) a++;
+    while (b > a && text.charCodeAt(b - 1) <= 32) b--;
+    if (a === b || text.charCodeAt(a) === 35 /* # */) continue;
+    const colon = text.indexOf(':', a);
+    if (colon <= a || colon >= b) continue;
+    out[text.slice(a, colon)] = text.slice(colon + 1, b);
   }
   return out;
 }
@@ -94,8 +103,9 @@ export function parseReplicationInfo(text: string): ParseResult<ReplicationInfo>
     };
   }
   const replicas: ReplicaLine[] = [];
-  for (const [key, value] of Object.entries(raw)) {
-    if (!/^slave\d+$/.test(key)) continue;
+  for (const key in raw) {
+    if (!key.startsWith('slave') || !/^slave\d+$/.test(key)) continue;
+    const value = raw[key]!;
     const line = parseReplicaLine(value);
     if (!line) return { ok: false, error: `INFO replication: cannot read "${key}:${value}"` };
     replicas.push(line);
