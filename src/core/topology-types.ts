@@ -97,7 +97,6 @@ export interface PersistenceInfo {
   aofLastWriteStatus: string;
   /** Value of `CONFIG GET save` ('' = RDB snapshots off); undefined when CONFIG is not allowed. */
   saveConfig?: string;
-  raw: Record<string, string>;
 }
 
 /** A Kubernetes pod that may run a Redis node. */

@@ -124,7 +124,6 @@ function persistence(over: Partial<PersistenceInfo>): PersistenceInfo {
     rdbLastBgsaveStatus: 'ok',
     aofLastWriteStatus: 'ok',
     saveConfig: '',
-    raw: {},
     ...over,
   };
 }

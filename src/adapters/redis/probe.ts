@@ -3,8 +3,8 @@ import type { NodeCommander } from '../../core/ports.ts';
 import { keysInDb0, splitInfoSections } from '../../core/topology/info-sections.ts';
 import { parseClusterNodes } from '../../core/topology/parse-cluster-nodes.ts';
 import {
+  infoValue,
   parseClusterInfo,
-  parseInfo,
   parsePersistenceInfo,
   parseReplicationInfo,
 } from '../../core/topology/parse-info.ts';
@@ -121,7 +121,7 @@ export async function probeNode(
   // An unknown server or version is not a problem: version-dependent choices then take the safe side.
   const identity = sections.server !== undefined ? parseServerInfo(sections.server) : undefined;
   if (identity?.ok) probe.server = identity.value;
-  const enabled = parseInfo(sections.cluster ?? '').cluster_enabled;
+  const enabled = infoValue(sections.cluster ?? '', 'cluster_enabled');
   probe.clusterEnabled = enabled !== '0';
 
   if (probe.clusterEnabled) {

@@ -6,6 +6,7 @@ import { CodedError, ErrorCodes } from '../../core/errors.ts';
 import type { Clock } from '../../core/ports.ts';
 import type { Logger } from '../../logger.ts';
 import { toSlackLogger } from './bolt-logger.ts';
+import { createAckGate } from './listeners/after-acks.ts';
 import { registerListeners } from './listeners/index.ts';
 import { createHttpReceiver } from './receivers/http-receiver.ts';
 import { createSocketReceiver } from './receivers/socket-receiver.ts';
@@ -57,6 +58,7 @@ export interface SlackConnection {
 export async function connectSlack(opts: SlackConnectOptions): Promise<SlackConnection> {
   const log = opts.logger.child({ component: 'slack' });
   const slackLogger = toSlackLogger(opts.logger, 'bolt');
+  const acks = createAckGate();
   let receiver: ReturnType<typeof createHttpReceiver> | ReturnType<typeof createSocketReceiver>;
   if (opts.mode === 'http') {
     if (!opts.signingSecret)
@@ -64,6 +66,7 @@ export async function connectSlack(opts: SlackConnectOptions): Promise<SlackConn
     receiver = createHttpReceiver({
       signingSecret: opts.signingSecret,
       logger: opts.logger,
+      acks,
       ...(opts.clock ? { clock: opts.clock } : {}),
     });
   } else {
@@ -101,7 +104,7 @@ export async function connectSlack(opts: SlackConnectOptions): Promise<SlackConn
   return {
     app,
     async start(deps) {
-      registerListeners(app, { chatService: deps.chatService, chat: deps.chat, logger: opts.logger });
+      registerListeners(app, { chatService: deps.chatService, chat: deps.chat, logger: opts.logger, acks });
       app.error(async (err) => {
         log.error({ code: err.code, err: err.message }, 'unhandled error in a Slack listener');
       });

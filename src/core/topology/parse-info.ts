@@ -26,6 +26,24 @@ export function parseInfo(text: string): Record<string, string> {
   return out;
 }
 
+/**
+ * The value of one `field:` line of an INFO text (trimmed), or undefined; what `parseInfo(text)[field]` gives,
+ * by one search instead of a record of every line, for readers that need a few fields of a long section.
+ */
+export function infoValue(text: string, field: string): string | undefined {
+  const key = `${field}:`;
+  for (let at = text.indexOf(key); at !== -1; at = text.indexOf(key, at + 1)) {
+    // At the start of a line (spaces before it allowed, as parseInfo trims them).
+    let b = at;
+    while (b > 0 && (text.charCodeAt(b - 1) === 32 || text.charCodeAt(b - 1) === 9)) b--;
+    if (b !== 0 && text.charCodeAt(b - 1) !== 10) continue;
+    let end = text.indexOf('\n', at);
+    if (end === -1) end = text.length;
+    return text.slice(at + key.length, end).trim();
+  }
+  return undefined;
+}
+
 function num(raw: Record<string, string>, key: string, fallback = 0): number {
   const v = raw[key];
   if (v === undefined) return fallback;
@@ -141,17 +159,17 @@ export function parseReplicationInfo(text: string): ParseResult<ReplicationInfo>
  * ('' means RDB snapshots are off; undefined means unknown).
  */
 export function parsePersistenceInfo(text: string, saveConfig?: string): ParseResult<PersistenceInfo> {
-  const raw = parseInfo(text);
-  if (raw.aof_enabled === undefined) {
+  const aof = infoValue(text, 'aof_enabled');
+  if (aof === undefined) {
     return { ok: false, error: `INFO persistence has no aof_enabled line: "${firstLine(text)}"` };
   }
+  const changes = Number(infoValue(text, 'rdb_changes_since_last_save') ?? 0);
   const info: PersistenceInfo = {
-    aofEnabled: raw.aof_enabled === '1',
-    loading: raw.loading === '1',
-    rdbChangesSinceLastSave: num(raw, 'rdb_changes_since_last_save'),
-    rdbLastBgsaveStatus: raw.rdb_last_bgsave_status ?? 'unknown',
-    aofLastWriteStatus: raw.aof_last_write_status ?? 'unknown',
-    raw,
+    aofEnabled: aof === '1',
+    loading: infoValue(text, 'loading') === '1',
+    rdbChangesSinceLastSave: Number.isFinite(changes) ? changes : 0,
+    rdbLastBgsaveStatus: infoValue(text, 'rdb_last_bgsave_status') ?? 'unknown',
+    aofLastWriteStatus: infoValue(text, 'aof_last_write_status') ?? 'unknown',
   };
   if (saveConfig !== undefined) info.saveConfig = saveConfig.trim();
   return { ok: true, value: info };

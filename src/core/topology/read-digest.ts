@@ -57,7 +57,7 @@ export function readDigest(
           ? `${r.role},${r.masterHost ?? ''},${r.masterPort ?? ''},${r.masterLinkStatus ?? ''},${r.masterSyncInProgress ?? ''},${r.connectedSlaves},${r.masterLinkDownSinceSeconds !== undefined && r.masterLinkDownSinceSeconds >= 0 ? 'down' : ''},${lagging}`
           : '',
         // Every field a newer finding might read, but the counter that moves with each write.
-        s ? JSON.stringify({ ...s, raw: undefined, rdbChangesSinceLastSave: undefined }) : '',
+        s ? JSON.stringify({ ...s, rdbChangesSinceLastSave: undefined }) : '',
         p.keys === 0 ? 'empty' : '',
         p.sentinelSubscribers ?? '',
         p.pod ? podKey(p.pod) : '',

@@ -1,6 +1,6 @@
 import type { ParseResult } from '../errors.ts';
 import type { ServerIdentity } from '../types.ts';
-import { parseInfo } from './parse-info.ts';
+import { infoValue } from './parse-info.ts';
 
 /**
  * `INFO server` (or any INFO text that holds the server section) → which server answered.
@@ -8,12 +8,12 @@ import { parseInfo } from './parse-info.ts';
  * `redis_version` it keeps at 7.2.4 for old clients, so Valkey's own version wins.
  */
 export function parseServerInfo(text: string): ParseResult<ServerIdentity> {
-  const raw = parseInfo(text);
-  const name = raw.server_name ?? (raw.valkey_version !== undefined ? 'valkey' : 'redis');
+  const valkeyVersion = infoValue(text, 'valkey_version');
+  const name = infoValue(text, 'server_name') ?? (valkeyVersion !== undefined ? 'valkey' : 'redis');
   if (name !== 'redis' && name !== 'valkey') {
     return { ok: false, error: `INFO server: server_name "${name}" is neither redis nor valkey` };
   }
-  const version = name === 'valkey' ? raw.valkey_version : raw.redis_version;
+  const version = name === 'valkey' ? valkeyVersion : infoValue(text, 'redis_version');
   if (version === undefined) {
     return { ok: false, error: `INFO server has no ${name}_version line` };
   }

@@ -79,7 +79,6 @@ export function node(s: NodeSpec): ClusterNode {
       rdbLastBgsaveStatus: 'ok',
       aofLastWriteStatus: 'ok',
       saveConfig: s.noPersistence ? '' : '3600 1',
-      raw: {},
     };
   }
   if (s.k8sNode) n.pod = pod(`redis-${s.port}`, s.port, s.k8sNode);

@@ -63,7 +63,6 @@ function persistence(over: Partial<PersistenceInfo>): PersistenceInfo {
     rdbChangesSinceLastSave: 0,
     rdbLastBgsaveStatus: 'ok',
     aofLastWriteStatus: 'ok',
-    raw: {},
     ...over,
   };
 }

@@ -1,3 +1,4 @@
+import { readdirSync, readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import {
   parseClusterInfo,
@@ -5,12 +6,40 @@ import {
   parsePersistenceInfo,
   parseReplicationInfo,
 } from '../../../src/core/topology/index.ts';
+import { infoValue } from '../../../src/core/topology/parse-info.ts';
 import { fixture } from './helpers.ts';
 
 function ok<T>(r: { ok: true; value: T } | { ok: false; error: string }): T {
   if (!r.ok) throw new Error(r.error);
   return r.value;
 }
+
+describe('infoValue', () => {
+  it("gives every field of every recorded server's INFO texts as parseInfo does", () => {
+    const root = new URL('../../fixtures/versions/', import.meta.url);
+    let fields = 0;
+    for (const version of readdirSync(root)) {
+      for (const file of readdirSync(new URL(`${version}/`, root)).filter((f) =>
+        /^(info|cluster-info)/.test(f),
+      )) {
+        const text = readFileSync(new URL(`${version}/${file}`, root), 'utf8');
+        for (const [field, value] of Object.entries(parseInfo(text))) {
+          expect(infoValue(text, field), `${version}/${file} ${field}`).toBe(value);
+          fields++;
+        }
+        expect(infoValue(text, 'no_such_field')).toBeUndefined();
+      }
+    }
+    expect(fields).toBeGreaterThan(100);
+  });
+
+  it('reads a field only at the start of a line, CRLF and indentation as parseInfo', () => {
+    const text = '# Persistence\r\nxloading:7\r\n  loading:0\r\naof_enabled:1';
+    expect(infoValue(text, 'loading')).toBe('0');
+    expect(infoValue(text, 'aof_enabled')).toBe('1');
+    expect(infoValue(text, 'oading')).toBeUndefined();
+  });
+});
 
 describe('parseInfo', () => {
   it('reads fields across sections, with CRLF and # headers', () => {

@@ -1,5 +1,6 @@
 import type { ChatPort, ChatService } from '../../../app/chat-port.ts';
 import type { Logger } from '../../../logger.ts';
+import type { AckGate } from './after-acks.ts';
 
 /** What every Slack listener needs. */
 export interface ListenerDeps {
@@ -7,6 +8,8 @@ export interface ListenerDeps {
   /** Fallback when a response_url cannot be used. */
   chat: ChatPort;
   logger: Logger;
+  /** Work behind an ack waits for the other requests' acks. */
+  acks: AckGate;
   /** Slash command name, default `/redis`. */
   command?: string;
 }

@@ -31,7 +31,7 @@ export async function readBody(req: IncomingMessage, limit = BODY_LIMIT_BYTES): 
 const header = (v: string | string[] | undefined) => (Array.isArray(v) ? v[0] : v);
 
 export interface ReplayGuard {
-  /** `replayed`: signed correctly and seen before within the window. `unverified`: left to Bolt to refuse. */
+  /** `replayed`: signed correctly and seen before within the window. `unverified`: not signed with the secret. */
   check(headers: IncomingMessage['headers'], body: Buffer): 'fresh' | 'replayed' | 'unverified';
 }
 

@@ -1,7 +1,6 @@
 import type { App, BlockAction, ButtonAction } from '@slack/bolt';
 import { ActionIds } from '../../../../app/chat-port.ts';
 import { createRespond, errorMessage } from '../../respond.ts';
-import { afterPendingAcks } from '../after-acks.ts';
 import { tellUser } from '../commands/redis-command.ts';
 import type { ListenerDeps } from '../types.ts';
 
@@ -19,8 +18,7 @@ export function registerPlanButtons(app: App, deps: ListenerDeps): void {
     { type: 'block_actions', action_id: PLAN_BUTTONS },
     async ({ ack, body, action, respond }) => {
       await ack().catch((err: unknown) => log.error({ err: String(err) }, 'ack failed'));
-      await afterPendingAcks();
-      await afterPendingAcks();
+      await deps.acks.afterPendingAcks();
       const channel = body.channel?.id ?? body.container?.channel_id ?? '';
       const messageTs = body.container?.message_ts ?? body.message?.ts ?? '';
       const threadTs = (body.container?.thread_ts as string | undefined) ?? body.message?.thread_ts;

@@ -3,7 +3,6 @@ import { SUB_COMMANDS } from '../../../../core/intents/parse-intent.ts';
 import type { Logger } from '../../../../logger.ts';
 import { commandsTotal } from '../../../../metrics.ts';
 import { createRespond, errorMessage } from '../../respond.ts';
-import { afterPendingAcks } from '../after-acks.ts';
 import type { ListenerDeps } from '../types.ts';
 
 /**
@@ -14,7 +13,7 @@ export function registerRedisCommand(app: App, deps: ListenerDeps): void {
   const log = deps.logger.child({ component: 'slack-command' });
   app.command(deps.command ?? '/redis', async ({ command, ack, respond }) => {
     await ack().catch((err: unknown) => log.error({ err: String(err) }, 'ack failed'));
-    await afterPendingAcks();
+    await deps.acks.afterPendingAcks();
     const text = (command.text ?? '').trim();
     const respondFn = createRespond(
       respond,
@@ -39,7 +38,6 @@ export function registerRedisCommand(app: App, deps: ListenerDeps): void {
   });
 }
 
-/** The first word, for metrics labels (bounded: unknown words become `other`). */
 /** The sub-command as a metrics label: a known name, or `other` (never the user's text: bounded cardinality). */
 export function subCommand(text: string): string {
   const word = text.trim().split(/\s+/, 1)[0]?.toLowerCase() ?? '';
