@@ -8,9 +8,8 @@
  *  6. resident memory of bot and worker, idle and after 1,000 commands.
  * Run alone: `npx tsx bench/app.ts`.
  */
-import { fork, spawnSync } from 'node:child_process';
+import { fork } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { rmSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { ExecEvent } from '../src/core/types.ts';
@@ -23,6 +22,7 @@ import {
 } from '../src/sandbox/local-cluster.ts';
 import type { AckBurst, AckReply } from './ack-client.ts';
 import {
+  compiledSrc,
   errorText,
   median,
   type NodeProcess,
@@ -147,33 +147,14 @@ type Sim = import('../test/e2e/support.ts').SlackClientSim;
 type StandIn = import('../test/support/slack-stand-in.ts').SlackStandIn;
 type StoredMessage = import('../test/support/slack-stand-in.ts').StoredMessage;
 
-/**
- * What production runs is compiled JavaScript (`node dist/main.js`), not TypeScript through a loader: compile
- * src/ with tsconfig.build.json, exactly as the image does, into this worktree's `.bench-cache/` (never the shared
- * node_modules: two engineers' runs would overwrite each other's build). Lazy `import()`s stay lazy, as in the
- * image. Falls back to tsx.
- */
+/** `src/main.ts` as production runs it: compiled JavaScript (bench/util.ts `compiledSrc`), else through tsx. */
 export async function prepareEntry(log: (l: string) => void): Promise<{ args: string[]; how: string }> {
-  const outDir = resolve(ROOT, '.bench-cache', `dist-${process.pid}`);
-  const tsc = resolve(ROOT, 'node_modules/typescript/bin/tsc');
-  const built = spawnSync(
-    process.execPath,
-    [tsc, '-p', resolve(ROOT, 'tsconfig.build.json'), '--outDir', outDir],
-    {
-      encoding: 'utf8',
-      timeout: 180_000,
-    },
-  );
-  if (built.status === 0) {
-    process.once('exit', () => rmSync(outDir, { recursive: true, force: true }));
+  const outDir = compiledSrc(log);
+  if (outDir)
     return {
       args: [resolve(outDir, 'main.js')],
       how: 'compiled JavaScript (src/ built with tsconfig.build.json, like `node dist/main.js` in the image)',
     };
-  }
-  log(
-    `  tsc build failed (${(built.stderr || built.stdout || String(built.error)).slice(0, 300)}); running src/main.ts through tsx`,
-  );
   return {
     args: ['--import', 'tsx', resolve(ROOT, 'src/main.ts')],
     how: 'src/main.ts through the tsx loader',

@@ -9,19 +9,39 @@
  * Run alone: `npx tsx bench/watch-scale.ts [sim|real] [durationSeconds] [intervalSeconds]`.
  */
 import { type ChildProcess, spawn } from 'node:child_process';
+import { resolve } from 'node:path';
 import { monitorEventLoopDelay } from 'node:perf_hooks';
-import { fileURLToPath } from 'node:url';
+import { fileURLToPath, pathToFileURL } from 'node:url';
 import { Redis } from 'ioredis';
-import { createNodeCommander } from '../src/adapters/redis/node-commander.ts';
-import { createTopologySource } from '../src/adapters/redis/scanner.ts';
-import { createWatchStateStore } from '../src/adapters/store/watch-state.ts';
 import type { WatchPoster } from '../src/app/watch/ports.ts';
-import { createWatcher } from '../src/app/watch/watcher.ts';
-import { type ClusterDefinition, systemClock } from '../src/core/ports.ts';
-import { createLogger } from '../src/logger.ts';
+import type { ClusterDefinition } from '../src/core/ports.ts';
 import { type LocalCluster, startLocalCluster, startRedis } from '../src/sandbox/local-cluster.ts';
 import type { SimScenario } from './sim/topology.ts';
-import { fullGc, percentile, round1, round2, sleep } from './util.ts';
+import { compiledSrc, fullGc, percentile, round1, round2, sleep } from './util.ts';
+
+/** The watcher's modules as production runs them (compiled JavaScript, bench/util.ts), else the sources via tsx. */
+async function watcherModules(log: (l: string) => void) {
+  const dir = compiledSrc(log);
+  const load = <T>(js: string, ts: () => Promise<T>): Promise<T> =>
+    dir ? (import(pathToFileURL(resolve(dir, js)).href) as Promise<T>) : ts();
+  const [commander, scanner, watchState, watcher, ports, logger] = await Promise.all([
+    load('adapters/redis/node-commander.js', () => import('../src/adapters/redis/node-commander.ts')),
+    load('adapters/redis/scanner.js', () => import('../src/adapters/redis/scanner.ts')),
+    load('adapters/store/watch-state.js', () => import('../src/adapters/store/watch-state.ts')),
+    load('app/watch/watcher.js', () => import('../src/app/watch/watcher.ts')),
+    load('core/ports.js', () => import('../src/core/ports.ts')),
+    load('logger.js', () => import('../src/logger.ts')),
+  ]);
+  return {
+    code: dir ? 'compiled JavaScript' : 'sources through tsx',
+    createNodeCommander: commander.createNodeCommander,
+    createTopologySource: scanner.createTopologySource,
+    createWatchStateStore: watchState.createWatchStateStore,
+    createWatcher: watcher.createWatcher,
+    systemClock: ports.systemClock,
+    createLogger: logger.createLogger,
+  };
+}
 
 export interface WatchScaleOptions {
   target: 'sim' | 'real';
@@ -156,6 +176,15 @@ async function startTargets(
 
 /** One watch run; see the file comment. */
 export async function benchWatchScale(o: WatchScaleOptions): Promise<WatchScaleResult> {
+  const {
+    createNodeCommander,
+    createTopologySource,
+    createWatchStateStore,
+    createWatcher,
+    systemClock,
+    createLogger,
+    code,
+  } = await watcherModules(o.log);
   const targets = await startTargets(o);
   const control = await startRedis();
   const redis = new Redis(control.url, { maxRetriesPerRequest: 1 });
@@ -234,7 +263,7 @@ export async function benchWatchScale(o: WatchScaleOptions): Promise<WatchScaleR
       heapAfterGcLastMiB: heapLast === null ? null : round1(heapLast),
       posts: poster.posts,
       said: Object.fromEntries(poster.said),
-      scenario: targets.scenario,
+      scenario: `${targets.scenario}; the watcher as ${code}`,
     };
   } finally {
     await watcher.stop();

@@ -20,8 +20,10 @@ interface AddrRecord {
   /** Its lines' numbers, comma-separated; the whole text when the full parser read it. */
   shape: string;
   lines: KnownLine[];
-  /** ping-sent and pong-recv of each line, in line order. */
-  times: number[];
+  /** ping-sent and pong-recv of each line, in line order; kept only for `parse` (peek has no use for them). */
+  times?: number[];
+  /** Each line's view, in line order, made once (and shared with the next record when its lines are the same). */
+  views?: NodeView[];
   /** The full parser's result, for a text with a line the cache does not read. */
   full?: ParseResult<NodeView[]>;
 }
@@ -47,7 +49,7 @@ function textAt(text: string, at: number, part: string): boolean {
  * Where the line at `from` ends (past its newline) when it is `known` but for its ping/pong times, which go
  * to `times`; -1 when it is not. Two string comparisons and the two numbers: no search for the fields.
  */
-function matchKnown(text: string, from: number, known: KnownLine, times: number[]): number {
+function matchKnown(text: string, from: number, known: KnownLine, times: number[] | undefined): number {
   if (!textAt(text, from, known.head)) return -1;
   let i = from + known.head.length;
   const pingAt = i;
@@ -61,7 +63,7 @@ function matchKnown(text: string, from: number, known: KnownLine, times: number[
   let end = i + known.tail.length;
   if (text.charCodeAt(end) === 13) end++;
   if (end < text.length && text.charCodeAt(end) !== 10) return -1;
-  times.push(ping, pong);
+  times?.push(ping, pong);
   return end + 1;
 }
 
@@ -123,21 +125,33 @@ function knownLine(
 }
 
 /**
- * A text's lines, their ping/pong times (two numbers per line) and its shape (its lines' numbers); or the
- * full parser's result when a line is unusual (then the shape is the whole text). A line equal to the one at
- * the same place in `prev` but for ping/pong costs two `startsWith` (matchKnown).
+ * A text's lines, their ping/pong times (two numbers per line, with `keepTimes`) and its shape (its lines'
+ * numbers); or the full parser's result when a line is unusual (then the shape is the whole text). A line equal
+ * to the one at the same place in `prev` but for ping/pong costs two string comparisons (matchKnown); when every
+ * line is, the record shares `prev`'s lines, views and shape (a watcher's quiet round allocates nothing here).
  */
-function readLines(table: LineTable, text: string, prev?: AddrRecord): AddrRecord {
-  const full = (): AddrRecord => ({ shape: text, lines: [], times: [], full: parseClusterNodes(text) });
-  const lines: KnownLine[] = [];
-  const times: number[] = [];
-  let same = prev !== undefined;
+function readLines(
+  table: LineTable,
+  text: string,
+  prev: AddrRecord | undefined,
+  keepTimes: boolean,
+): AddrRecord {
+  const full = (): AddrRecord => ({ shape: text, lines: [], full: parseClusterNodes(text) });
+  // Undefined while every line so far is `prev`'s line at the same place (`count` of them).
+  let lines: KnownLine[] | undefined;
+  let count = 0;
+  const times: number[] | undefined = keepTimes ? [] : undefined;
+  const own = (): KnownLine[] => {
+    lines ??= prev ? prev.lines.slice(0, count) : [];
+    return lines;
+  };
   let start = 0;
   while (start < text.length) {
-    const p = prev?.lines[lines.length];
+    const p = prev?.lines[count];
     const next = p ? matchKnown(text, start, p, times) : -1;
     if (next >= 0) {
-      lines.push(p!);
+      lines?.push(p!);
+      count++;
       start = next;
       continue;
     }
@@ -146,12 +160,12 @@ function readLines(table: LineTable, text: string, prev?: AddrRecord): AddrRecor
     for (const k of linesOfId(table, text, start) ?? []) {
       matched = matchKnown(text, start, k, times);
       if (matched >= 0) {
-        lines.push(k);
+        own().push(k);
+        count++;
         break;
       }
     }
     if (matched >= 0) {
-      same = false;
       start = matched;
       continue;
     }
@@ -175,15 +189,22 @@ function readLines(table: LineTable, text: string, prev?: AddrRecord): AddrRecor
     const pingSent = digits(text, sp4 + 1, sp5);
     const pongRecv = digits(text, sp5 + 1, sp6);
     if (pingSent < 0 || pongRecv < 0) return full();
-    same = false;
     const k = knownLine(table, text.slice(from, stop), sp4 + 1 - from, sp6 - from);
     if (!k) return full();
-    lines.push(k);
-    times.push(pingSent, pongRecv);
+    own().push(k);
+    count++;
+    times?.push(pingSent, pongRecv);
   }
-  const shape =
-    same && prev && prev.lines.length === lines.length ? prev.shape : lines.map((l) => l.n).join(',');
-  return { shape, lines, times };
+  if (lines === undefined && prev && !prev.full && count === prev.lines.length) {
+    return {
+      shape: prev.shape,
+      lines: prev.lines,
+      ...(prev.views ? { views: prev.views } : {}),
+      ...(times ? { times } : {}),
+    };
+  }
+  const mine = own();
+  return { shape: mine.map((l) => l.n).join(','), lines: mine, ...(times ? { times } : {}) };
 }
 
 /** The views of a record with its own ping/pong times (a copy of a line's view where they differ). */
@@ -192,8 +213,8 @@ function exactViews(rec: AddrRecord): ParseResult<NodeView[]> {
   const views: NodeView[] = new Array(rec.lines.length);
   for (let i = 0; i < rec.lines.length; i++) {
     const view = rec.lines[i]!.view;
-    const pingSent = rec.times[2 * i]!;
-    const pongRecv = rec.times[2 * i + 1]!;
+    const pingSent = rec.times![2 * i]!;
+    const pongRecv = rec.times![2 * i + 1]!;
     views[i] =
       view.pingSent === pingSent && view.pongRecv === pongRecv ? view : { ...view, pingSent, pongRecv };
   }
@@ -214,8 +235,8 @@ export function createClusterNodesCache() {
   const table: LineTable = { byKey: new Map(), byId: new Map(), counter: 0 };
 
   /** Reads `text` as `addr`'s latest and remembers it. */
-  function remember(addr: Addr, text: string): AddrRecord {
-    const rec = readLines(table, text, lastByAddr.get(addr));
+  function remember(addr: Addr, text: string, keepTimes: boolean): AddrRecord {
+    const rec = readLines(table, text, lastByAddr.get(addr), keepTimes);
     lastByAddr.set(addr, rec);
     return rec;
   }
@@ -223,16 +244,17 @@ export function createClusterNodesCache() {
   return {
     /** The views of `text` as `addr` sent it; the same as `parseClusterNodes(text)`. */
     parse(addr: Addr, text: string): ParseResult<NodeView[]> {
-      return exactViews(remember(addr, text));
+      return exactViews(remember(addr, text, true));
     },
     /**
      * `parse`, but each view's `pingSent` / `pongRecv` may be those of an earlier text with the same line (every
      * other field is this text's): the views are shared, no copy per line and address. No finding reads those two.
      */
     peek(addr: Addr, text: string): ParseResult<NodeView[]> {
-      const rec = remember(addr, text);
+      const rec = remember(addr, text, false);
       if (rec.full) return rec.full;
-      return { ok: true, value: rec.lines.map((l) => l.view) };
+      rec.views ??= rec.lines.map((l) => l.view);
+      return { ok: true, value: rec.views };
     },
     /**
      * What `addr`'s last text said, without the ping/pong times: equal shapes, equal views but for those.

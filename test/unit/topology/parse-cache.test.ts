@@ -97,6 +97,30 @@ describe('CLUSTER NODES parse cache: peek', () => {
     }
   });
 
+  it('gives the same views again for a text that only moved on in time, and new ones when a line changed', () => {
+    const cache = createClusterNodesCache();
+    const f = fixtures.find((x) => / master - /.test(x.text) && x.text.trim().split('\n').length > 2)!;
+    const first = cache.peek('a:1', f.text);
+    const again = cache.peek('a:1', later(f.text, 1000));
+    expect(first.ok && again.ok).toBe(true);
+    if (!first.ok || !again.ok) return;
+    expect(again.value).toBe(first.value);
+    const failed = later(f.text, 2000).replace(/ master - /, ' master,fail - ');
+    const changed = cache.peek('a:1', failed);
+    const want = parseClusterNodes(failed);
+    expect(changed.ok && want.ok).toBe(true);
+    if (!changed.ok || !want.ok) return;
+    expect(changed.value).not.toBe(first.value);
+    const withoutTimes = (vs: typeof want.value) => vs.map((v) => ({ ...v, pingSent: 0, pongRecv: 0 }));
+    expect(withoutTimes(changed.value)).toEqual(withoutTimes(want.value));
+    // Back to the first text at another address: its lines are known, the views are the parser's.
+    const elsewhere = cache.peek('b:1', later(f.text, 3000));
+    const base = parseClusterNodes(f.text);
+    expect(elsewhere.ok && base.ok).toBe(true);
+    if (!elsewhere.ok || !base.ok) return;
+    expect(withoutTimes(elsewhere.value)).toEqual(withoutTimes(base.value));
+  });
+
   it('reads lines ending in CRLF, and a last line without a newline, as the parser does', () => {
     const cache = createClusterNodesCache();
     const f = fixtures.find((x) => / master - /.test(x.text))!;
