@@ -8,12 +8,12 @@
  */
 import { fileURLToPath } from 'node:url';
 import { createNodeCommander } from '../src/adapters/redis/node-commander.ts';
-import { createTopologySource, scanCluster } from '../src/adapters/redis/scanner.ts';
+import { createTopologySource } from '../src/adapters/redis/scanner.ts';
 import type { ClusterDefinition, NodeCommander, TopologySource } from '../src/core/ports.ts';
 import { parseClusterNodes } from '../src/core/topology/parse-cluster-nodes.ts';
 import type { ExecEvent, Plan } from '../src/core/types.ts';
 import { type LocalCluster, type LocalNode, startLocalCluster } from '../src/sandbox/local-cluster.ts';
-import { errorText, median, preciseClock, round1, runTool, waitUntil } from './util.ts';
+import { errorText, median, preciseClock, round1, runTool, srcModule, waitUntil } from './util.ts';
 
 export interface ScanCase {
   /** 0, 1 or 3 frozen replicas. */
@@ -94,13 +94,28 @@ async function startWithRetry(
   }
 }
 
+/** The scan path as the CLI and the bot run it: compiled JavaScript (bench/util.ts), else the sources. */
+async function scanModules(log: (l: string) => void) {
+  const [commander, scanner, analyze] = await Promise.all([
+    srcModule(
+      'adapters/redis/node-commander.js',
+      () => import('../src/adapters/redis/node-commander.ts'),
+      log,
+    ),
+    srcModule('adapters/redis/scanner.js', () => import('../src/adapters/redis/scanner.ts'), log),
+    srcModule('core/topology/analyze.js', () => import('../src/core/topology/analyze.ts'), log),
+  ]);
+  return { ...commander, ...scanner, ...analyze };
+}
+type ScanModules = Awaited<ReturnType<typeof scanModules>>;
+
 /**
  * One scan + analysis: a fresh pool (as the CLI), or the bot's source (its pool and parse cache). The fresh
  * pool is closed after the clock stops and before the next measurement (the CLI closes it as it exits), so
  * no measurement pays for the one before it.
  */
-async function timedScan(def: ClusterDefinition, source?: TopologySource) {
-  const { analyzeTopology } = await import('../src/core/topology/analyze.ts');
+async function timedScan(m: ScanModules, def: ClusterDefinition, source?: TopologySource) {
+  const { analyzeTopology, createNodeCommander, scanCluster } = m;
   const fresh = source ? undefined : createNodeCommander(def.auth);
   const a = performance.now();
   const t = source ? await source.scan() : await scanCluster(def, { commander: fresh! });
@@ -165,12 +180,13 @@ async function scanCases(
   const def: ClusterDefinition = { name: 'bench', seeds: [seed], auth: {} };
   const healthyCliLimitMs = 60_000;
   const out: ScanCase[] = [];
-  const warm = createNodeCommander({});
-  const warmSource = createTopologySource(def, { commander: warm });
+  const m = await scanModules(log);
+  const warm = m.createNodeCommander({});
+  const warmSource = m.createTopologySource(def, { commander: warm });
   try {
     for (let i = 0; i < WARM_UP_SCANS; i++) {
-      await timedScan(def); // JIT
-      await timedScan(def, warmSource); // and the pool
+      await timedScan(m, def); // JIT
+      await timedScan(m, def, warmSource); // and the pool
     }
     for (const frozen of [0, 1, 3]) {
       // Replicas only: a frozen master would be failed over and change the cluster under the measurement.
@@ -186,11 +202,11 @@ async function scanCases(
         let cliText = '';
         for (let i = 0; i < runs; i++) {
           // interleaved, so both tools see the same machine load
-          const c = await timedScan(def);
+          const c = await timedScan(m, def);
           cold.push(c.ms);
           nodesSeen = c.nodes;
           timedOut = c.timedOut;
-          warmMs.push((await timedScan(def, warmSource)).ms);
+          warmMs.push((await timedScan(m, def, warmSource)).ms);
           if (frozen === 0 || i === 0) {
             const r = await runTool(
               'redis-cli',

@@ -5,7 +5,7 @@
 import { type ChildProcess, execFile, spawn, spawnSync } from 'node:child_process';
 import { readFileSync, rmSync } from 'node:fs';
 import { resolve } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { fileURLToPath, pathToFileURL } from 'node:url';
 import { setFlagsFromString } from 'node:v8';
 import { runInNewContext } from 'node:vm';
 import type { Clock } from '../src/core/ports.ts';
@@ -54,6 +54,12 @@ export function compiledSrc(log: (l: string) => void): string | null {
     compiled = null;
   }
   return compiled;
+}
+
+/** A module of src/ as production runs it (`js`, under `compiledSrc`), else its source through tsx (`ts`). */
+export function srcModule<T>(js: string, ts: () => Promise<T>, log: (l: string) => void): Promise<T> {
+  const dir = compiledSrc(log);
+  return dir ? (import(pathToFileURL(resolve(dir, js)).href) as Promise<T>) : ts();
 }
 
 export const round1 = (x: number) => Math.round(x * 10) / 10;

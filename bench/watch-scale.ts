@@ -9,21 +9,18 @@
  * Run alone: `npx tsx bench/watch-scale.ts [sim|real] [durationSeconds] [intervalSeconds]`.
  */
 import { type ChildProcess, spawn } from 'node:child_process';
-import { resolve } from 'node:path';
 import { monitorEventLoopDelay } from 'node:perf_hooks';
-import { fileURLToPath, pathToFileURL } from 'node:url';
+import { fileURLToPath } from 'node:url';
 import { Redis } from 'ioredis';
 import type { WatchPoster } from '../src/app/watch/ports.ts';
 import type { ClusterDefinition } from '../src/core/ports.ts';
 import { type LocalCluster, startLocalCluster, startRedis } from '../src/sandbox/local-cluster.ts';
 import type { SimScenario } from './sim/topology.ts';
-import { compiledSrc, fullGc, percentile, round1, round2, sleep } from './util.ts';
+import { compiledSrc, fullGc, percentile, round1, round2, sleep, srcModule } from './util.ts';
 
 /** The watcher's modules as production runs them (compiled JavaScript, bench/util.ts), else the sources via tsx. */
 async function watcherModules(log: (l: string) => void) {
-  const dir = compiledSrc(log);
-  const load = <T>(js: string, ts: () => Promise<T>): Promise<T> =>
-    dir ? (import(pathToFileURL(resolve(dir, js)).href) as Promise<T>) : ts();
+  const load = <T>(js: string, ts: () => Promise<T>) => srcModule(js, ts, log);
   const [commander, scanner, watchState, watcher, ports, logger] = await Promise.all([
     load('adapters/redis/node-commander.js', () => import('../src/adapters/redis/node-commander.ts')),
     load('adapters/redis/scanner.js', () => import('../src/adapters/redis/scanner.ts')),
@@ -33,7 +30,7 @@ async function watcherModules(log: (l: string) => void) {
     load('logger.js', () => import('../src/logger.ts')),
   ]);
   return {
-    code: dir ? 'compiled JavaScript' : 'sources through tsx',
+    code: compiledSrc(log) ? 'compiled JavaScript' : 'sources through tsx',
     createNodeCommander: commander.createNodeCommander,
     createTopologySource: scanner.createTopologySource,
     createWatchStateStore: watchState.createWatchStateStore,
