@@ -539,7 +539,16 @@ async function ackBursts(
   );
   const started = Date.now();
   // First `/redis help` (answered without any I/O): what Bolt, the signature check and the ack cost alone.
+  const helpAnswersBefore = s.slack.responseUrlPosts.length;
   const helpMs = (await client.burst(burstChannels('HELP', concurrent), 'help')).map((r) => r.ms);
+  // Like every burst after it, the first `status` burst goes once the one before is answered (help answers
+  // through each request's response_url).
+  await waitUntil(
+    () => s.slack.responseUrlPosts.length >= helpAnswersBefore + concurrent || undefined,
+    'every help answer of the burst',
+    30_000,
+    10,
+  ).catch(() => undefined);
   const channels = Array.from({ length: ACK_BURSTS }, (_, b) => burstChannels(`LOAD${b}`, concurrent));
   const sentAt = channels.map(() => [] as number[]);
   // When each command's answer reached Slack (its status message in its channel): polled every 10 ms, reading

@@ -6,7 +6,7 @@ import { CodedError, ErrorCodes } from '../../core/errors.ts';
 import type { Clock } from '../../core/ports.ts';
 import type { Logger } from '../../logger.ts';
 import { toSlackLogger } from './bolt-logger.ts';
-import { createAckGate } from './listeners/after-acks.ts';
+import { type AckGate, createAckGate } from './listeners/after-acks.ts';
 import { registerListeners } from './listeners/index.ts';
 import { createHttpReceiver } from './receivers/http-receiver.ts';
 import { createSocketReceiver } from './receivers/socket-receiver.ts';
@@ -27,6 +27,8 @@ export interface SlackTransportOptions {
   chat: ChatPort;
   logger: Logger;
   clock?: Clock;
+  /** The process's ack gate, shared with the ChatPort (after-acks.ts); a new one when not given. */
+  acks?: AckGate;
 }
 
 export interface SlackTransport {
@@ -58,7 +60,7 @@ export interface SlackConnection {
 export async function connectSlack(opts: SlackConnectOptions): Promise<SlackConnection> {
   const log = opts.logger.child({ component: 'slack' });
   const slackLogger = toSlackLogger(opts.logger, 'bolt');
-  const acks = createAckGate();
+  const acks = opts.acks ?? createAckGate();
   let receiver: ReturnType<typeof createHttpReceiver> | ReturnType<typeof createSocketReceiver>;
   if (opts.mode === 'http') {
     if (!opts.signingSecret)

@@ -40,6 +40,8 @@ export interface SlackChatPortOptions {
   postIntervalMs?: number;
   sleep?: (ms: number) => Promise<void>;
   clock?: Clock;
+  /** Awaited before each Web API call: the bot's ack gate, so answers yield to requests waiting for their ack. */
+  beforeCall?: () => Promise<void>;
 }
 
 /**
@@ -225,6 +227,7 @@ export class SlackChatPort implements ChatPort {
     let backoff = this.backoffMs;
     let verdict: Verdict = { retry: false, error: 'not_attempted' };
     let attempt = 0;
+    await this.opts.beforeCall?.();
     while (attempt < this.maxAttempts) {
       attempt += 1;
       try {

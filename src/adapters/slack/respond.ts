@@ -20,11 +20,14 @@ export function createRespond(
   target: RespondTarget,
   chat: ChatPort,
   logger: Logger,
+  /** Awaited before the response_url is called (the ack gate: answers yield to requests waiting for their ack). */
+  beforeSend?: () => Promise<void>,
 ): Respond {
   return async (msg, opts = {}) => {
     const ephemeral = opts.ephemeral ?? true;
     if (boltRespond) {
       try {
+        await beforeSend?.();
         await boltRespond({
           text: msg.text || ' ',
           ...(msg.blocks.length ? { blocks: msg.blocks as never } : {}),

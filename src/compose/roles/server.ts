@@ -67,11 +67,16 @@ async function connectToSlack(config: Config, logger: Logger, opts: StartOptions
   if (!mode)
     throw new CodedError(ErrorCodes.ConfigInvalid, 'SLACK_MODE is unset: use main() for the console');
   // Bolt and the Web API client (~25 MiB resident) are loaded only by the roles that talk to Slack.
-  const [{ connectSlack }, { createSlackChatPort, createSlackWebClient }] = await Promise.all([
-    import('../../adapters/slack/app.ts'),
-    import('../../adapters/slack/chat-port.ts'),
-  ]);
+  const [{ connectSlack }, { createSlackChatPort, createSlackWebClient }, { createAckGate }] =
+    await Promise.all([
+      import('../../adapters/slack/app.ts'),
+      import('../../adapters/slack/chat-port.ts'),
+      import('../../adapters/slack/listeners/after-acks.ts'),
+    ]);
+  // Acks first: Web API calls wait while Slack requests wait for their acks (after-acks.ts).
+  const acks = createAckGate();
   const chat: SlackChatPort = createSlackChatPort({
+    beforeCall: acks.afterPendingAcks,
     client: createSlackWebClient({
       token: config.SLACK_BOT_TOKEN ?? '',
       slackApiUrl: config.SLACK_API_URL,
@@ -90,6 +95,7 @@ async function connectToSlack(config: Config, logger: Logger, opts: StartOptions
     host: config.HOST,
     port: config.PORT,
     logger,
+    acks,
     ...(opts.clock ? { clock: opts.clock } : {}),
   });
   return { mode, chat, slack };

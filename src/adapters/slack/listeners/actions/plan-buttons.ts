@@ -22,7 +22,13 @@ export function registerPlanButtons(app: App, deps: ListenerDeps): void {
       const channel = body.channel?.id ?? body.container?.channel_id ?? '';
       const messageTs = body.container?.message_ts ?? body.message?.ts ?? '';
       const threadTs = (body.container?.thread_ts as string | undefined) ?? body.message?.thread_ts;
-      const respondFn = createRespond(respond, { channel, user: body.user.id, messageTs }, deps.chat, log);
+      const respondFn = createRespond(
+        respond,
+        { channel, user: body.user.id, messageTs },
+        deps.chat,
+        log,
+        deps.acks.afterPendingAcks,
+      );
       try {
         await deps.chatService.handleAction({
           user: body.user.id,

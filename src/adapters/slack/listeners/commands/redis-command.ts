@@ -20,6 +20,7 @@ export function registerRedisCommand(app: App, deps: ListenerDeps): void {
       { channel: command.channel_id, user: command.user_id },
       deps.chat,
       log,
+      deps.acks.afterPendingAcks,
     );
     try {
       await deps.chatService.handleCommand({
