@@ -3,14 +3,27 @@ import type { AddressInfo } from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
 import { createAckGate } from '../../src/adapters/slack/listeners/after-acks.ts';
 
-/** A loopback server whose requests the gate counts; `/hold` is answered only when the test says so. */
-async function serve(onAnswered: (path: string) => void) {
+/** The server of the running test, closed after it. */
+let open: Server | undefined;
+
+/** A promise and the function that resolves it. */
+function signal() {
+  let fire!: () => void;
+  const fired = new Promise<void>((resolve) => {
+    fire = resolve;
+  });
+  return { fired, fire };
+}
+
+/**
+ * A loopback server whose requests the gate counts; `/hold` is answered only when the test says so. Sends
+ * `/hold`, waits until the server has it, then sends a request that is answered at once (and whose work waits).
+ */
+async function serveHeldThenNow() {
   const gate = createAckGate();
   const events: string[] = [];
-  let workDone!: () => void;
-  const worked = new Promise<void>((resolve) => {
-    workDone = resolve;
-  });
+  const work = signal();
+  const holdArrived = signal();
   let releaseHeld: () => void = () => undefined;
   const server: Server = createServer((req, res) => {
     gate.track(res);
@@ -19,14 +32,14 @@ async function serve(onAnswered: (path: string) => void) {
         res.end('ok');
         events.push('held request answered');
       };
-      onAnswered('/hold-arrived');
+      holdArrived.fire();
       return;
     }
     res.end('ok');
     events.push('request answered');
     void gate.afterPendingAcks().then(() => {
       events.push('work after the ack');
-      workDone();
+      work.fire();
     });
   });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
@@ -40,10 +53,14 @@ async function serve(onAnswered: (path: string) => void) {
         .once('error', reject)
         .end();
     });
-  return { server, events, get, worked, release: () => releaseHeld() };
+  open = server;
+  const held = get('/hold');
+  held.catch(() => undefined);
+  await holdArrived.fired;
+  await get('/now');
+  return { events, held, worked: work.fired, release: () => releaseHeld() };
 }
 
-let open: Server | undefined;
 afterEach(() => {
   open?.closeAllConnections();
   open?.close();
@@ -51,33 +68,17 @@ afterEach(() => {
 
 describe('ack gate', () => {
   it("holds a listener's work until the other requests already taken in are answered", async () => {
-    let arrived!: () => void;
-    const heldArrived = new Promise<void>((resolve) => {
-      arrived = resolve;
-    });
-    const s = await serve(() => arrived());
-    open = s.server;
-    const held = s.get('/hold');
-    await heldArrived;
-    await s.get('/now');
+    const s = await serveHeldThenNow();
     // The second request is answered; its work waits for the first one's answer.
     expect(s.events).toEqual(['request answered']);
     s.release();
-    await held;
+    await s.held;
     await s.worked;
     expect(s.events).toEqual(['request answered', 'held request answered', 'work after the ack']);
   });
 
   it('lets the work go after a bounded wait when another request is never answered', async () => {
-    let arrived!: () => void;
-    const heldArrived = new Promise<void>((resolve) => {
-      arrived = resolve;
-    });
-    const s = await serve(() => arrived());
-    open = s.server;
-    void s.get('/hold').catch(() => undefined);
-    await heldArrived;
-    await s.get('/now');
+    const s = await serveHeldThenNow();
     await s.worked;
     expect(s.events).toEqual(['request answered', 'work after the ack']);
   });
