@@ -1,7 +1,7 @@
 import { createServer, request, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
-import { createAckGate } from '../../src/adapters/slack/listeners/after-acks.ts';
+import { createAckGate } from '../../src/adapters/slack/ack-gate.ts';
 
 /** The server of the running test, closed after it. */
 let open: Server | undefined;

@@ -185,10 +185,13 @@ function failure(
 }
 
 /** Queues one command on the connection, credentials in place; `bytes`: bulk replies as raw bytes. */
+/** A command as it goes on the wire: its name as text, credentials in place of their stand-ins. */
+function wireArgs(s: CommanderState, args: Arg[]): (string | Buffer)[] {
+  return [String(args[0]), ...expandCredentials(args, s.auth).slice(1)];
+}
+
 function send(s: CommanderState, c: Conn, args: Arg[], bytes?: boolean): Promise<unknown> {
-  const [name] = args;
-  const [, ...rest] = expandCredentials(args, s.auth);
-  return c.conn.send([String(name), ...rest], bytes ? { bytes: true } : {});
+  return c.conn.send(wireArgs(s, args), bytes ? { bytes: true } : {});
 }
 
 const commandName = (args: Arg[]) => String(args[0] ?? '').toUpperCase();
@@ -220,9 +223,7 @@ async function callOne(
 function encodedBatch(s: CommanderState, commands: Arg[][]): Buffer {
   let bytes = s.encoded.get(commands);
   if (!bytes) {
-    bytes = Buffer.concat(
-      commands.map((args) => encodeCommand([String(args[0]), ...expandCredentials(args, s.auth).slice(1)])),
-    );
+    bytes = Buffer.concat(commands.map((args) => encodeCommand(wireArgs(s, args))));
     s.encoded.set(commands, bytes);
   }
   return bytes;

@@ -5,8 +5,8 @@ import type { ChatPort, ChatService } from '../../app/chat-port.ts';
 import { CodedError, ErrorCodes } from '../../core/errors.ts';
 import type { Clock } from '../../core/ports.ts';
 import type { Logger } from '../../logger.ts';
+import { type AckGate, createAckGate } from './ack-gate.ts';
 import { toSlackLogger } from './bolt-logger.ts';
-import { type AckGate, createAckGate } from './listeners/after-acks.ts';
 import { registerListeners } from './listeners/index.ts';
 import { createHttpReceiver } from './receivers/http-receiver.ts';
 import { createSocketReceiver } from './receivers/socket-receiver.ts';
@@ -27,7 +27,7 @@ export interface SlackTransportOptions {
   chat: ChatPort;
   logger: Logger;
   clock?: Clock;
-  /** The process's ack gate, shared with the ChatPort (after-acks.ts); a new one when not given. */
+  /** The process's ack gate, shared with the ChatPort (ack-gate.ts); a new one when not given. */
   acks?: AckGate;
 }
 

@@ -71,9 +71,9 @@ async function connectToSlack(config: Config, logger: Logger, opts: StartOptions
     await Promise.all([
       import('../../adapters/slack/app.ts'),
       import('../../adapters/slack/chat-port.ts'),
-      import('../../adapters/slack/listeners/after-acks.ts'),
+      import('../../adapters/slack/ack-gate.ts'),
     ]);
-  // Acks first: Web API calls wait while Slack requests wait for their acks (after-acks.ts).
+  // Acks first: Web API calls wait while Slack requests wait for their acks (ack-gate.ts).
   const acks = createAckGate();
   const chat: SlackChatPort = createSlackChatPort({
     beforeCall: acks.afterPendingAcks,

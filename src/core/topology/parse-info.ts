@@ -44,11 +44,15 @@ export function infoValue(text: string, field: string): string | undefined {
   return undefined;
 }
 
-function num(raw: Record<string, string>, key: string, fallback = 0): number {
-  const v = raw[key];
+/** An INFO value as a number; `fallback` when it is absent or not a number. */
+function numberOr(v: string | undefined, fallback = 0): number {
   if (v === undefined) return fallback;
   const n = Number(v);
   return Number.isFinite(n) ? n : fallback;
+}
+
+function num(raw: Record<string, string>, key: string, fallback = 0): number {
+  return numberOr(raw[key], fallback);
 }
 
 function firstLine(text: string): string {
@@ -163,11 +167,10 @@ export function parsePersistenceInfo(text: string, saveConfig?: string): ParseRe
   if (aof === undefined) {
     return { ok: false, error: `INFO persistence has no aof_enabled line: "${firstLine(text)}"` };
   }
-  const changes = Number(infoValue(text, 'rdb_changes_since_last_save') ?? 0);
   const info: PersistenceInfo = {
     aofEnabled: aof === '1',
     loading: infoValue(text, 'loading') === '1',
-    rdbChangesSinceLastSave: Number.isFinite(changes) ? changes : 0,
+    rdbChangesSinceLastSave: numberOr(infoValue(text, 'rdb_changes_since_last_save')),
     rdbLastBgsaveStatus: infoValue(text, 'rdb_last_bgsave_status') ?? 'unknown',
     aofLastWriteStatus: infoValue(text, 'aof_last_write_status') ?? 'unknown',
   };

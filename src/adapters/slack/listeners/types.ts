@@ -1,6 +1,6 @@
 import type { ChatPort, ChatService } from '../../../app/chat-port.ts';
 import type { Logger } from '../../../logger.ts';
-import type { AckGate } from './after-acks.ts';
+import type { AckGate } from '../ack-gate.ts';
 
 /** What every Slack listener needs. */
 export interface ListenerDeps {

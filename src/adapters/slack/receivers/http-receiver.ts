@@ -2,8 +2,8 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import { HTTPReceiver } from '@slack/bolt';
 import { type Clock, systemClock } from '../../../core/ports.ts';
 import type { Logger } from '../../../logger.ts';
+import type { AckGate } from '../ack-gate.ts';
 import { toSlackLogger } from '../bolt-logger.ts';
-import type { AckGate } from '../listeners/after-acks.ts';
 import { payloadProblem } from './payload-shape.ts';
 import { BODY_LIMIT_BYTES, BodyTooLarge, createReplayGuard, readBody } from './replay-guard.ts';
 

@@ -1,7 +1,7 @@
 /**
- * In front of Bolt's HTTP receiver: a body limit (64 KiB) and a replay check. Bolt refuses old timestamps;
- * this also refuses a correctly signed request seen before within the 5-minute window (a captured request
- * sent again), with 401.
+ * In front of Bolt's HTTP receiver (whose own signature check is off): a body limit (64 KiB), the signature
+ * check, and a replay check that refuses a correctly signed request seen before within the 5-minute window (a
+ * captured request sent again), with 401. Timestamps outside the window are refused by http-receiver.ts.
  */
 import { createHmac, timingSafeEqual } from 'node:crypto';
 import type { IncomingMessage } from 'node:http';
