@@ -30,6 +30,9 @@ export async function composeOnCluster(
       APPROVERS: o.approvers.join(','),
       ALLOWED_CHANNELS: o.channel,
       SCAN_TIMEOUT_MS: '500',
+      // One person drives a whole incident here, more than 10 scans in a minute once scans got faster; the
+      // per-person limit has its own test (slack-security).
+      RATE_LIMIT_PER_MINUTE: '1000',
       LOG_LEVEL: 'silent',
     },
     chat.port,
